@@ -32,6 +32,7 @@ try {
       "    opt:",
       "      - target=ts",
       "      - import_extension=js",
+      "      - erasable_syntax=true",
       "",
     ].join("\n"),
   );
