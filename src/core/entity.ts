@@ -1,0 +1,183 @@
+/**
+ * What tasks, workflows and launch plans share: a name, a typed interface, and the call handler that either adds a
+ * node (inside a workflow body) or runs the entity (anywhere else).
+ */
+import { FlyteTypeError, FlyteValidationError } from "../errors.js";
+import type { LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
+import type { ListType, MapType } from "../types/containers.js";
+import type { AnyType, Infer, InferIn } from "../types/type.js";
+import { binding, bindingData, type CompilationState, type NodeMetadataSpec, type NodeSpec } from "./compilation.js";
+import { currentState } from "./context.js";
+import type { InputSpec, Interface, NativeOutputs, OutputSpec } from "./interface.js";
+import { localData } from "./local-data.js";
+import { makeRef, NODE, type Ref, type VoidRef } from "./promise.js";
+import { describeIdentity, type Identity, scanModuleExports } from "./naming.js";
+
+/** A value or reference that can be bound to an input of type `T` in a workflow body. */
+export type Bindable<T extends AnyType> =
+  | Ref<Infer<T>>
+  | (T extends ListType<infer E> ? Bindable<E>[] : T extends MapType<infer E> ? Record<string, Bindable<E>> : InferIn<T>);
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type OptionalKeys<I extends InputSpec> = {
+  [K in keyof I]: I[K]["hasDefault"] extends true ? K : I[K]["acceptsNone"] extends true ? K : never;
+}[keyof I];
+
+/** Inputs of a call inside a workflow body: values or references. */
+export type BindInputs<I extends InputSpec> = Simplify<
+  { [K in Exclude<keyof I, OptionalKeys<I>>]: Bindable<I[K]> } & { [K in OptionalKeys<I>]?: Bindable<I[K]> }
+>;
+
+/** Inputs of a call with native values. */
+export type ValueInputs<I extends InputSpec> = Simplify<
+  { [K in Exclude<keyof I, OptionalKeys<I>>]: InferIn<I[K]> } & { [K in OptionalKeys<I>]?: InferIn<I[K]> }
+>;
+
+/** References to a node's outputs, shaped like the declared outputs. */
+export type RefOutputs<O extends OutputSpec> = O extends undefined
+  ? VoidRef
+  : O extends AnyType
+    ? Ref<Infer<O>>
+    : O extends readonly AnyType[]
+      ? { -readonly [K in keyof O]: Ref<Infer<O[K]>> }
+      : O extends Record<string, AnyType>
+        ? Simplify<{ [K in keyof O]: Ref<Infer<O[K]>> }>
+        : never;
+
+type Args<T> = {} extends T ? [inputs?: T] : [inputs: T];
+
+/**
+ * The call signatures of an entity: with native values it runs and returns a Promise of the outputs; inside a
+ * workflow body, with references, it adds a node and returns references.
+ */
+export interface Callable<I extends InputSpec, O extends OutputSpec> {
+  (...args: Args<ValueInputs<I>>): Promise<NativeOutputs<O>>;
+  (...args: Args<BindInputs<I>>): RefOutputs<O>;
+}
+
+/** Kinds of entities. */
+export type EntityKind = "task" | "workflow" | "launch-plan";
+
+/** The base of tasks, workflows and launch plans. */
+export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSpec = OutputSpec> {
+  abstract readonly kind: EntityKind;
+  /** The typed interface. */
+  readonly interface: Interface;
+  /** Where the entity was defined and under which export; set on definition and when its module is scanned. */
+  identity: Identity;
+
+  constructor(iface: Interface, identity: Identity) {
+    this.interface = iface;
+    this.identity = identity;
+  }
+
+  /** The entity's Flyte name: explicit, or `<module>.<export>`. */
+  get name(): string {
+    return describeIdentity(this.identity);
+  }
+
+  /** The last dotted segment of the name, used as node display names. */
+  get shortName(): string {
+    const n = this.name;
+    return n.slice(n.lastIndexOf(".") + 1);
+  }
+
+  /** Settles the entity's name from its module's exports when it has no explicit name (see `scanModuleExports`). */
+  async resolveName(): Promise<void> {
+    const id = this.identity;
+    if (!id.explicitName && !id.exportName && id.file) await scanModuleExports(id.file);
+  }
+
+  /** Node metadata for nodes that run this entity. */
+  nodeMetadata(): NodeMetadataSpec {
+    return { name: this.shortName };
+  }
+
+  /** Runs the entity locally on a literal map of inputs. */
+  abstract executeLiterals(inputs: LiteralMap): Promise<LiteralMap>;
+
+  /** The call handler: compile inside a workflow body, run anywhere else. */
+  invoke(inputs: Record<string, unknown> = {}): unknown {
+    const state = currentState();
+    if (state.mode === "compile") return this.compileCall(state.compilation!, inputs);
+    if (state.controller) return state.controller.submit(this as unknown as Entity, inputs);
+    return this.localCall(inputs);
+  }
+
+  /** Runs the entity in-process with native inputs and returns native outputs. */
+  async localCall(inputs: Record<string, unknown>): Promise<unknown> {
+    await this.resolveName();
+    const data = localData();
+    const lm = this.interface.inputsToLiterals(inputs, data, this.name);
+    const out = await this.executeLiterals(lm);
+    return this.interface.literalsToOutputs(out, data, this.name);
+  }
+
+  /** Adds a node that runs this entity to the workflow being compiled, and returns references to its outputs. */
+  compileCall(comp: CompilationState, inputs: Record<string, unknown>): unknown {
+    this.interface.checkInputNames(inputs, this.name);
+    const upstream = new Set<string>();
+    const bindings = [];
+    for (const [k, type] of [...this.interface.inputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      let v = inputs[k];
+      if (v === undefined) {
+        if (type.hasDefault) v = type.defaultValue;
+        else if (!type.acceptsNone) {
+          throw new FlyteValidationError(`${this.name}: input ${k} (${type.name}) was not specified`);
+        } else v = null;
+      }
+      try {
+        bindings.push(binding(k, bindingData(type, v, comp.data, upstream, [k])));
+      } catch (e) {
+        if (e instanceof FlyteTypeError) throw new FlyteTypeError(`${this.name}: input ${e.message}`, { cause: e, path: e.path });
+        throw e;
+      }
+    }
+    const node: NodeSpec = {
+      id: comp.nextNodeId(),
+      entity: this as unknown as Entity,
+      bindings,
+      upstream: [...upstream],
+      metadata: this.nodeMetadata(),
+      outputTypes: this.interface.outputTypes,
+    };
+    comp.nodes.push(node);
+    return outputRefs(node, this.interface);
+  }
+}
+
+/** References to a node's outputs, shaped by the interface. Every shape carries the node for ordering. */
+export function outputRefs(node: NodeSpec, iface: Interface): unknown {
+  const ref = (k: string) => makeRef({ nodeId: node.id, varName: k, attrPath: [], type: iface.outputTypes[k] }, node);
+  switch (iface.shape) {
+    case "none":
+      return Object.freeze({ [NODE]: node });
+    case "single":
+      return ref("o0");
+    case "tuple": {
+      const arr = iface.outputs.map(([k]) => ref(k));
+      Object.defineProperty(arr, NODE, { value: node });
+      return Object.freeze(arr);
+    }
+    case "named": {
+      const obj: Record<string | symbol, unknown> = {};
+      for (const [k] of iface.outputs) obj[k] = ref(k);
+      Object.defineProperty(obj, NODE, { value: node });
+      return Object.freeze(obj);
+    }
+  }
+}
+
+/**
+ * Turns an entity into a callable function that keeps the entity's properties and methods (its prototype is the
+ * entity), so `add({ a, b })` works and `add.name` is the Flyte name.
+ */
+export function makeCallable<E extends Entity<any, any>, F>(entity: E): E & F {
+  const fn = function (this: unknown, inputs?: Record<string, unknown>) {
+    return (fn as unknown as Entity).invoke(inputs ?? {});
+  };
+  delete (fn as { name?: string }).name;
+  delete (fn as { length?: number }).length;
+  Object.setPrototypeOf(fn, entity);
+  return fn as unknown as E & F;
+}

@@ -1,0 +1,153 @@
+/**
+ * The local graph runner: runs a compiled workflow's nodes as soon as their upstream nodes finish (independent nodes
+ * run concurrently; tasks take a bounded number of local slots), passing data between nodes as literals and
+ * resolving attribute paths the way propeller does.
+ */
+import { FlyteUserError, FlyteValidationError } from "../errors.js";
+import type { Binding, BindingData, Literal, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
+import {
+  binaryLiteral,
+  booleanLiteral,
+  collectionLiteral,
+  floatLiteral,
+  integerLiteral,
+  literalMap,
+  mapLiteral,
+  scalarLiteral,
+  scalarOf,
+  stringLiteral,
+} from "../idl/literals.js";
+import type { OutputReference } from "../idl/gen/flyteidl/core/types_pb.js";
+import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "../types/msgpack.js";
+import type { NodeSpec } from "./compilation.js";
+import { evaluateCondition } from "./condition.js";
+
+type Results = Map<string, LiteralMap>;
+
+/** Runs nodes and resolves the output bindings. `inputs` are the workflow inputs (node `""`). */
+export async function runGraph(nodes: readonly NodeSpec[], outputs: readonly Binding[], inputs: LiteralMap, owner: string): Promise<LiteralMap> {
+  const results: Results = new Map([["", inputs]]);
+  const running = new Map<string, Promise<void>>();
+  for (const node of nodes) {
+    const deps = node.upstream.map((id) => {
+      const p = running.get(id);
+      if (!p) throw new FlyteValidationError(`${owner}: node ${node.id} depends on unknown node ${id}`);
+      return p;
+    });
+    running.set(
+      node.id,
+      Promise.all(deps).then(async () => {
+        try {
+          results.set(node.id, await runNode(node, results));
+        } catch (e) {
+          if (e !== null && typeof e === "object" && !("nodeId" in e)) Object.defineProperty(e, "nodeId", { value: node.id });
+          throw e;
+        }
+      }),
+    );
+  }
+  await Promise.all(running.values());
+  const out: Record<string, Literal> = {};
+  for (const b of outputs) out[b.var] = resolveBinding(b.binding!, results);
+  return literalMap(out);
+}
+
+async function runNode(node: NodeSpec, results: Results): Promise<LiteralMap> {
+  if (node.branch) {
+    for (const c of node.branch.cases) {
+      if (c.condition && !evaluateCondition(c.condition, (ref) => resolveReference(ref, results))) continue;
+      if (c.error !== undefined) throw new FlyteUserError(`${node.branch.name}: ${c.error}`);
+      if (!c.node) return literalMap({});
+      return runNode(c.node, results);
+    }
+    throw new FlyteUserError(`${node.branch.name}: no branch matched and there is no else`);
+  }
+  const inputs: Record<string, Literal> = {};
+  for (const b of node.bindings) inputs[b.var] = resolveBinding(b.binding!, results);
+  return node.entity!.executeLiterals(literalMap(inputs));
+}
+
+/** Turns binding data into a literal using the results of finished nodes. */
+export function resolveBinding(bd: BindingData, results: Results): Literal {
+  const v = bd.value;
+  switch (v.case) {
+    case "scalar":
+      return scalarLiteral(v.value.value);
+    case "collection":
+      return collectionLiteral(v.value.bindings.map((b) => resolveBinding(b, results)));
+    case "map": {
+      const out: Record<string, Literal> = {};
+      for (const [k, b] of Object.entries(v.value.bindings)) out[k] = resolveBinding(b, results);
+      return mapLiteral(out);
+    }
+    case "promise":
+      return resolveReference(v.value, results);
+    default:
+      throw new FlyteValidationError(`cannot resolve binding of kind ${v.case ?? "unset"}`);
+  }
+}
+
+/** The literal an output reference points at, with its attribute path applied. */
+export function resolveReference(ref: OutputReference, results: Results): Literal {
+  const lm = results.get(ref.nodeId);
+  if (!lm) throw new FlyteValidationError(`node ${ref.nodeId} has not produced outputs`);
+  const lit = lm.literals[ref.var];
+  if (!lit) throw new FlyteValidationError(`node ${ref.nodeId || "(workflow inputs)"} has no output ${ref.var}`);
+  return applyAttrPath(lit, ref.attrPath.map((a) => a.value.value!));
+}
+
+/** Applies an attribute path to a literal, as propeller resolves `o.a[0].b` bindings. */
+export function applyAttrPath(lit: Literal, path: readonly (string | number)[]): Literal {
+  let cur = lit;
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    if (cur.value.case === "collection" && typeof p === "number") {
+      const next = cur.value.value.literals[p];
+      if (!next) throw new FlyteUserError(`index ${p} is out of range (length ${cur.value.value.literals.length})`);
+      cur = next;
+      continue;
+    }
+    if (cur.value.case === "map" && typeof p === "string") {
+      const next = cur.value.value.literals[p];
+      if (!next) throw new FlyteUserError(`key ${JSON.stringify(p)} is missing`);
+      cur = next;
+      continue;
+    }
+    const s = scalarOf(cur);
+    if (s?.value.case === "binary" && s.value.value.tag === "msgpack") {
+      return msgpackValueToLiteral(walk(decodeMsgpack(s.value.value.value, { floatWrapper: true }), path.slice(i)));
+    }
+    if (s?.value.case === "generic") return jsonValueToLiteral(walk(s.value.value, path.slice(i)));
+    throw new FlyteUserError(`cannot access ${JSON.stringify(p)} on this literal`);
+  }
+  return cur;
+}
+
+function walk(value: unknown, path: readonly (string | number)[]): unknown {
+  let cur = value;
+  for (const p of path) {
+    if (cur instanceof Map) cur = cur.get(p);
+    else if (Array.isArray(cur) && typeof p === "number") cur = cur[p];
+    else if (cur !== null && typeof cur === "object" && Object.hasOwn(cur, p)) cur = (cur as Record<string, unknown>)[p as string];
+    else throw new FlyteUserError(`attribute ${JSON.stringify(p)} does not exist`);
+  }
+  return cur;
+}
+
+function msgpackValueToLiteral(v: unknown): Literal {
+  if (v instanceof MsgpackFloat) return floatLiteral(v.value);
+  if (typeof v === "number") return Number.isInteger(v) ? integerLiteral(BigInt(v)) : floatLiteral(v);
+  if (typeof v === "bigint") return integerLiteral(v);
+  if (typeof v === "string") return stringLiteral(v);
+  if (typeof v === "boolean") return booleanLiteral(v);
+  if (Array.isArray(v)) return collectionLiteral(v.map((x) => binaryLiteral(encodeMsgpack(x), "msgpack")));
+  return binaryLiteral(encodeMsgpack(v), "msgpack");
+}
+
+function jsonValueToLiteral(v: unknown): Literal {
+  if (typeof v === "number") return floatLiteral(v);
+  if (typeof v === "string") return stringLiteral(v);
+  if (typeof v === "boolean") return booleanLiteral(v);
+  if (Array.isArray(v)) return collectionLiteral(v.map(jsonValueToLiteral));
+  return scalarLiteral({ case: "generic", value: v as never });
+}

@@ -1,0 +1,43 @@
+/**
+ * A structured logger: JSON lines on stderr with the execution id and task name, secrets masked.
+ */
+import { mask } from "../deck/deck.js";
+import type { ExecutionId } from "./context.js";
+
+/** Log levels, lowest first. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** A structured logger. */
+export interface Logger {
+  debug(message: string, fields?: unknown): void;
+  info(message: string, fields?: unknown): void;
+  warn(message: string, fields?: unknown): void;
+  error(message: string, fields?: unknown): void;
+}
+
+/** Creates a logger. The level comes from `FLYTE_SDK_LOGGING_LEVEL` (debug, info, warn, error; default warn). */
+export function createLogger(opts: { executionId: ExecutionId; taskName: string; redact: ReadonlySet<string> }): Logger {
+  const envLevel = (process.env.FLYTE_SDK_LOGGING_LEVEL ?? "warn").toLowerCase() as LogLevel;
+  const min = ORDER[envLevel] ?? ORDER.warn;
+  const write = (level: LogLevel, message: string, fields?: unknown) => {
+    if (ORDER[level] < min) return;
+    const extra = fields instanceof Error ? { error: fields.message } : fields;
+    const line = JSON.stringify({
+      time: new Date().toISOString(),
+      level,
+      execution: opts.executionId.name,
+      task: opts.taskName,
+      message,
+      ...(extra && typeof extra === "object" ? extra : extra !== undefined ? { value: extra } : {}),
+    }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    process.stderr.write(`${mask(line, opts.redact)}\n`);
+  };
+  return {
+    debug: (m, f) => write("debug", m, f),
+    info: (m, f) => write("info", m, f),
+    warn: (m, f) => write("warn", m, f),
+    error: (m, f) => write("error", m, f),
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * Workflows: a synchronous body that calls tasks, workflows and launch plans with references, compiled into nodes
+ * and bindings with flytekit's rules, and run locally with data passed between nodes as literals.
+ */
+import { FlyteTypeError, FlyteValidationError } from "../errors.js";
+import type { Binding, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
+import { StrType } from "../types/primitives.js";
+import type { AnyType, Infer } from "../types/type.js";
+import { OptionalType } from "../types/union.js";
+import { binding, bindingData, CompilationState, type NodeSpec } from "./compilation.js";
+import { currentState, runInContext } from "./context.js";
+import { type Bindable, type Callable, Entity, makeCallable } from "./entity.js";
+import { runGraph } from "./executor.js";
+import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
+import { localData } from "./local-data.js";
+import { newIdentity } from "./naming.js";
+import { makeRef, type Ref } from "./promise.js";
+
+/** Refs to the workflow's inputs, as its body receives them. */
+export type WorkflowInputs<I extends InputSpec> = { [K in keyof I]: Ref<Infer<I[K]>> };
+
+/** What a workflow body returns: values or references shaped like the declared outputs. */
+export type WorkflowReturn<O extends OutputSpec> = O extends undefined
+  ? void
+  : O extends AnyType
+    ? Bindable<O>
+    : O extends readonly AnyType[]
+      ? { -readonly [K in keyof O]: O[K] extends AnyType ? Bindable<O[K]> : never }
+      : O extends Record<string, AnyType>
+        ? { [K in keyof O]: Bindable<O[K]> }
+        : never;
+
+/** Options of a workflow. */
+export interface WorkflowOptions<I extends InputSpec, O extends OutputSpec> {
+  /** An explicit name; by default `<module>.<export>`. */
+  name?: string;
+  /** Typed inputs; defaults become launch plan defaults. */
+  inputs?: I;
+  /** Typed outputs. */
+  outputs?: O;
+  /**
+   * A task or workflow run when the workflow fails (node `fn0`). Its inputs must include the workflow's; extra ones
+   * must be optional, and an optional `err` input receives the error.
+   */
+  onFailure?: Entity;
+  /** Fail immediately when a node fails (default), or let running nodes finish first. */
+  failurePolicy?: "immediate" | "after-executable-nodes-complete";
+  /** Documentation. */
+  docs?: string;
+}
+
+const WORKFLOW_OPTIONS = ["name", "inputs", "outputs", "onFailure", "failurePolicy", "docs"];
+
+/** The compiled form of a workflow body. */
+export interface CompiledWorkflow {
+  readonly nodes: readonly NodeSpec[];
+  readonly outputs: readonly Binding[];
+  readonly failureNode: NodeSpec | undefined;
+}
+
+/** The error a failure handler receives in its `err` input. */
+export interface WorkflowFailure {
+  readonly failedNodeId: string;
+  readonly message: string;
+}
+
+/** A workflow. */
+export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = OutputSpec> extends Entity<I, O> {
+  readonly kind = "workflow" as const;
+  readonly options: WorkflowOptions<I, O>;
+  /** The body function. */
+  readonly body: (inputs: WorkflowInputs<I>) => unknown;
+  private compiled: CompiledWorkflow | undefined = undefined;
+
+  constructor(options: WorkflowOptions<I, O>, body: (inputs: WorkflowInputs<I>) => unknown) {
+    const identity = newIdentity(options.name);
+    const owner = options.name ?? identity.module ?? "workflow";
+    const unknown = Object.keys(options).filter((k) => !WORKFLOW_OPTIONS.includes(k));
+    if (unknown.length) throw new FlyteValidationError(`${owner}: unrecognized workflow option(s) ${unknown.join(", ")}; known: ${WORKFLOW_OPTIONS.join(", ")}`);
+    super(new Interface(options.inputs ?? {}, options.outputs, owner), identity);
+    if (typeof body !== "function") throw new FlyteValidationError(`${owner}: a workflow needs a body function`);
+    if (body.constructor?.name === "AsyncFunction") {
+      throw new FlyteValidationError(
+        `${owner}: workflow bodies are synchronous (they build a graph); drop async/await, or use eager() for async code`,
+      );
+    }
+    this.options = options;
+    this.body = body;
+  }
+
+  /** Compiles the body into nodes (once) and returns them. */
+  compile(): CompiledWorkflow {
+    if (this.compiled) return this.compiled;
+    const outer = currentState();
+    const comp = new CompilationState(outer.compilation?.prefix ?? "", localData());
+    const inputs: Record<string, unknown> = {};
+    for (const [k, type] of this.interface.inputs) inputs[k] = makeRef({ nodeId: "", varName: k, attrPath: [], type });
+    const result = runInContext({ ...outer, mode: "compile", compilation: comp }, () => this.body(inputs as WorkflowInputs<I>));
+    if (result instanceof Promise || (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function")) {
+      throw new FlyteValidationError(`${this.name}: the workflow body returned a Promise; workflow bodies are synchronous, drop async/await`);
+    }
+    const outputs = this.outputBindings(result, comp);
+    const failureNode = this.compileFailureNode(comp);
+    this.compiled = { nodes: comp.nodes, outputs, failureNode };
+    return this.compiled;
+  }
+
+  private outputBindings(result: unknown, comp: CompilationState): Binding[] {
+    const iface = this.interface;
+    if (iface.shape === "none") {
+      if (result !== undefined && result !== null && !isVoidLike(result)) {
+        throw new FlyteValidationError(`${this.name}: the workflow declares no outputs but its body returned a value`);
+      }
+      return [];
+    }
+    if (result === undefined) throw new FlyteValidationError(`${this.name}: the workflow declares outputs but its body returned nothing`);
+    const named = iface.splitOutputs(result, this.name);
+    const upstream = new Set<string>();
+    return iface.outputs.map(([k, type]) => {
+      if (named[k] === undefined) throw new FlyteValidationError(`${this.name}: output ${k} was not returned`);
+      try {
+        return binding(k, bindingData(type, named[k], comp.data, upstream, [k]));
+      } catch (e) {
+        if (e instanceof FlyteTypeError) throw new FlyteTypeError(`${this.name}: output ${e.message}`, { cause: e });
+        throw e;
+      }
+    });
+  }
+
+  private compileFailureNode(outer: CompilationState): NodeSpec | undefined {
+    const handler = this.options.onFailure;
+    if (!handler) return undefined;
+    const hi = handler.interface;
+    for (const [k, type] of this.interface.inputs) {
+      const h = hi.inputTypes[k];
+      if (!h) throw new FlyteValidationError(`${this.name}: the failure handler ${handler.name} lacks the workflow input ${k}`);
+      if (h.literalType.type.case !== type.literalType.type.case) {
+        throw new FlyteValidationError(`${this.name}: the failure handler's input ${k} is ${h.name}, the workflow's is ${type.name}`);
+      }
+    }
+    for (const [k, type] of hi.inputs) {
+      if (!Object.hasOwn(this.interface.inputTypes, k) && !type.acceptsNone && !type.hasDefault) {
+        throw new FlyteValidationError(`${this.name}: the failure handler's extra input ${k} must be optional`);
+      }
+    }
+    const comp = new CompilationState(`${outer.prefix}f`, outer.data);
+    const inputs: Record<string, unknown> = {};
+    for (const [k, type] of this.interface.inputs) inputs[k] = makeRef({ nodeId: "", varName: k, attrPath: [], type });
+    runInContext({ ...currentState(), mode: "compile", compilation: comp }, () => handler.invoke(inputs));
+    return comp.nodes[0];
+  }
+
+  /** Runs the workflow locally on literal inputs. */
+  override async executeLiterals(inputs: LiteralMap): Promise<LiteralMap> {
+    const compiled = this.compile();
+    const withDefaults = this.applyDefaults(inputs);
+    try {
+      return await runGraph(compiled.nodes, compiled.outputs, withDefaults, this.name);
+    } catch (e) {
+      if (compiled.failureNode) await this.runFailureHandler(withDefaults, e);
+      throw e;
+    }
+  }
+
+  private applyDefaults(inputs: LiteralMap): LiteralMap {
+    const data = localData();
+    const literals = { ...inputs.literals };
+    for (const [k, type] of this.interface.inputs) {
+      if (literals[k] === undefined && (type.hasDefault || type.acceptsNone)) {
+        literals[k] = type.toLiteral(type.hasDefault ? type.defaultValue : null, data, [k]);
+      }
+    }
+    return { ...inputs, literals };
+  }
+
+  private async runFailureHandler(inputs: LiteralMap, error: unknown): Promise<void> {
+    const handler = this.options.onFailure!;
+    const data = localData();
+    const args: Record<string, unknown> = this.interface.literalsToInputs(inputs, data, this.name);
+    const errType = handler.interface.inputTypes.err;
+    if (errType) {
+      const failedNodeId = (error as { nodeId?: string })?.nodeId ?? "";
+      const message = error instanceof Error ? error.message : String(error);
+      args.err = errType instanceof OptionalType && errType.variants[0] instanceof StrType ? message : { failedNodeId, message };
+    }
+    await handler.localCall(args);
+  }
+}
+
+function isVoidLike(v: unknown): boolean {
+  return typeof v === "object" && v !== null && Object.keys(v).length === 0;
+}
+
+/** A workflow as users hold it: callable, with the workflow's properties. */
+export type WorkflowHandle<I extends InputSpec, O extends OutputSpec> = Workflow<I, O> & Callable<I, O>;
+
+/**
+ * Declares a workflow. The body is synchronous: calls inside it return references and build the graph.
+ *
+ * @example
+ * export const wf = workflow({ inputs: { a: t.int }, outputs: t.int }, ({ a }) => add({ a, b: 1 }));
+ * await wf({ a: 1 }); // 2
+ */
+export function workflow<I extends InputSpec = {}, O extends OutputSpec = undefined>(
+  options: WorkflowOptions<I, O>,
+  body: (inputs: WorkflowInputs<I>) => WorkflowReturn<O>,
+): WorkflowHandle<I, O> {
+  return makeCallable<Workflow<I, O>, Callable<I, O>>(new Workflow(options, body));
+}

@@ -1,0 +1,54 @@
+/**
+ * flytekit-ts: typed Flyte tasks and workflows in TypeScript.
+ *
+ * @example
+ * import { task, workflow, t } from "flytekit-ts";
+ * export const add = task({ inputs: { a: t.int, b: t.int }, outputs: t.int }, ({ a, b }) => a + b);
+ */
+export {
+  describeValue,
+  FlyteError,
+  FlyteNonRecoverableError,
+  FlyteRecoverableError,
+  FlyteTypeError,
+  FlyteUserError,
+  FlyteValidationError,
+} from "./errors.js";
+export { t } from "./types/index.js";
+export type { AnyType, Infer, InferIn, DataContext, Path } from "./types/type.js";
+export { FlyteType } from "./types/type.js";
+export { FlyteBlob } from "./types/blob.js";
+export type { StandardJSONSchemaV1, StandardSchemaV1 } from "./types/standard-schema.js";
+export { parseDuration, formatDuration, type DurationInput, type DurationString } from "./types/duration.js";
+export { task, FunctionTask, type TaskFunction, type TaskHandle } from "./core/function-task.js";
+export {
+  Task,
+  TaskExecutionError,
+  type TaskOptions,
+  type TaskMetadata,
+  type CacheSpec,
+  type ExecutionMode,
+  type PodTemplate,
+  type Accelerator,
+} from "./core/task.js";
+export { InstanceTask } from "./core/instance-task.js";
+export { shellTask, ShellTask, type ShellTaskOptions, type ShellTaskHandle } from "./core/shell-task.js";
+export { workflow, Workflow, type WorkflowOptions, type WorkflowInputs, type WorkflowHandle } from "./core/workflow.js";
+export { launchPlan, LaunchPlan, type LaunchPlanOptions, type LaunchPlanHandle } from "./core/launch-plan.js";
+export { conditional, eq, neq, gt, gte, lt, lte, and, or, isTrue, type Condition } from "./core/condition.js";
+export { after, isRef, type Ref, type VoidRef } from "./core/promise.js";
+export { Entity, type Callable, type Bindable } from "./core/entity.js";
+export { Interface, type InputSpec, type OutputSpec, type NativeInputs, type NativeOutputs } from "./core/interface.js";
+export {
+  currentContext,
+  SecretsManager,
+  type ExecutionParameters,
+  type ExecutionId,
+  type TaskId,
+  type SecretRequest,
+  type Checkpoint,
+} from "./core/context.js";
+export { Deck, type DeckField } from "./deck/deck.js";
+export type { Logger } from "./core/logger.js";
+export { LocalCache, cacheKey } from "./core/cache.js";
+export type { ResourceSpec, ResourceValues, Quantity } from "./core/resources.js";

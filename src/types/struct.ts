@@ -1,0 +1,215 @@
+/**
+ * Structs: objects with typed fields, written as msgpack `Binary` exactly as flytekit writes dataclasses, and untyped
+ * JSON-like dicts (flytekit's plain `dict`).
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { FlyteTypeError } from "../errors.js";
+import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
+import { type LiteralType, SimpleType } from "../idl/gen/flyteidl/core/types_pb.js";
+import { binaryLiteral, scalarOf } from "../idl/literals.js";
+import { simpleType, typeAnnotation, typeStructure } from "../idl/types.js";
+import { setKey } from "./keys.js";
+import { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
+import { type AnyType, type DataContext, FlyteType, type Infer, type InferIn, literalMismatch, mismatch, type Path } from "./type.js";
+
+/** The annotation flytekit puts on msgpack STRUCT types, so msgpack and JSON struct caches never collide. */
+export const MSGPACK_ANNOTATION: JsonObject = { "cache-key-metadata": { "serialization-format": "msgpack" } };
+
+/** Field types of a struct. */
+export type Fields = Record<string, AnyType>;
+
+type OptionalKeys<F extends Fields> = { [K in keyof F]: F[K]["acceptsNone"] extends true ? K : never }[keyof F];
+type RequiredKeys<F extends Fields> = Exclude<keyof F, OptionalKeys<F>>;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The value type of a struct with fields `F`. */
+export type StructOut<F extends Fields> = Simplify<{ [K in keyof F]: Infer<F[K]> }>;
+/** What callers may pass for a struct with fields `F`: optional fields may be left out. */
+export type StructIn<F extends Fields> = Simplify<
+  { [K in RequiredKeys<F>]: InferIn<F[K]> } & { [K in OptionalKeys<F>]?: InferIn<F[K]> }
+>;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A struct with typed fields (flytekit's dataclass). */
+export class StructType<F extends Fields> extends FlyteType<StructOut<F>, StructIn<F>> {
+  readonly name: string;
+  readonly tag: string = "Object-Dataclass-Transformer";
+  /** The struct's fields, in declaration order (the msgpack key order). */
+  readonly fields: F;
+  /** The struct's title in its JSON Schema. */
+  readonly title: string;
+  protected override readonly readsBinary = true;
+  private readonly keys: string[];
+
+  constructor(fields: F, opts: { name?: string } = {}) {
+    super();
+    for (const k of Object.keys(fields)) {
+      if (!(fields[k] instanceof FlyteType)) throw new FlyteTypeError(`struct field ${k} is not a Flyte type (use t.*)`);
+    }
+    this.fields = fields;
+    this.keys = Object.keys(fields);
+    this.title = opts.name ?? "Struct";
+    this.name = opts.name ? `struct ${opts.name}` : `struct{${this.keys.join(", ")}}`;
+  }
+
+  protected buildLiteralType(): LiteralType {
+    const dataclassType: Record<string, LiteralType> = {};
+    for (const k of this.keys) dataclassType[k] = this.fields[k]!.literalType;
+    return {
+      ...simpleType(SimpleType.STRUCT, {
+        metadata: this.jsonSchemaDocument() as JsonObject,
+        annotation: typeAnnotation(MSGPACK_ANNOTATION),
+      }),
+      structure: typeStructure("", dataclassType),
+    };
+  }
+
+  /** The JSON Schema document stored in the type's metadata. */
+  jsonSchemaDocument(): Record<string, unknown> {
+    return { $schema: "https://json-schema.org/draft/2020-12/schema", ...this.jsonSchema() };
+  }
+
+  jsonSchema(): Record<string, unknown> {
+    const properties: Record<string, unknown> = {};
+    const required: string[] = [];
+    for (const k of this.keys) {
+      const f = this.fields[k]!;
+      properties[k] = f.jsonSchema();
+      if (!f.acceptsNone && !f.hasDefault) required.push(k);
+    }
+    return { type: "object", title: this.title, properties, additionalProperties: false, required };
+  }
+
+  private checkKeys(value: unknown, path: Path): Record<string, unknown> {
+    if (!isPlainObject(value)) return mismatch(this, value, path);
+    for (const k of Object.keys(value)) {
+      if (!Object.hasOwn(this.fields, k)) mismatch(this, value, path, `unknown field ${JSON.stringify(k)}`);
+    }
+    return value;
+  }
+
+  private fieldValue(obj: Record<string, unknown>, k: string, path: Path): unknown {
+    const f = this.fields[k]!;
+    const v = obj[k];
+    if (v === undefined && f.hasDefault) return f.defaultValue;
+    if (v === undefined && !f.acceptsNone) mismatch(this, obj, path, `missing field ${JSON.stringify(k)} (${f.name})`);
+    return v;
+  }
+
+  parse(value: unknown, path: Path = []): StructOut<F> {
+    const obj = this.checkKeys(value, path);
+    const out: Record<string, unknown> = {};
+    for (const k of this.keys) setKey(out, k, this.fields[k]!.parse(this.fieldValue(obj, k, path), [...path, k]));
+    return out as StructOut<F>;
+  }
+
+  toMsgpack(value: unknown, ctx: DataContext, path: Path): unknown {
+    const obj = this.checkKeys(value, path);
+    const out: Record<string, unknown> = {};
+    for (const k of this.keys) setKey(out, k, this.fields[k]!.toMsgpack(this.fieldValue(obj, k, path), ctx, [...path, k]));
+    return out;
+  }
+
+  fromMsgpack(value: unknown, ctx: DataContext, path: Path): StructOut<F> {
+    if (value instanceof Map) value = Object.fromEntries(value);
+    const obj = this.checkKeys(value, path);
+    const out: Record<string, unknown> = {};
+    for (const k of this.keys) {
+      const f = this.fields[k]!;
+      const v = obj[k];
+      if (v === undefined || v === null) {
+        if (f.hasDefault && v === undefined) {
+          setKey(out, k, f.parse(f.defaultValue, [...path, k]));
+          continue;
+        }
+        if (f.acceptsNone) {
+          setKey(out, k, null);
+          continue;
+        }
+        mismatch(this, value, path, `missing field ${JSON.stringify(k)} (${f.name})`);
+      }
+      setKey(out, k, f.fromMsgpack(v, ctx, [...path, k]));
+    }
+    return out as StructOut<F>;
+  }
+
+  toLiteral(value: unknown, ctx: DataContext, path: Path = []): Literal {
+    return binaryLiteral(encodeMsgpack(this.toMsgpack(value, ctx, path)), "msgpack");
+  }
+
+  protected readLiteral(lit: Literal, ctx: DataContext, path: Path): StructOut<F> {
+    const s = scalarOf(lit);
+    if (s?.value.case === "binary") {
+      if (s.value.value.tag !== "msgpack") return literalMismatch(this, lit, path, "binary literals must be tagged msgpack");
+      let decoded: unknown;
+      try {
+        decoded = decodeMsgpack(s.value.value.value, { floatWrapper: true });
+      } catch (e) {
+        return literalMismatch(this, lit, path, `malformed msgpack (${(e as Error).message})`);
+      }
+      return this.fromMsgpack(decoded, ctx, path);
+    }
+    // The legacy form: a protobuf Struct holding the JSON of the object.
+    if (s?.value.case === "generic") return this.fromMsgpack(s.value.value, ctx, path);
+    return literalMismatch(this, lit, path);
+  }
+}
+
+/** A JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+
+/** An untyped dict of JSON-like values (flytekit's plain `dict`): a msgpack STRUCT with no schema. */
+export class DictType extends FlyteType<Record<string, unknown>> {
+  readonly name = "dict";
+  readonly tag = "Typed Dict";
+  protected override readonly readsBinary = true;
+  protected buildLiteralType(): LiteralType {
+    return simpleType(SimpleType.STRUCT, { annotation: typeAnnotation(MSGPACK_ANNOTATION) });
+  }
+  parse(value: unknown, path: Path = []): Record<string, unknown> {
+    if (!isPlainObject(value)) return mismatch(this, value, path);
+    this.check(value, path);
+    return value;
+  }
+  private check(v: unknown, path: Path): void {
+    if (v === null || typeof v === "string" || typeof v === "boolean" || typeof v === "bigint") return;
+    if (typeof v === "number") return;
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => this.check(x, [...path, i]));
+      return;
+    }
+    if (isPlainObject(v)) {
+      for (const [k, x] of Object.entries(v)) this.check(x, [...path, k]);
+      return;
+    }
+    if (v instanceof Uint8Array) return;
+    mismatch(this, v, path, "only JSON-like values (null, booleans, numbers, strings, arrays, plain objects) fit a dict");
+  }
+  toMsgpack(value: unknown, _ctx: DataContext, path: Path): unknown {
+    return this.parse(value, path);
+  }
+  fromMsgpack(value: unknown, _ctx: DataContext, path: Path): Record<string, unknown> {
+    if (value instanceof Map) value = Object.fromEntries(value);
+    return this.parse(value, path);
+  }
+  toLiteral(value: unknown, _ctx: DataContext, path: Path = []): Literal {
+    return binaryLiteral(encodeMsgpack(this.parse(value, path)), "msgpack");
+  }
+  protected readLiteral(lit: Literal, ctx: DataContext, path: Path): Record<string, unknown> {
+    const s = scalarOf(lit);
+    if (s?.value.case === "binary" && s.value.value.tag === "msgpack") {
+      return this.fromMsgpack(decodeMsgpack(s.value.value.value), ctx, path);
+    }
+    if (s?.value.case === "generic") return this.fromMsgpack(s.value.value, ctx, path);
+    return literalMismatch(this, lit, path);
+  }
+  jsonSchema(): Record<string, unknown> {
+    return { type: "object" };
+  }
+}
+
