@@ -5,12 +5,8 @@
  */
 import { t, task, workflow } from "flytekit-ts";
 
-export const sayHello = task(
-  { inputs: { name: t.str }, outputs: t.str },
-  ({ name }) => `Hello, ${name}!`,
-);
+export const sayHello = task({ inputs: { name: t.str }, outputs: t.str }, ({ name }) => `Hello, ${name}!`);
 
-export const wf = workflow(
-  { inputs: { name: t.str.default("world") }, outputs: t.str },
-  ({ name }) => sayHello({ name }),
+export const wf = workflow({ inputs: { name: t.str.default("world") }, outputs: t.str }, ({ name }) =>
+  sayHello({ name }),
 );

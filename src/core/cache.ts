@@ -34,11 +34,16 @@ function normalize(lit: Literal): Literal {
       value: { case: "collection", value: { ...lit.value.value, literals: lit.value.value.literals.map(normalize) } },
     };
   }
-  if (lit.value.case === "map") return { ...lit, value: { case: "map", value: sortedMap(lit.value.value.literals, normalize) } };
+  if (lit.value.case === "map")
+    return { ...lit, value: { case: "map", value: sortedMap(lit.value.value.literals, normalize) } };
   return lit;
 }
 
-function sortedMap(literals: Record<string, Literal>, f: (l: Literal) => Literal, drop: readonly string[] = []): LiteralMap {
+function sortedMap(
+  literals: Record<string, Literal>,
+  f: (l: Literal) => Literal,
+  drop: readonly string[] = [],
+): LiteralMap {
   const out: Record<string, Literal> = {};
   for (const k of Object.keys(literals).sort()) if (!drop.includes(k)) out[k] = f(literals[k]!);
   return literalMap(out);

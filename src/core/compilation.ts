@@ -65,7 +65,10 @@ export function dnsify(value: string): string {
   const MAX = 63;
   const HASH = 10;
   let s = value.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
-  s = s.replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-+|-+$/g, "");
+  s = s
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-+|-+$/g, "");
   if (s.length > MAX) {
     const h = createHash("md5").update(s).digest("hex").slice(0, HASH);
     s = `${h}-${s.slice(s.length - (MAX - HASH - 1))}`.replace(/-+$/g, "");
@@ -81,7 +84,13 @@ function promiseAttribute(p: string | number): PromiseAttribute {
 }
 
 /** Builds the binding data of one argument, collecting the upstream node ids it references. */
-export function bindingData(type: AnyType, value: unknown, data: DataContext, upstream: Set<string>, path: Path): BindingData {
+export function bindingData(
+  type: AnyType,
+  value: unknown,
+  data: DataContext,
+  upstream: Set<string>,
+  path: Path,
+): BindingData {
   if (isRef(value)) {
     const t = refTarget(value);
     if (t.nodeId !== "") upstream.add(t.nodeId);
@@ -102,7 +111,9 @@ export function bindingData(type: AnyType, value: unknown, data: DataContext, up
         errors.push((e as Error).message);
       }
     }
-    throw new FlyteTypeError(`${formatPath(path)}: no variant of ${type.name} accepts ${describeValue(value)} (${errors.join("; ")})`);
+    throw new FlyteTypeError(
+      `${formatPath(path)}: no variant of ${type.name} accepts ${describeValue(value)} (${errors.join("; ")})`,
+    );
   }
   if (Array.isArray(value) && type instanceof ListType) {
     const bindings = value.map((v, i) => bindingData(type.element, v, data, upstream, [...path, i]));
@@ -111,11 +122,20 @@ export function bindingData(type: AnyType, value: unknown, data: DataContext, up
       value: { case: "collection", value: { $typeName: "flyteidl.core.BindingDataCollection", bindings } },
     };
   }
-  if (type instanceof MapType && value !== null && typeof value === "object" && !Array.isArray(value) && containsRef(value)) {
+  if (
+    type instanceof MapType &&
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    containsRef(value)
+  ) {
     const bindings: Record<string, BindingData> = {};
     const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
     for (const [k, v] of entries) bindings[k] = bindingData(type.value, v, data, upstream, [...path, k]);
-    return { $typeName: "flyteidl.core.BindingData", value: { case: "map", value: { $typeName: "flyteidl.core.BindingDataMap", bindings } } };
+    return {
+      $typeName: "flyteidl.core.BindingData",
+      value: { case: "map", value: { $typeName: "flyteidl.core.BindingDataMap", bindings } },
+    };
   }
   if (containsRef(value)) {
     throw new FlyteValidationError(
@@ -136,13 +156,19 @@ export function literalBindingData(lit: Literal): BindingData {
         $typeName: "flyteidl.core.BindingData",
         value: {
           case: "collection",
-          value: { $typeName: "flyteidl.core.BindingDataCollection", bindings: lit.value.value.literals.map(literalBindingData) },
+          value: {
+            $typeName: "flyteidl.core.BindingDataCollection",
+            bindings: lit.value.value.literals.map(literalBindingData),
+          },
         },
       };
     case "map": {
       const bindings: Record<string, BindingData> = {};
       for (const [k, l] of Object.entries(lit.value.value.literals)) bindings[k] = literalBindingData(l);
-      return { $typeName: "flyteidl.core.BindingData", value: { case: "map", value: { $typeName: "flyteidl.core.BindingDataMap", bindings } } };
+      return {
+        $typeName: "flyteidl.core.BindingData",
+        value: { case: "map", value: { $typeName: "flyteidl.core.BindingDataMap", bindings } },
+      };
     }
     default:
       throw new FlyteValidationError(`cannot bind a literal of kind ${lit.value.case ?? "unset"}`);

@@ -1,5 +1,5 @@
 /**
- * Conditionals in workflow bodies: `conditional(name).if(cond).then(() => call).elif(...).else().then(...)`,
+ * Conditionals in workflow bodies: `conditional(name).if(cond).run(() => call).elif(...).run(...).else().run(...)`,
  * compiled into a branch node whose cases each run one node.
  */
 import { FlyteValidationError } from "../errors.js";
@@ -23,7 +23,9 @@ export type Condition =
   | { readonly kind: "cmp"; readonly op: ComparisonOperator; readonly left: Operand; readonly right: Operand }
   | { readonly kind: "and" | "or"; readonly left: Condition; readonly right: Condition };
 
-const cmp = (op: ComparisonOperator) => (left: Operand, right: Operand): Condition => ({ kind: "cmp", op, left, right });
+const cmp =
+  (op: ComparisonOperator) =>
+  (left: Operand, right: Operand): Condition => ({ kind: "cmp", op, left, right });
 
 /** `left == right`. */
 export const eq = cmp("eq");
@@ -118,8 +120,11 @@ function conditionRefs(c: Condition, out: Set<string>): void {
   for (const o of [c.left, c.right]) if (isRef(o) && refTarget(o).nodeId !== "") out.add(refTarget(o).nodeId);
 }
 
-/** Builds a conditional; finish it with `.else().then(...)` or `.else().fail(message)`. */
-export class ConditionalBuilder {
+/**
+ * Builds a conditional; finish it with `.else().run(...)` or `.else().fail(message)`. (Branches use `run`, not
+ * `then`, so that no builder is ever thenable.)
+ */
+export class ConditionalBuilder<R = unknown> {
   readonly name: string;
   private readonly cases: BranchCase[] = [];
   private readonly comp: CompilationState;
@@ -137,37 +142,39 @@ export class ConditionalBuilder {
   }
 
   /** The first case. */
-  if(condition: Condition): { then: <R>(fn: () => R) => ConditionalBuilder } {
-    return this.elif(condition);
+  if(condition: Condition): { run: <T>(fn: () => T) => ConditionalBuilder<T> } {
+    return this.elif(condition) as unknown as { run: <T>(fn: () => T) => ConditionalBuilder<T> };
   }
 
   /** Another case. */
-  elif(condition: Condition): { then: <R>(fn: () => R) => ConditionalBuilder } {
+  elif(condition: Condition): { run: (fn: () => R) => ConditionalBuilder<R> } {
     this.pending = condition;
-    return { then: (fn) => this.addCase(fn) };
+    return { run: (fn) => this.addCase(fn) };
   }
 
   /** The fallback case. */
-  else(): { then: <R>(fn: () => R) => R; fail: (message: string) => unknown } {
+  else(): { run: (fn: () => R) => R; fail: (message: string) => R } {
     this.pending = undefined;
     return {
-      then: <R>(fn: () => R): R => {
+      run: (fn: () => R): R => {
         this.addCase(fn);
         return this.finish() as R;
       },
-      fail: (message: string) => {
+      fail: (message: string): R => {
         this.cases.push({ condition: undefined, node: undefined, error: message });
-        return this.finish();
+        return this.finish() as R;
       },
     };
   }
 
-  private addCase(fn: () => unknown): ConditionalBuilder {
+  private addCase(fn: () => unknown): ConditionalBuilder<R> {
     const sub = new CompilationState(`${this.id}-`, this.comp.data);
     const outer = currentState();
     const result = runInContext({ ...outer, compilation: sub }, fn);
     if (sub.nodes.length !== 1 || !nodeOf(result)) {
-      throw new FlyteValidationError(`${this.name}: each branch must call exactly one task, workflow or launch plan (got ${sub.nodes.length})`);
+      throw new FlyteValidationError(
+        `${this.name}: each branch must call exactly one task, workflow or launch plan (got ${sub.nodes.length})`,
+      );
     }
     this.cases.push({ condition: this.pending ?? undefined, node: sub.nodes[0] });
     return this;
@@ -194,7 +201,15 @@ export class ConditionalBuilder {
     };
     this.comp.nodes.push(node);
     const entries = Object.entries(outputTypes);
-    const iface = new Interface({}, entries.length === 0 ? undefined : entries.length === 1 && entries[0]![0] === "o0" ? entries[0]![1] : Object.fromEntries(entries), this.name);
+    const iface = new Interface(
+      {},
+      entries.length === 0
+        ? undefined
+        : entries.length === 1 && entries[0]![0] === "o0"
+          ? entries[0]![1]
+          : Object.fromEntries(entries),
+      this.name,
+    );
     return outputRefs(node, iface);
   }
 }
@@ -203,7 +218,7 @@ export class ConditionalBuilder {
  * Starts a conditional inside a workflow body.
  *
  * @example
- * const r = conditional("sign").if(gt(x, 0)).then(() => pos({ x })).else().then(() => neg({ x }));
+ * const r = conditional("sign").if(gt(x, 0)).run(() => pos({ x })).else().run(() => neg({ x }));
  */
 export function conditional(name: string): ConditionalBuilder {
   return new ConditionalBuilder(name);

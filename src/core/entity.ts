@@ -13,10 +13,18 @@ import { localData } from "./local-data.js";
 import { makeRef, NODE, type Ref, type VoidRef } from "./promise.js";
 import { describeIdentity, type Identity, scanModuleExports } from "./naming.js";
 
-/** A value or reference that can be bound to an input of type `T` in a workflow body. */
+/**
+ * A value or reference that can be bound to an input of type `T` in a workflow body. A call whose inputs are all
+ * constants is typed as a Promise; inside a workflow body it is a reference at run time, so it can be bound too.
+ */
 export type Bindable<T extends AnyType> =
   | Ref<Infer<T>>
-  | (T extends ListType<infer E> ? Bindable<E>[] : T extends MapType<infer E> ? Record<string, Bindable<E>> : InferIn<T>);
+  | PromiseLike<Infer<T>>
+  | (T extends ListType<infer E>
+      ? Bindable<E>[]
+      : T extends MapType<infer E>
+        ? Record<string, Bindable<E>>
+        : InferIn<T>);
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type OptionalKeys<I extends InputSpec> = {
@@ -129,7 +137,8 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
       try {
         bindings.push(binding(k, bindingData(type, v, comp.data, upstream, [k])));
       } catch (e) {
-        if (e instanceof FlyteTypeError) throw new FlyteTypeError(`${this.name}: input ${e.message}`, { cause: e, path: e.path });
+        if (e instanceof FlyteTypeError)
+          throw new FlyteTypeError(`${this.name}: input ${e.message}`, { cause: e, path: e.path });
         throw e;
       }
     }

@@ -25,7 +25,12 @@ import { evaluateCondition } from "./condition.js";
 type Results = Map<string, LiteralMap>;
 
 /** Runs nodes and resolves the output bindings. `inputs` are the workflow inputs (node `""`). */
-export async function runGraph(nodes: readonly NodeSpec[], outputs: readonly Binding[], inputs: LiteralMap, owner: string): Promise<LiteralMap> {
+export async function runGraph(
+  nodes: readonly NodeSpec[],
+  outputs: readonly Binding[],
+  inputs: LiteralMap,
+  owner: string,
+): Promise<LiteralMap> {
   const results: Results = new Map([["", inputs]]);
   const running = new Map<string, Promise<void>>();
   for (const node of nodes) {
@@ -40,7 +45,8 @@ export async function runGraph(nodes: readonly NodeSpec[], outputs: readonly Bin
         try {
           results.set(node.id, await runNode(node, results));
         } catch (e) {
-          if (e !== null && typeof e === "object" && !("nodeId" in e)) Object.defineProperty(e, "nodeId", { value: node.id });
+          if (e !== null && typeof e === "object" && !("nodeId" in e))
+            Object.defineProperty(e, "nodeId", { value: node.id });
           throw e;
         }
       }),
@@ -93,7 +99,10 @@ export function resolveReference(ref: OutputReference, results: Results): Litera
   if (!lm) throw new FlyteValidationError(`node ${ref.nodeId} has not produced outputs`);
   const lit = lm.literals[ref.var];
   if (!lit) throw new FlyteValidationError(`node ${ref.nodeId || "(workflow inputs)"} has no output ${ref.var}`);
-  return applyAttrPath(lit, ref.attrPath.map((a) => a.value.value!));
+  return applyAttrPath(
+    lit,
+    ref.attrPath.map((a) => a.value.value!),
+  );
 }
 
 /** Applies an attribute path to a literal, as propeller resolves `o.a[0].b` bindings. */
@@ -128,7 +137,8 @@ function walk(value: unknown, path: readonly (string | number)[]): unknown {
   for (const p of path) {
     if (cur instanceof Map) cur = cur.get(p);
     else if (Array.isArray(cur) && typeof p === "number") cur = cur[p];
-    else if (cur !== null && typeof cur === "object" && Object.hasOwn(cur, p)) cur = (cur as Record<string, unknown>)[p as string];
+    else if (cur !== null && typeof cur === "object" && Object.hasOwn(cur, p))
+      cur = (cur as Record<string, unknown>)[p as string];
     else throw new FlyteUserError(`attribute ${JSON.stringify(p)} does not exist`);
   }
   return cur;

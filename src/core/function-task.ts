@@ -20,7 +20,12 @@ export class FunctionTask<I extends InputSpec = InputSpec, O extends OutputSpec 
   /** The execution mode: default, dynamic or eager. */
   readonly executionMode: ExecutionMode;
 
-  constructor(options: TaskOptions<I, O>, fn: TaskFunction<I, O>, mode: ExecutionMode = "default", allowed?: readonly string[]) {
+  constructor(
+    options: TaskOptions<I, O>,
+    fn: TaskFunction<I, O>,
+    mode: ExecutionMode = "default",
+    allowed?: readonly string[],
+  ) {
     super(options, newIdentity(options.name), allowed);
     if (typeof fn !== "function") {
       throw new FlyteValidationError(`${this.name}: a task needs a function, got ${typeof fn}`);

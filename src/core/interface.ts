@@ -68,8 +68,10 @@ export class Interface {
 
   constructor(inputs: InputSpec = {}, outputs: OutputSpec = undefined, owner = "entity") {
     for (const [k, v] of Object.entries(inputs)) {
-      if (!IDENT.test(k)) throw new FlyteTypeError(`${owner}: input name ${JSON.stringify(k)} is not a valid identifier`);
-      if (!(v instanceof FlyteType)) throw new FlyteTypeError(`${owner}: input ${k} is ${describeValue(v)}, not a Flyte type (use t.*)`);
+      if (!IDENT.test(k))
+        throw new FlyteTypeError(`${owner}: input name ${JSON.stringify(k)} is not a valid identifier`);
+      if (!(v instanceof FlyteType))
+        throw new FlyteTypeError(`${owner}: input ${k} is ${describeValue(v)}, not a Flyte type (use t.*)`);
     }
     this.inputs = Object.entries(inputs);
     if (outputs === undefined) {
@@ -80,7 +82,9 @@ export class Interface {
       this.outputs = [["o0", outputs]];
     } else if (Array.isArray(outputs)) {
       if (outputs.length === 1) {
-        throw new FlyteTypeError(`${owner}: a one-element output tuple is ambiguous; declare outputs: T instead of [T]`);
+        throw new FlyteTypeError(
+          `${owner}: a one-element output tuple is ambiguous; declare outputs: T instead of [T]`,
+        );
       }
       this.shape = outputs.length === 0 ? "none" : "tuple";
       this.outputs = outputs.map((o, i) => {
@@ -90,8 +94,10 @@ export class Interface {
     } else {
       const entries = Object.entries(outputs as Record<string, AnyType>);
       for (const [k, v] of entries) {
-        if (!IDENT.test(k)) throw new FlyteTypeError(`${owner}: output name ${JSON.stringify(k)} is not a valid identifier`);
-        if (!(v instanceof FlyteType)) throw new FlyteTypeError(`${owner}: output ${k} is ${describeValue(v)}, not a Flyte type (use t.*)`);
+        if (!IDENT.test(k))
+          throw new FlyteTypeError(`${owner}: output name ${JSON.stringify(k)} is not a valid identifier`);
+        if (!(v instanceof FlyteType))
+          throw new FlyteTypeError(`${owner}: output ${k} is ${describeValue(v)}, not a Flyte type (use t.*)`);
       }
       this.shape = entries.length === 0 ? "none" : "named";
       this.outputs = entries;
@@ -131,7 +137,11 @@ export class Interface {
       let v = values[k];
       if (v === undefined) {
         if (type.hasDefault) v = type.defaultValue;
-        else if (!type.acceptsNone) throw new FlyteTypeError(`${owner}: input ${k} (${type.name}) was not given`, { path: [k], expected: type.name });
+        else if (!type.acceptsNone)
+          throw new FlyteTypeError(`${owner}: input ${k} (${type.name}) was not given`, {
+            path: [k],
+            expected: type.name,
+          });
       }
       out[k] = wrap(owner, "input", k, () => type.toLiteral(v, ctx, [k]));
     }
@@ -141,7 +151,9 @@ export class Interface {
   /** Rejects names that are not inputs. */
   checkInputNames(values: Record<string, unknown>, owner: string): void {
     if (values === null || typeof values !== "object" || Array.isArray(values)) {
-      throw new FlyteTypeError(`${owner}: inputs must be passed as an object of named values, got ${describeValue(values)}`);
+      throw new FlyteTypeError(
+        `${owner}: inputs must be passed as an object of named values, got ${describeValue(values)}`,
+      );
     }
     for (const k of Object.keys(values)) {
       if (!Object.hasOwn(this.inputTypes, k)) {
@@ -156,14 +168,19 @@ export class Interface {
   literalsToInputs(lm: LiteralMap, ctx: DataContext, owner: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(lm.literals)) {
-      if (!Object.hasOwn(this.inputTypes, k)) throw new FlyteTypeError(`${owner}: received input ${JSON.stringify(k)}, which is not declared`);
+      if (!Object.hasOwn(this.inputTypes, k))
+        throw new FlyteTypeError(`${owner}: received input ${JSON.stringify(k)}, which is not declared`);
     }
     for (const [k, type] of this.inputs) {
       const lit = lm.literals[k];
       if (lit === undefined) {
         if (type.hasDefault) out[k] = type.parse(type.defaultValue, [k]);
         else if (type.acceptsNone) out[k] = null;
-        else throw new FlyteTypeError(`${owner}: input ${k} (${type.name}) is missing`, { path: [k], expected: type.name });
+        else
+          throw new FlyteTypeError(`${owner}: input ${k} (${type.name}) is missing`, {
+            path: [k],
+            expected: type.name,
+          });
         continue;
       }
       out[k] = wrap(owner, "input", k, () => type.fromLiteral(lit, ctx, [k]));
@@ -180,7 +197,9 @@ export class Interface {
         return { o0: value };
       case "tuple": {
         if (!Array.isArray(value) || value.length !== this.outputs.length) {
-          throw new FlyteTypeError(`${owner}: expected ${this.outputs.length} outputs as an array, got ${describeValue(value)}`);
+          throw new FlyteTypeError(
+            `${owner}: expected ${this.outputs.length} outputs as an array, got ${describeValue(value)}`,
+          );
         }
         return Object.fromEntries(this.outputs.map(([k], i) => [k, value[i]]));
       }
@@ -191,7 +210,8 @@ export class Interface {
           );
         }
         for (const k of Object.keys(value)) {
-          if (!Object.hasOwn(this.outputTypes, k)) throw new FlyteTypeError(`${owner}: returned unknown output ${JSON.stringify(k)}`);
+          if (!Object.hasOwn(this.outputTypes, k))
+            throw new FlyteTypeError(`${owner}: returned unknown output ${JSON.stringify(k)}`);
         }
         return value as Record<string, unknown>;
       }

@@ -4,7 +4,7 @@
 import { FlyteValidationError } from "../errors.js";
 import type { Literal, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { literalMap } from "../idl/literals.js";
-import type { AnyType } from "../types/type.js";
+import type { AnyType, HasDefault } from "../types/type.js";
 import { type Callable, Entity, makeCallable } from "./entity.js";
 import { type InputSpec, Interface, type OutputSpec, type ValueInputsOf } from "./interface.js";
 import { localData } from "./local-data.js";
@@ -40,7 +40,12 @@ export class LaunchPlan<I extends InputSpec = InputSpec, O extends OutputSpec = 
       const d = (options.defaultInputs as Record<string, unknown> | undefined)?.[k];
       inputs[k] = d !== undefined ? type.default(d) : type;
     }
-    const outputs = wf.interface.shape === "none" ? undefined : wf.interface.shape === "single" ? wf.interface.outputs[0]![1] : Object.fromEntries(wf.interface.outputs);
+    const outputs =
+      wf.interface.shape === "none"
+        ? undefined
+        : wf.interface.shape === "single"
+          ? wf.interface.outputs[0]![1]
+          : Object.fromEntries(wf.interface.outputs);
     super(new Interface(inputs, outputs as OutputSpec, owner), newIdentity(options.name));
     if (!options.name) this.identity = wf.identity;
     this.workflow = wf;
@@ -49,7 +54,10 @@ export class LaunchPlan<I extends InputSpec = InputSpec, O extends OutputSpec = 
       const out: Record<string, Literal> = {};
       for (const [k, v] of Object.entries(vals ?? {})) {
         const type = wf.interface.inputTypes[k];
-        if (!type) throw new FlyteValidationError(`${owner}: ${what} names ${JSON.stringify(k)}, which is not an input of ${wf.name}`);
+        if (!type)
+          throw new FlyteValidationError(
+            `${owner}: ${what} names ${JSON.stringify(k)}, which is not an input of ${wf.name}`,
+          );
         out[k] = type.toLiteral(v, data, [k]);
       }
       return out;
@@ -60,9 +68,12 @@ export class LaunchPlan<I extends InputSpec = InputSpec, O extends OutputSpec = 
 
   override async executeLiterals(inputs: LiteralMap): Promise<LiteralMap> {
     for (const k of Object.keys(inputs.literals)) {
-      if (Object.hasOwn(this.fixedInputs, k)) throw new FlyteValidationError(`${this.name}: input ${k} is fixed and cannot be given`);
+      if (Object.hasOwn(this.fixedInputs, k))
+        throw new FlyteValidationError(`${this.name}: input ${k} is fixed and cannot be given`);
     }
-    return this.workflow.executeLiterals(literalMap({ ...this.defaultInputs, ...inputs.literals, ...this.fixedInputs }));
+    return this.workflow.executeLiterals(
+      literalMap({ ...this.defaultInputs, ...inputs.literals, ...this.fixedInputs }),
+    );
   }
 }
 
@@ -75,9 +86,22 @@ export type LaunchPlanHandle<I extends InputSpec, O extends OutputSpec> = Launch
  * @example
  * export const nightly = launchPlan(wf, { name: "nightly", fixedInputs: { region: "eu" } });
  */
-export function launchPlan<I extends InputSpec, O extends OutputSpec>(
+export function launchPlan<
+  I extends InputSpec,
+  O extends OutputSpec,
+  const F extends Partial<ValueInputsOf<I>> = {},
+  const D extends Partial<ValueInputsOf<I>> = {},
+>(
   wf: Workflow<I, O>,
-  options: LaunchPlanOptions<I> = {},
-): LaunchPlanHandle<I, O> {
-  return makeCallable<LaunchPlan<I, O>, Callable<I, O>>(new LaunchPlan(wf, options));
+  options: { name?: string; fixedInputs?: F; defaultInputs?: D } = {},
+): LaunchPlanHandle<LaunchPlanInputs<I, keyof F, keyof D>, O> {
+  const lp = new LaunchPlan(wf, options as LaunchPlanOptions<I>);
+  return makeCallable<LaunchPlan<I, O>, Callable<LaunchPlanInputs<I, keyof F, keyof D>, O>>(
+    lp,
+  ) as unknown as LaunchPlanHandle<LaunchPlanInputs<I, keyof F, keyof D>, O>;
 }
+
+/** The inputs of a launch plan: fixed inputs removed, defaulted ones optional. */
+export type LaunchPlanInputs<I extends InputSpec, F, D> = {
+  [K in Exclude<keyof I, F>]: K extends D ? I[K] & HasDefault : I[K];
+};

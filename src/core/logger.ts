@@ -18,20 +18,27 @@ export interface Logger {
 }
 
 /** Creates a logger. The level comes from `FLYTE_SDK_LOGGING_LEVEL` (debug, info, warn, error; default warn). */
-export function createLogger(opts: { executionId: ExecutionId; taskName: string; redact: ReadonlySet<string> }): Logger {
+export function createLogger(opts: {
+  executionId: ExecutionId;
+  taskName: string;
+  redact: ReadonlySet<string>;
+}): Logger {
   const envLevel = (process.env.FLYTE_SDK_LOGGING_LEVEL ?? "warn").toLowerCase() as LogLevel;
   const min = ORDER[envLevel] ?? ORDER.warn;
   const write = (level: LogLevel, message: string, fields?: unknown) => {
     if (ORDER[level] < min) return;
     const extra = fields instanceof Error ? { error: fields.message } : fields;
-    const line = JSON.stringify({
-      time: new Date().toISOString(),
-      level,
-      execution: opts.executionId.name,
-      task: opts.taskName,
-      message,
-      ...(extra && typeof extra === "object" ? extra : extra !== undefined ? { value: extra } : {}),
-    }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    const line = JSON.stringify(
+      {
+        time: new Date().toISOString(),
+        level,
+        execution: opts.executionId.name,
+        task: opts.taskName,
+        message,
+        ...(extra && typeof extra === "object" ? extra : extra !== undefined ? { value: extra } : {}),
+      },
+      (_k, v) => (typeof v === "bigint" ? v.toString() : v),
+    );
     process.stderr.write(`${mask(line, opts.redact)}\n`);
   };
   return {

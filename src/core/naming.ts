@@ -112,7 +112,10 @@ export function scanModuleExports(file: string): Promise<void> {
         (ns: Record<string, unknown>) => ns,
         () => undefined,
       );
-      const ns = await Promise.race([imported, new Promise<undefined>((r) => setTimeout(r, 250).unref())]);
+      const ns = await Promise.race([
+        imported,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 250).unref()),
+      ]);
       if (ns) bindExports(ns, file, isIdentified);
     })();
     scanned.set(file, p);
@@ -121,5 +124,10 @@ export function scanModuleExports(file: string): Promise<void> {
 }
 
 function isIdentified(v: unknown): v is { identity: Identity } {
-  return (typeof v === "function" || typeof v === "object") && v !== null && typeof (v as { identity?: unknown }).identity === "object" && typeof (v as { kind?: unknown }).kind === "string";
+  return (
+    (typeof v === "function" || typeof v === "object") &&
+    v !== null &&
+    typeof (v as { identity?: unknown }).identity === "object" &&
+    typeof (v as { kind?: unknown }).kind === "string"
+  );
 }

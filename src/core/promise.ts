@@ -42,7 +42,9 @@ export interface VoidRef {
 
 /** Whether `v` is a reference. */
 export function isRef(v: unknown): v is Ref<unknown> {
-  return (typeof v === "object" || typeof v === "function") && v !== null && (v as { [REF]?: unknown })[REF] !== undefined;
+  return (
+    (typeof v === "object" || typeof v === "function") && v !== null && (v as { [REF]?: unknown })[REF] !== undefined
+  );
 }
 
 /** The target of a reference. */
@@ -104,7 +106,8 @@ export function refLiteralType(r: Ref<unknown>): LiteralType | undefined {
  */
 export function after<C>(call: C, ...deps: unknown[]): C {
   const node = nodeOf(call);
-  if (!node) throw new FlyteValidationError("after(): the first argument is not the result of a call in a workflow body");
+  if (!node)
+    throw new FlyteValidationError("after(): the first argument is not the result of a call in a workflow body");
   for (const d of deps) {
     const dn = nodeOf(d);
     if (!dn) throw new FlyteValidationError("after(): each dependency must be the result of a call in a workflow body");

@@ -31,18 +31,23 @@ const NAMES = ["cpu", "mem", "gpu", "ephemeralStorage"] as const;
 export function quantity(owner: string, name: string, v: unknown): string {
   const s = typeof v === "number" ? String(v) : v;
   if (typeof s !== "string" || !QUANTITY.test(s)) {
-    throw new FlyteValidationError(`${owner}: resource ${name} = ${JSON.stringify(v)} is not a Kubernetes quantity (e.g. "500m", "2", "1Gi")`);
+    throw new FlyteValidationError(
+      `${owner}: resource ${name} = ${JSON.stringify(v)} is not a Kubernetes quantity (e.g. "500m", "2", "1Gi")`,
+    );
   }
   return s;
 }
 
 function values(owner: string, v: unknown, what: string): ResourceValues {
   if (v === undefined) return {};
-  if (v === null || typeof v !== "object") throw new FlyteValidationError(`${owner}: ${what} must be an object like { cpu: "1", mem: "1Gi" }`);
+  if (v === null || typeof v !== "object")
+    throw new FlyteValidationError(`${owner}: ${what} must be an object like { cpu: "1", mem: "1Gi" }`);
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) {
     if (!(NAMES as readonly string[]).includes(k)) {
-      throw new FlyteValidationError(`${owner}: unknown resource ${JSON.stringify(k)} in ${what}; known: ${NAMES.join(", ")}`);
+      throw new FlyteValidationError(
+        `${owner}: unknown resource ${JSON.stringify(k)} in ${what}; known: ${NAMES.join(", ")}`,
+      );
     }
     out[k] = quantity(owner, k, x);
   }
@@ -50,17 +55,23 @@ function values(owner: string, v: unknown, what: string): ResourceValues {
 }
 
 /** Resolves `requests`/`limits`/`resources` options. Combining `resources` with the others is an error. */
-export function resolveResources(owner: string, opts: { requests?: unknown; limits?: unknown; resources?: unknown }): Resources {
+export function resolveResources(
+  owner: string,
+  opts: { requests?: unknown; limits?: unknown; resources?: unknown },
+): Resources {
   if (opts.resources !== undefined && (opts.requests !== undefined || opts.limits !== undefined)) {
     throw new FlyteValidationError(`${owner}: resources cannot be combined with requests or limits`);
   }
-  if (opts.resources === undefined) return { requests: values(owner, opts.requests, "requests"), limits: values(owner, opts.limits, "limits") };
-  if (opts.resources === null || typeof opts.resources !== "object") throw new FlyteValidationError(`${owner}: resources must be an object`);
+  if (opts.resources === undefined)
+    return { requests: values(owner, opts.requests, "requests"), limits: values(owner, opts.limits, "limits") };
+  if (opts.resources === null || typeof opts.resources !== "object")
+    throw new FlyteValidationError(`${owner}: resources must be an object`);
   const requests: Record<string, unknown> = {};
   const limits: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(opts.resources)) {
     if (Array.isArray(v)) {
-      if (v.length !== 2) throw new FlyteValidationError(`${owner}: resource ${k} must be a quantity or a [request, limit] pair`);
+      if (v.length !== 2)
+        throw new FlyteValidationError(`${owner}: resource ${k} must be a quantity or a [request, limit] pair`);
       requests[k] = v[0];
       limits[k] = v[1];
     } else requests[k] = v;

@@ -16,7 +16,8 @@ import type { TaskOptions } from "./task.js";
 import type { AnyType } from "../types/type.js";
 
 /** Options of a shell task. */
-export interface ShellTaskOptions<I extends InputSpec, O extends Record<string, AnyType>> extends Omit<TaskOptions<I, O>, "name"> {
+export interface ShellTaskOptions<I extends InputSpec, O extends Record<string, AnyType>>
+  extends Omit<TaskOptions<I, O>, "name"> {
   /** The task's name (instance tasks are named explicitly). */
   name: string;
   /**
@@ -41,24 +42,42 @@ export class ShellTask<I extends InputSpec, O extends Record<string, AnyType>> e
   constructor(options: ShellTaskOptions<I, O>) {
     const { script, outputLocations, shell, ...taskOptions } = options;
     super(taskOptions as TaskOptions<I, O> & { name: string });
-    if (typeof script !== "string" || !script.trim()) throw new FlyteValidationError(`${options.name}: a shell task needs a script`);
+    if (typeof script !== "string" || !script.trim())
+      throw new FlyteValidationError(`${options.name}: a shell task needs a script`);
     this.script = script;
     this.shell = shell ?? "/bin/bash";
     this.outputLocations = (outputLocations ?? {}) as Record<string, string>;
     for (const [k, type] of this.interface.outputs) {
-      if (!this.outputLocations[k]) throw new FlyteValidationError(`${options.name}: output ${k} needs a location in outputLocations`);
-      if (!(type instanceof BlobValueType || type instanceof StrType || type instanceof IntType || type instanceof FloatType || type instanceof BoolType)) {
-        throw new FlyteValidationError(`${options.name}: output ${k} is ${type.name}; shell task outputs are files, directories or values read from a file (str, int, float, bool)`);
+      if (!this.outputLocations[k])
+        throw new FlyteValidationError(`${options.name}: output ${k} needs a location in outputLocations`);
+      if (
+        !(
+          type instanceof BlobValueType ||
+          type instanceof StrType ||
+          type instanceof IntType ||
+          type instanceof FloatType ||
+          type instanceof BoolType
+        )
+      ) {
+        throw new FlyteValidationError(
+          `${options.name}: output ${k} is ${type.name}; shell task outputs are files, directories or values read from a file (str, int, float, bool)`,
+        );
       }
     }
     for (const m of script.matchAll(TEMPLATE)) this.checkPlaceholder(m[1]!, m[2]!);
-    for (const loc of Object.values(this.outputLocations)) for (const m of loc.matchAll(TEMPLATE)) this.checkPlaceholder(m[1]!, m[2]!);
+    for (const loc of Object.values(this.outputLocations))
+      for (const m of loc.matchAll(TEMPLATE)) this.checkPlaceholder(m[1]!, m[2]!);
   }
 
   private checkPlaceholder(kind: string, name: string): void {
     const ok =
-      kind === "inputs" ? Object.hasOwn(this.interface.inputTypes, name) : kind === "outputs" ? Object.hasOwn(this.interface.outputTypes, name) : name === "workingDirectory";
-    if (!ok) throw new FlyteValidationError(`${this.name}: the script refers to {${kind}.${name}}, which does not exist`);
+      kind === "inputs"
+        ? Object.hasOwn(this.interface.inputTypes, name)
+        : kind === "outputs"
+          ? Object.hasOwn(this.interface.outputTypes, name)
+          : name === "workingDirectory";
+    if (!ok)
+      throw new FlyteValidationError(`${this.name}: the script refers to {${kind}.${name}}, which does not exist`);
   }
 
   async execute(inputs: Record<string, unknown>): Promise<unknown> {
@@ -74,7 +93,9 @@ export class ShellTask<I extends InputSpec, O extends Record<string, AnyType>> e
     const script = fill(this.script, locations);
     const { code, stderr } = await run(this.shell, script, ctx.workingDirectory, ctx.signal);
     if (code !== 0) {
-      throw new FlyteUserError(`${this.name}: the script exited with code ${code}${stderr ? `:\n${stderr.slice(-4000)}` : ""}`);
+      throw new FlyteUserError(
+        `${this.name}: the script exited with code ${code}${stderr ? `:\n${stderr.slice(-4000)}` : ""}`,
+      );
     }
     const out: Record<string, unknown> = {};
     for (const [k, type] of this.interface.outputs) {
@@ -83,7 +104,12 @@ export class ShellTask<I extends InputSpec, O extends Record<string, AnyType>> e
       if (type instanceof BlobValueType) out[k] = new FlyteBlob(loc, type.isDirectory);
       else {
         const text = readFileSync(loc, "utf8").trim();
-        out[k] = type instanceof StrType ? text : type instanceof BoolType ? parseBool(this.name, k, text) : parseNumber(this.name, k, text, type instanceof IntType);
+        out[k] =
+          type instanceof StrType
+            ? text
+            : type instanceof BoolType
+              ? parseBool(this.name, k, text)
+              : parseNumber(this.name, k, text, type instanceof IntType);
       }
     }
     return this.interface.shape === "none" ? undefined : out;
@@ -93,13 +119,17 @@ export class ShellTask<I extends InputSpec, O extends Record<string, AnyType>> e
 function parseBool(task: string, k: string, text: string): boolean {
   if (/^(true|1)$/i.test(text)) return true;
   if (/^(false|0)$/i.test(text)) return false;
-  throw new FlyteUserError(`${task}: output ${k} should be a boolean, the file holds ${JSON.stringify(text.slice(0, 60))}`);
+  throw new FlyteUserError(
+    `${task}: output ${k} should be a boolean, the file holds ${JSON.stringify(text.slice(0, 60))}`,
+  );
 }
 
 function parseNumber(task: string, k: string, text: string, integer: boolean): number {
   const n = Number(text);
   if (text === "" || Number.isNaN(n) || (integer && !Number.isInteger(n))) {
-    throw new FlyteUserError(`${task}: output ${k} should be ${integer ? "an int" : "a float"}, the file holds ${JSON.stringify(text.slice(0, 60))}`);
+    throw new FlyteUserError(
+      `${task}: output ${k} should be ${integer ? "an int" : "a float"}, the file holds ${JSON.stringify(text.slice(0, 60))}`,
+    );
   }
   return n;
 }
@@ -112,7 +142,12 @@ async function formatValue(v: unknown): Promise<string> {
   return String(v);
 }
 
-function run(shell: string, script: string, cwd: string, signal: AbortSignal): Promise<{ code: number; stderr: string }> {
+function run(
+  shell: string,
+  script: string,
+  cwd: string,
+  signal: AbortSignal,
+): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(shell, ["-c", `set -e\n${script}`], { cwd, stdio: ["ignore", "inherit", "pipe"], signal });
     let stderr = "";

@@ -118,10 +118,34 @@ export interface Accelerator {
 
 /** The option names tasks accept; anything else is rejected at definition time. */
 export const TASK_OPTION_NAMES: readonly string[] = [
-  "name", "inputs", "outputs", "cache", "retries", "timeout", "interruptible", "deprecated", "environment",
-  "requests", "limits", "resources", "secrets", "containerImage", "enableDeck", "deckFields", "docs",
-  "ignoreInputVars", "taskConfig", "taskType", "preExecute", "postExecute", "podTemplateName", "podTemplate",
-  "accelerator", "sharedMemory", "labels", "annotations",
+  "name",
+  "inputs",
+  "outputs",
+  "cache",
+  "retries",
+  "timeout",
+  "interruptible",
+  "deprecated",
+  "environment",
+  "requests",
+  "limits",
+  "resources",
+  "secrets",
+  "containerImage",
+  "enableDeck",
+  "deckFields",
+  "docs",
+  "ignoreInputVars",
+  "taskConfig",
+  "taskType",
+  "preExecute",
+  "postExecute",
+  "podTemplateName",
+  "podTemplate",
+  "accelerator",
+  "sharedMemory",
+  "labels",
+  "annotations",
 ];
 
 /** Resolved task metadata, the twin of flytekit's `TaskMetadata`. */
@@ -142,17 +166,25 @@ export interface TaskMetadata {
 }
 
 /** Checks option names and resolves metadata with flytekit's rules. */
-export function resolveMetadata(owner: string, o: TaskOptions<any, any>, allowed: readonly string[] = TASK_OPTION_NAMES): TaskMetadata {
+export function resolveMetadata(
+  owner: string,
+  o: TaskOptions<any, any>,
+  allowed: readonly string[] = TASK_OPTION_NAMES,
+): TaskMetadata {
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
-    throw new FlyteValidationError(`${owner}: unrecognized option(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; known options: ${allowed.join(", ")}`);
+    throw new FlyteValidationError(
+      `${owner}: unrecognized option(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; known options: ${allowed.join(", ")}`,
+    );
   }
   let cache = false;
   let cacheVersion = "";
   let cacheSerialize = false;
   let ignored: readonly string[] = [];
   if (o.cache === true) {
-    throw new FlyteValidationError(`${owner}: cache: true needs a version; use cache: { version: "1" } and bump it when the task changes`);
+    throw new FlyteValidationError(
+      `${owner}: cache: true needs a version; use cache: { version: "1" } and bump it when the task changes`,
+    );
   } else if (o.cache && typeof o.cache === "object") {
     if (typeof o.cache.version !== "string" || o.cache.version === "") {
       throw new FlyteValidationError(`${owner}: cache.version must be a non-empty string`);
@@ -162,17 +194,20 @@ export function resolveMetadata(owner: string, o: TaskOptions<any, any>, allowed
     cacheSerialize = o.cache.serialize ?? false;
     ignored = o.cache.ignoredInputs ?? [];
     for (const k of Object.keys(o.cache)) {
-      if (!["version", "serialize", "ignoredInputs"].includes(k)) throw new FlyteValidationError(`${owner}: unknown cache option ${JSON.stringify(k)}`);
+      if (!["version", "serialize", "ignoredInputs"].includes(k))
+        throw new FlyteValidationError(`${owner}: unknown cache option ${JSON.stringify(k)}`);
     }
   } else if (o.cache !== undefined && o.cache !== false) {
     throw new FlyteValidationError(`${owner}: cache must be false or { version, serialize?, ignoredInputs? }`);
   }
   const inputNames = Object.keys(o.inputs ?? {});
   for (const k of ignored) {
-    if (!inputNames.includes(k)) throw new FlyteValidationError(`${owner}: cache.ignoredInputs names ${JSON.stringify(k)}, which is not an input`);
+    if (!inputNames.includes(k))
+      throw new FlyteValidationError(`${owner}: cache.ignoredInputs names ${JSON.stringify(k)}, which is not an input`);
   }
   const retries = o.retries ?? 0;
-  if (!Number.isInteger(retries) || retries < 0) throw new FlyteValidationError(`${owner}: retries must be a non-negative integer, got ${retries}`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new FlyteValidationError(`${owner}: retries must be a non-negative integer, got ${retries}`);
   let timeoutMs: number | undefined;
   if (o.timeout !== undefined) {
     try {
@@ -205,7 +240,10 @@ export class TaskExecutionError extends FlyteUserError {
   /** The failing task's name. */
   readonly taskName: string;
   constructor(taskName: string, cause: unknown) {
-    super(`Error encountered while executing '${taskName}': ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `Error encountered while executing '${taskName}': ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
     this.taskName = taskName;
   }
 }
@@ -242,18 +280,24 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     this.taskType = options.taskType ?? "python-task";
     const ignore = options.ignoreInputVars ?? [];
     for (const k of ignore) {
-      if (!Object.hasOwn(iface.inputTypes, k)) throw new FlyteValidationError(`${owner}: ignoreInputVars names ${JSON.stringify(k)}, which is not an input`);
+      if (!Object.hasOwn(iface.inputTypes, k))
+        throw new FlyteValidationError(`${owner}: ignoreInputVars names ${JSON.stringify(k)}, which is not an input`);
     }
     this.flyteInterface = ignore.length ? iface.without(ignore) : iface;
     this.resources = resolveResources(owner, options);
     for (const f of options.deckFields ?? []) {
-      if (!(DECK_FIELDS as readonly string[]).includes(f)) throw new FlyteValidationError(`${owner}: unknown deck field ${JSON.stringify(f)}; known: ${DECK_FIELDS.join(", ")}`);
+      if (!(DECK_FIELDS as readonly string[]).includes(f))
+        throw new FlyteValidationError(
+          `${owner}: unknown deck field ${JSON.stringify(f)}; known: ${DECK_FIELDS.join(", ")}`,
+        );
     }
     // Deck fields only matter with decks on; flytekit drops them otherwise.
     this.deckFields = options.enableDeck ? (options.deckFields ?? DECK_FIELDS) : [];
     for (const s of options.secrets ?? []) {
       if (!s || typeof s !== "object" || typeof s.group !== "string" || !s.group) {
-        throw new FlyteValidationError(`${owner}: each secret must be an object with a group, got ${JSON.stringify(s)}`);
+        throw new FlyteValidationError(
+          `${owner}: each secret must be an object with a group, got ${JSON.stringify(s)}`,
+        );
       }
     }
   }
@@ -349,7 +393,11 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
       secrets: outer.params.secrets,
       signal: outer.params.signal,
     });
-    const state: ContextState = { mode: outer.mode === "compile" ? "local" : outer.mode, localRoot: outer.localRoot, params };
+    const state: ContextState = {
+      mode: outer.mode === "compile" ? "local" : outer.mode,
+      localRoot: outer.localRoot,
+      params,
+    };
     const out = await runInContext(state, () => this.dispatchExecute(inputs, localDataAt(params.rawOutputPrefix)));
     if (params.enableDeck) {
       const path = join(workingDirectory, "deck.html");
@@ -377,19 +425,34 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
         throw new TaskExecutionError(this.name, e);
       }
       outputs = this.postExecute(params, outputs);
-      const result = isLiteralResult(outputs) ? outputs.literals : this.interface.outputsToLiterals(outputs, data, this.name);
+      const result = isLiteralResult(outputs)
+        ? outputs.literals
+        : this.interface.outputsToLiterals(outputs, data, this.name);
       if (params.enableDeck) this.renderDecks(params, native, outputs, started);
       return result;
     });
   }
 
   /** Adds the standard decks the task's `deckFields` ask for. */
-  protected renderDecks(params: ExecutionParameters, inputs: Record<string, unknown>, outputs: unknown, started: number): void {
+  protected renderDecks(
+    params: ExecutionParameters,
+    inputs: Record<string, unknown>,
+    outputs: unknown,
+    started: number,
+  ): void {
     const f = this.deckFields;
     if (f.includes("Input")) params.decks.push(new Deck("Input", valuesTable(inputs)));
-    if (f.includes("Output")) params.decks.push(new Deck("Output", valuesTable(isLiteralResult(outputs) ? {} : this.interface.splitOutputs(outputs, this.name))));
+    if (f.includes("Output"))
+      params.decks.push(
+        new Deck(
+          "Output",
+          valuesTable(isLiteralResult(outputs) ? {} : this.interface.splitOutputs(outputs, this.name)),
+        ),
+      );
     if (f.includes("Timeline")) {
-      params.decks.push(new Deck("Timeline", `<p>started ${new Date(started).toISOString()}, took ${Date.now() - started} ms</p>`));
+      params.decks.push(
+        new Deck("Timeline", `<p>started ${new Date(started).toISOString()}, took ${Date.now() - started} ms</p>`),
+      );
     }
     if (f.includes("Source Code")) params.decks.push(new Deck("Source Code").appendText(this.sourceCode()));
     if (f.includes("Dependencies")) params.decks.push(new Deck("Dependencies").appendText(`node ${process.version}`));
@@ -403,5 +466,9 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
 
 /** Whether `v` is an already-converted literal result. */
 export function isLiteralResult(v: unknown): v is LiteralResult {
-  return typeof v === "object" && v !== null && (v as { literals?: { $typeName?: string } }).literals?.$typeName === "flyteidl.core.LiteralMap";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as { literals?: { $typeName?: string } }).literals?.$typeName === "flyteidl.core.LiteralMap"
+  );
 }

@@ -76,7 +76,10 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
     const identity = newIdentity(options.name);
     const owner = options.name ?? identity.module ?? "workflow";
     const unknown = Object.keys(options).filter((k) => !WORKFLOW_OPTIONS.includes(k));
-    if (unknown.length) throw new FlyteValidationError(`${owner}: unrecognized workflow option(s) ${unknown.join(", ")}; known: ${WORKFLOW_OPTIONS.join(", ")}`);
+    if (unknown.length)
+      throw new FlyteValidationError(
+        `${owner}: unrecognized workflow option(s) ${unknown.join(", ")}; known: ${WORKFLOW_OPTIONS.join(", ")}`,
+      );
     super(new Interface(options.inputs ?? {}, options.outputs, owner), identity);
     if (typeof body !== "function") throw new FlyteValidationError(`${owner}: a workflow needs a body function`);
     if (body.constructor?.name === "AsyncFunction") {
@@ -95,9 +98,16 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
     const comp = new CompilationState(outer.compilation?.prefix ?? "", localData());
     const inputs: Record<string, unknown> = {};
     for (const [k, type] of this.interface.inputs) inputs[k] = makeRef({ nodeId: "", varName: k, attrPath: [], type });
-    const result = runInContext({ ...outer, mode: "compile", compilation: comp }, () => this.body(inputs as WorkflowInputs<I>));
-    if (result instanceof Promise || (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function")) {
-      throw new FlyteValidationError(`${this.name}: the workflow body returned a Promise; workflow bodies are synchronous, drop async/await`);
+    const result = runInContext({ ...outer, mode: "compile", compilation: comp }, () =>
+      this.body(inputs as WorkflowInputs<I>),
+    );
+    if (
+      result instanceof Promise ||
+      (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function")
+    ) {
+      throw new FlyteValidationError(
+        `${this.name}: the workflow body returned a Promise; workflow bodies are synchronous, drop async/await`,
+      );
     }
     const outputs = this.outputBindings(result, comp);
     const failureNode = this.compileFailureNode(comp);
@@ -113,7 +123,8 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
       }
       return [];
     }
-    if (result === undefined) throw new FlyteValidationError(`${this.name}: the workflow declares outputs but its body returned nothing`);
+    if (result === undefined)
+      throw new FlyteValidationError(`${this.name}: the workflow declares outputs but its body returned nothing`);
     const named = iface.splitOutputs(result, this.name);
     const upstream = new Set<string>();
     return iface.outputs.map(([k, type]) => {
@@ -133,9 +144,14 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
     const hi = handler.interface;
     for (const [k, type] of this.interface.inputs) {
       const h = hi.inputTypes[k];
-      if (!h) throw new FlyteValidationError(`${this.name}: the failure handler ${handler.name} lacks the workflow input ${k}`);
+      if (!h)
+        throw new FlyteValidationError(
+          `${this.name}: the failure handler ${handler.name} lacks the workflow input ${k}`,
+        );
       if (h.literalType.type.case !== type.literalType.type.case) {
-        throw new FlyteValidationError(`${this.name}: the failure handler's input ${k} is ${h.name}, the workflow's is ${type.name}`);
+        throw new FlyteValidationError(
+          `${this.name}: the failure handler's input ${k} is ${h.name}, the workflow's is ${type.name}`,
+        );
       }
     }
     for (const [k, type] of hi.inputs) {
@@ -181,7 +197,8 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
     if (errType) {
       const failedNodeId = (error as { nodeId?: string })?.nodeId ?? "";
       const message = error instanceof Error ? error.message : String(error);
-      args.err = errType instanceof OptionalType && errType.variants[0] instanceof StrType ? message : { failedNodeId, message };
+      args.err =
+        errType instanceof OptionalType && errType.variants[0] instanceof StrType ? message : { failedNodeId, message };
     }
     await handler.localCall(args);
   }

@@ -10,7 +10,16 @@ import { binaryLiteral, scalarOf } from "../idl/literals.js";
 import { simpleType, typeAnnotation, typeStructure } from "../idl/types.js";
 import { setKey } from "./keys.js";
 import { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
-import { type AnyType, type DataContext, FlyteType, type Infer, type InferIn, literalMismatch, mismatch, type Path } from "./type.js";
+import {
+  type AnyType,
+  type DataContext,
+  FlyteType,
+  type Infer,
+  type InferIn,
+  literalMismatch,
+  mismatch,
+  type Path,
+} from "./type.js";
 
 /** The annotation flytekit puts on msgpack STRUCT types, so msgpack and JSON struct caches never collide. */
 export const MSGPACK_ANNOTATION: JsonObject = { "cache-key-metadata": { "serialization-format": "msgpack" } };
@@ -49,7 +58,8 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
   constructor(fields: F, opts: { name?: string } = {}) {
     super();
     for (const k of Object.keys(fields)) {
-      if (!(fields[k] instanceof FlyteType)) throw new FlyteTypeError(`struct field ${k} is not a Flyte type (use t.*)`);
+      if (!(fields[k] instanceof FlyteType))
+        throw new FlyteTypeError(`struct field ${k} is not a Flyte type (use t.*)`);
     }
     this.fields = fields;
     this.keys = Object.keys(fields);
@@ -111,7 +121,8 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
   toMsgpack(value: unknown, ctx: DataContext, path: Path): unknown {
     const obj = this.checkKeys(value, path);
     const out: Record<string, unknown> = {};
-    for (const k of this.keys) setKey(out, k, this.fields[k]!.toMsgpack(this.fieldValue(obj, k, path), ctx, [...path, k]));
+    for (const k of this.keys)
+      setKey(out, k, this.fields[k]!.toMsgpack(this.fieldValue(obj, k, path), ctx, [...path, k]));
     return out;
   }
 
@@ -145,7 +156,8 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
   protected readLiteral(lit: Literal, ctx: DataContext, path: Path): StructOut<F> {
     const s = scalarOf(lit);
     if (s?.value.case === "binary") {
-      if (s.value.value.tag !== "msgpack") return literalMismatch(this, lit, path, "binary literals must be tagged msgpack");
+      if (s.value.value.tag !== "msgpack")
+        return literalMismatch(this, lit, path, "binary literals must be tagged msgpack");
       let decoded: unknown;
       try {
         decoded = decodeMsgpack(s.value.value.value, { floatWrapper: true });
@@ -180,7 +192,7 @@ export class DictType extends FlyteType<Record<string, unknown>> {
     if (v === null || typeof v === "string" || typeof v === "boolean" || typeof v === "bigint") return;
     if (typeof v === "number") return;
     if (Array.isArray(v)) {
-      v.forEach((x, i) => this.check(x, [...path, i]));
+      for (let i = 0; i < v.length; i++) this.check(v[i], [...path, i]);
       return;
     }
     if (isPlainObject(v)) {
@@ -188,7 +200,12 @@ export class DictType extends FlyteType<Record<string, unknown>> {
       return;
     }
     if (v instanceof Uint8Array) return;
-    mismatch(this, v, path, "only JSON-like values (null, booleans, numbers, strings, arrays, plain objects) fit a dict");
+    mismatch(
+      this,
+      v,
+      path,
+      "only JSON-like values (null, booleans, numbers, strings, arrays, plain objects) fit a dict",
+    );
   }
   toMsgpack(value: unknown, _ctx: DataContext, path: Path): unknown {
     return this.parse(value, path);
@@ -212,4 +229,3 @@ export class DictType extends FlyteType<Record<string, unknown>> {
     return { type: "object" };
   }
 }
-

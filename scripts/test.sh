@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need (npm packages, the flytekit venv, the Go
+# compiler harness), builds, checks, and runs every suite. Each suite prints "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ ! -d node_modules/@bufbuild/protobuf ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+step "build"
+npm run --silent build
+
+step "IDL bindings are up to date"
+npm run --silent gen:check
+
+step "lint and format"
+npx biome check .
+
+step "typecheck (strict, including tests and examples)"
+npx tsc -p tsconfig.json --noEmit
+
+step "package exports"
+npm run --silent check:package
+
+step "conformance oracles (flytekit venv, Go compiler harness)"
+bash scripts/setup-oracles.sh
+export FLYTEKIT_TS_REQUIRE_ORACLES=1
+
+status=0
+run_suite() {
+  local name=$1; shift
+  step "suite: $name"
+  local log
+  log=$(mktemp)
+  set +e
+  node --conditions=source --import tsx --test --test-concurrency=2 --test-reporter=spec "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  local pass fail skip
+  pass=$(grep -E '^ℹ pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  fail=$(grep -E '^ℹ fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  skip=$(grep -E '^ℹ skipped [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  echo "$name: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+  SUMMARY+=("$name: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped")
+  TOTAL_PASS=$((TOTAL_PASS + ${pass:-0}))
+  TOTAL_FAIL=$((TOTAL_FAIL + ${fail:-0}))
+  TOTAL_SKIP=$((TOTAL_SKIP + ${skip:-0}))
+  rm -f "$log"
+  if [ "$rc" -ne 0 ]; then status=1; fi
+}
+
+SUMMARY=()
+TOTAL_PASS=0
+TOTAL_FAIL=0
+TOTAL_SKIP=0
+run_suite unit $(find test/unit -name '*.test.ts' | sort)
+[ -d test/e2e ] && run_suite e2e $(find test/e2e -name '*.test.ts' | sort)
+[ -d test/conformance ] && run_suite conformance $(find test/conformance -name '*.test.ts' | sort)
+[ -d test/types ] && { step "type-level tests"; npx tsc -p test/types/tsconfig.json --noEmit; }
+
+step "summary"
+printf '%s\n' "${SUMMARY[@]}"
+echo "${TOTAL_PASS} passed, ${TOTAL_FAIL} failed, ${TOTAL_SKIP} skipped"
+exit $status

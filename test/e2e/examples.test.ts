@@ -1,0 +1,95 @@
+/**
+ * Every example runs, in-process through the public API, with the outputs its header promises.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+
+process.env.FLYTE_LOCAL_CACHE_DIR = mkdtempSync(join(tmpdir(), "examples-cache-"));
+
+describe("examples", () => {
+  test("hello", async () => {
+    const { wf, sayHello } = await import("../../examples/hello.js");
+    assert.equal(await wf({ name: "world" }), "Hello, world!");
+    assert.equal(await wf(), "Hello, world!");
+    assert.equal(await sayHello({ name: "Ada" }), "Hello, Ada!");
+    assert.equal(wf.name, "examples.hello.wf");
+  });
+
+  test("named and multiple outputs", async () => {
+    const { wf, minMax } = await import("../../examples/outputs.js");
+    assert.deepEqual(await wf({ xs: [3, 1, 4, 1, 5] }), { text: "5 values in [1, 5], mean 2.80", mean: 2.8 });
+    assert.deepEqual(await minMax({ xs: [2, -1] }), [-1, 2]);
+  });
+
+  test("structs and attribute access", async () => {
+    const { wf } = await import("../../examples/structs.js");
+    const out = await wf({ city: "Paris" });
+    assert.equal(out.tempF, 70.7);
+    assert.deepEqual(out.report, {
+      city: "Paris",
+      tempC: 21.5,
+      observedAt: new Date("2026-01-01T12:00:00Z"),
+      tags: ["sunny"],
+      note: null,
+    });
+  });
+
+  test("fan-out runs independent nodes concurrently", async () => {
+    const { wf } = await import("../../examples/fanout.js");
+    const started = Date.now();
+    assert.equal(await wf({ base: 10 }), 100 + 1 + 4 + 9);
+    // Four 20 ms tasks in parallel finish well before four in sequence (80 ms) plus overhead would.
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  test("conditional", async () => {
+    const { wf, strict } = await import("../../examples/conditional.js");
+    assert.equal(await wf({ x: 3 }), "positive");
+    assert.equal(await wf({ x: -3 }), "negative");
+    assert.equal(await wf({ x: 0 }), "zero");
+    assert.equal(await strict({ x: 0 }), "zero");
+    await assert.rejects(strict({ x: 1 }), /x must be zero/);
+  });
+
+  test("subworkflow", async () => {
+    const { parent } = await import("../../examples/subworkflow.js");
+    assert.deepEqual(await parent({ a: 2, b: 3 }), { sum2: 10, product: 6 });
+  });
+
+  test("launch plan with fixed and default inputs", async () => {
+    const { greetInFrench, usesLaunchPlan } = await import("../../examples/launch-plan.js");
+    assert.equal(await greetInFrench({ name: "Ada" }), "Bonjour, Ada!");
+    assert.equal(await greetInFrench(), "Bonjour, monde!");
+    assert.equal(await usesLaunchPlan({ name: "Bob" }), "Bonjour, Bob!");
+    await assert.rejects(
+      () => (greetInFrench as (i: unknown) => Promise<unknown>)({ greeting: "Hi" }),
+      /unexpected input "greeting"/,
+    );
+  });
+
+  test("cached task", async () => {
+    const { slowSquare } = await import("../../examples/cached.js");
+    const t0 = Date.now();
+    assert.equal(await slowSquare({ x: 12 }), 144);
+    const first = Date.now() - t0;
+    const t1 = Date.now();
+    assert.equal(await slowSquare({ x: 12, label: "other label is ignored" }), 144);
+    const second = Date.now() - t1;
+    assert.ok(first >= 190, `first run ${first} ms`);
+    assert.ok(second < 150, `cache hit took ${second} ms`);
+  });
+
+  test("shell task", async () => {
+    const { wf, countLines } = await import("../../examples/shell.js");
+    assert.equal(await wf({ text: "hello shell" }), 2);
+    assert.equal(countLines.name, "examples.shell.count_lines");
+  });
+
+  test("async task", async () => {
+    const { wf } = await import("../../examples/async-task.js");
+    assert.equal(await wf({ n: 3 }), "item-0,item-1,item-2");
+  });
+});
