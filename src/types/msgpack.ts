@@ -164,7 +164,8 @@ export function describeConstructor(value: unknown): string {
   const proto = Object.getPrototypeOf(value) as { constructor?: unknown } | null;
   if (proto === null) return "Object (null prototype)";
   const ctor = proto.constructor;
-  return typeof ctor === "function" && ctor.name ? ctor.name : "an object with an anonymous prototype";
+  if (typeof ctor === "function" && ctor.prototype === proto) return ctor.name || "an instance of an anonymous class";
+  return "an object with a custom prototype";
 }
 
 function hex(b: number): string {
@@ -1112,6 +1113,20 @@ export class MsgpackReader {
       this.pos = start + 1;
       return b - 0x100;
     }
+    if (b < 0xa0) {
+      // fixmap (0x80–0x8f) and fixarray (0x90–0x9f).
+      if (depth >= this.maxDepth) this.tooDeep(start);
+      this.pos = start + 1;
+      const n = b & 0x0f;
+      if (b >= 0x90) {
+        this.needItems(n, 1);
+        const arr = new Array(n);
+        for (let i = 0; i < n; i++) arr[i] = this.readValue(depth + 1);
+        return arr;
+      }
+      this.needItems(n, 2);
+      return this.alwaysMap ? this.readMapBody(n, depth) : this.readObjectBody(n, depth);
+    }
     if (b === 0xcb) {
       this.pos = start + 1;
       this.need(8);
@@ -1164,35 +1179,47 @@ export class MsgpackReader {
     return m;
   }
 
+  /**
+   * Reads the next item if it is a string, through a cache that hands out the same string instance for the same
+   * short byte sequence (map keys repeat across records, and V8 stores properties faster under one instance).
+   * Returns `undefined`, consuming nothing, if the next item is not a string.
+   */
+  readKey(): string | undefined {
+    const p = this.pos;
+    if (p >= this.end) this.truncated(1);
+    const b = this.bytes[p];
+    if (b >= 0xa0 && b < 0xc0) {
+      const len = b & 0x1f;
+      if (p + 1 + len > this.end) {
+        this.pos = p + 1;
+        this.truncated(len);
+      }
+      this.pos = p + 1 + len;
+      return decodeKey(this.bytes, p + 1, len);
+    }
+    if (b === 0xd9 || b === 0xda || b === 0xdb) {
+      this.readHead();
+      return this.value as string;
+    }
+    return undefined;
+  }
+
   private readObjectBody(n: number, depth: number): Record<string, unknown> | Map<unknown, unknown> {
     const bodyStart = this.pos;
     const obj: Record<string, unknown> = {};
-    const bytes = this.bytes;
     for (let i = 0; i < n; i++) {
-      const p = this.pos;
-      if (p >= this.end) this.truncated(1);
-      const b = bytes[p];
-      let k: string;
-      if (b >= 0xa0 && b < 0xc0) {
-        const len = b & 0x1f;
-        if (p + 1 + len > this.end) {
-          this.pos = p + 1;
-          this.truncated(len);
-        }
-        k = decodeKey(bytes, p + 1, len);
-        this.pos = p + 1 + len;
-      } else if (b === 0xd9 || b === 0xda || b === 0xdb) {
-        this.readHead();
-        k = this.value as string;
-      } else {
+      const k = this.readKey();
+      if (k === undefined) {
         // A key that is not a string: decode the whole map again as a Map, keeping the key order.
         this.pos = bodyStart;
         return this.readMapBody(n, depth);
       }
       const v = this.readValue(depth + 1);
-      if (k === "__proto__")
+      if (k === "__proto__") {
         Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
-      else obj[k] = v;
+      } else {
+        obj[k] = v;
+      }
     }
     return obj;
   }

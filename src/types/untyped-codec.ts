@@ -578,7 +578,7 @@ class UntypedDecoder {
    */
   private readProps(obj: object, n: number, depth: number, define: boolean): void {
     for (let i = 0; i < n; i++) {
-      const k = this.decodeString(depth, "a map key");
+      const k = this.r.readKey() ?? this.decodeString(depth, "a map key");
       const v = this.decode(depth + 1);
       if (define || k === "__proto__") defineData(obj, k, v, true);
       else (obj as Record<string, unknown>)[k] = v;
@@ -702,7 +702,7 @@ class UntypedDecoder {
         const ctor = typedCtorByExt.get(type);
         if (ctor === undefined) r.fail(`unknown untyped ext type ${type}`, start);
         const size = ctor.BYTES_PER_ELEMENT;
-        if (len % size !== 0) r.fail(`a ${ctor.name} payload must be a multiple of ${size} bytes, not ${len}`, start);
+        if (len % size !== 0) r.fail(`${ctor.name} payload of ${len} bytes is not a multiple of ${size}`, start);
         const bytes = r.readBytes(len);
         if (!LITTLE_ENDIAN_HOST && size > 1) swapBytes(bytes, size);
         result = new ctor(bytes.buffer as ArrayBuffer);
