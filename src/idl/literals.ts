@@ -19,6 +19,9 @@ import type {
 import type { BlobType, LiteralType } from "./gen/flyteidl/core/types_pb.js";
 
 type PrimitiveValue = Primitive["value"];
+
+/** Literals built here share one frozen empty metadata map: they are never mutated, and it saves an allocation. */
+const NO_METADATA: { [key: string]: string } = Object.freeze({}) as { [key: string]: string };
 type ScalarValue = Scalar["value"];
 
 /** A literal holding a scalar. */
@@ -27,7 +30,7 @@ export function scalarLiteral(value: ScalarValue): Literal {
     $typeName: "flyteidl.core.Literal",
     value: { case: "scalar", value: { $typeName: "flyteidl.core.Scalar", value } },
     hash: "",
-    metadata: {},
+    metadata: NO_METADATA,
   };
 }
 
@@ -38,7 +41,22 @@ export function primitiveLiteral(value: PrimitiveValue): Literal {
 
 /** `Literal{scalar{primitive{integer}}}`. */
 export function integerLiteral(v: bigint): Literal {
-  return primitiveLiteral({ case: "integer", value: v });
+  // One expression, so V8 can fold the seven allocations (this is the hot path of large int lists).
+  return {
+    $typeName: "flyteidl.core.Literal",
+    value: {
+      case: "scalar",
+      value: {
+        $typeName: "flyteidl.core.Scalar",
+        value: {
+          case: "primitive",
+          value: { $typeName: "flyteidl.core.Primitive", value: { case: "integer", value: v } },
+        },
+      },
+    },
+    hash: "",
+    metadata: NO_METADATA,
+  };
 }
 
 /** `Literal{scalar{primitive{float_value}}}`. */
@@ -99,12 +117,22 @@ export function unionLiteral(value: Literal, storedType: LiteralType): Literal {
 /** `Literal{collection{literals}}`. */
 export function collectionLiteral(literals: Literal[]): Literal {
   const c: LiteralCollection = { $typeName: "flyteidl.core.LiteralCollection", literals };
-  return { $typeName: "flyteidl.core.Literal", value: { case: "collection", value: c }, hash: "", metadata: {} };
+  return {
+    $typeName: "flyteidl.core.Literal",
+    value: { case: "collection", value: c },
+    hash: "",
+    metadata: NO_METADATA,
+  };
 }
 
 /** `Literal{map{literals}}`. */
 export function mapLiteral(literals: Record<string, Literal>): Literal {
-  return { $typeName: "flyteidl.core.Literal", value: { case: "map", value: literalMap(literals) }, hash: "", metadata: {} };
+  return {
+    $typeName: "flyteidl.core.Literal",
+    value: { case: "map", value: literalMap(literals) },
+    hash: "",
+    metadata: {},
+  };
 }
 
 /** A `LiteralMap` from a record of literals. */

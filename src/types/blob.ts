@@ -80,9 +80,13 @@ export class BlobValueType extends FlyteType<FlyteBlob, FlyteBlob | string> {
     return literalType({ case: "blob", value: blobType(this.format, dim) });
   }
 
+  override mayAccept(value: unknown): boolean {
+    return typeof value === "string" || value instanceof FlyteBlob;
+  }
   parse(value: unknown, path: Path = []): FlyteBlob {
     if (value instanceof FlyteBlob) {
-      if (value.isDirectory !== this.isDirectory) mismatch(this, value, path, value.isDirectory ? "a directory" : "a file");
+      if (value.isDirectory !== this.isDirectory)
+        mismatch(this, value, path, value.isDirectory ? "a directory" : "a file");
       return value;
     }
     if (typeof value === "string" && value !== "") return new FlyteBlob(value, this.isDirectory);
@@ -106,7 +110,12 @@ export class BlobValueType extends FlyteType<FlyteBlob, FlyteBlob | string> {
     const dim = s.value.value.metadata?.type?.dimensionality;
     const wantDim = this.isDirectory ? BlobType_BlobDimensionality.MULTIPART : BlobType_BlobDimensionality.SINGLE;
     if (dim !== undefined && dim !== wantDim) {
-      return literalMismatch(this, lit, path, `it is a ${dim === BlobType_BlobDimensionality.MULTIPART ? "directory" : "file"}`);
+      return literalMismatch(
+        this,
+        lit,
+        path,
+        `it is a ${dim === BlobType_BlobDimensionality.MULTIPART ? "directory" : "file"}`,
+      );
     }
     return new FlyteBlob(s.value.value.uri, this.isDirectory, ctx.download);
   }

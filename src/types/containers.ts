@@ -6,7 +6,18 @@ import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { collectionLiteral, mapLiteral } from "../idl/literals.js";
 import { literalType } from "../idl/types.js";
 import { setKey } from "./keys.js";
-import { type AnyType, type DataContext, FlyteType, type Infer, type InferIn, literalMismatch, mismatch, type Path } from "./type.js";
+import {
+  type AnyType,
+  type DataContext,
+  FlyteType,
+  type Infer,
+  type InferIn,
+  literalMismatch,
+  mismatch,
+  type Path,
+  ROOT,
+  retryWithPath,
+} from "./type.js";
 
 /** A list of `T`, a Flyte collection. */
 export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T>[]> {
@@ -22,6 +33,9 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
   protected buildLiteralType(): LiteralType {
     return literalType({ case: "collectionType", value: this.element.literalType });
   }
+  override mayAccept(value: unknown): boolean {
+    return Array.isArray(value);
+  }
   parse(value: unknown, path: Path = []): Infer<T>[] {
     if (!Array.isArray(value)) return mismatch(this, value, path);
     return value.map((v, i) => this.element.parse(v, [...path, i]));
@@ -30,7 +44,13 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
     if (!Array.isArray(value)) return mismatch(this, value, path);
     const el = this.element;
     const out = new Array<Literal>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = el.toLiteral(value[i], ctx, path.length ? [...path, i] : [i]);
+    for (let i = 0; i < value.length; i++) {
+      try {
+        out[i] = el.toLiteral(value[i], ctx, ROOT);
+      } catch (e) {
+        retryWithPath(e, path, i, (p) => el.toLiteral(value[i], ctx, p));
+      }
+    }
     return collectionLiteral(out);
   }
   protected readLiteral(lit: Literal, ctx: DataContext, path: Path): Infer<T>[] {
@@ -38,16 +58,40 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
     const lits = lit.value.value.literals;
     const el = this.element;
     const out = new Array<Infer<T>>(lits.length);
-    for (let i = 0; i < lits.length; i++) out[i] = el.fromLiteral(lits[i]!, ctx, path.length ? [...path, i] : [i]);
+    for (let i = 0; i < lits.length; i++) {
+      try {
+        out[i] = el.fromLiteral(lits[i]!, ctx, ROOT);
+      } catch (e) {
+        retryWithPath(e, path, i, (p) => el.fromLiteral(lits[i]!, ctx, p));
+      }
+    }
     return out;
   }
   toMsgpack(value: unknown, ctx: DataContext, path: Path): unknown {
     if (!Array.isArray(value)) return mismatch(this, value, path);
-    return value.map((v, i) => this.element.toMsgpack(v, ctx, [...path, i]));
+    const el = this.element;
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      try {
+        out[i] = el.toMsgpack(value[i], ctx, ROOT);
+      } catch (e) {
+        retryWithPath(e, path, i, (p) => el.toMsgpack(value[i], ctx, p));
+      }
+    }
+    return out;
   }
   fromMsgpack(value: unknown, ctx: DataContext, path: Path): Infer<T>[] {
     if (!Array.isArray(value)) return mismatch(this, value, path);
-    return value.map((v, i) => this.element.fromMsgpack(v, ctx, [...path, i]));
+    const el = this.element;
+    const out = new Array<Infer<T>>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      try {
+        out[i] = el.fromMsgpack(value[i], ctx, ROOT);
+      } catch (e) {
+        retryWithPath(e, path, i, (p) => el.fromMsgpack(value[i], ctx, p));
+      }
+    }
+    return out;
   }
   override collectBlobUris(lit: Literal, out: string[]): void {
     if (lit.value.case === "collection") for (const l of lit.value.value.literals) this.element.collectBlobUris(l, out);
@@ -58,7 +102,10 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
 }
 
 /** A map from string keys to `T`, a Flyte map. Accepts plain objects and `Map`s; reads as a plain object. */
-export class MapType<T extends AnyType> extends FlyteType<Record<string, Infer<T>>, Record<string, InferIn<T>> | Map<string, InferIn<T>>> {
+export class MapType<T extends AnyType> extends FlyteType<
+  Record<string, Infer<T>>,
+  Record<string, InferIn<T>> | Map<string, InferIn<T>>
+> {
   readonly name: string;
   readonly tag = "Typed Dict";
   /** The value type. */
@@ -73,13 +120,22 @@ export class MapType<T extends AnyType> extends FlyteType<Record<string, Infer<T
   }
   private entries(value: unknown, path: Path): [string, unknown][] {
     if (value instanceof Map) {
-      for (const k of value.keys()) if (typeof k !== "string") mismatch(this, value, path, `key ${String(k)} is not a string`);
+      for (const k of value.keys())
+        if (typeof k !== "string") mismatch(this, value, path, `key ${String(k)} is not a string`);
       return [...value.entries()];
     }
-    if (value === null || typeof value !== "object" || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+    if (
+      value === null ||
+      typeof value !== "object" ||
+      Array.isArray(value) ||
+      (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
+    ) {
       return mismatch(this, value, path);
     }
     return Object.entries(value);
+  }
+  override mayAccept(value: unknown): boolean {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
   }
   parse(value: unknown, path: Path = []): Record<string, Infer<T>> {
     const out: Record<string, Infer<T>> = {};
@@ -94,7 +150,8 @@ export class MapType<T extends AnyType> extends FlyteType<Record<string, Infer<T
   protected readLiteral(lit: Literal, ctx: DataContext, path: Path): Record<string, Infer<T>> {
     if (lit.value.case !== "map") return literalMismatch(this, lit, path);
     const out: Record<string, Infer<T>> = {};
-    for (const [k, l] of Object.entries(lit.value.value.literals)) setKey(out, k, this.value.fromLiteral(l, ctx, [...path, k]));
+    for (const [k, l] of Object.entries(lit.value.value.literals))
+      setKey(out, k, this.value.fromLiteral(l, ctx, [...path, k]));
     return out;
   }
   toMsgpack(value: unknown, ctx: DataContext, path: Path): unknown {
@@ -108,7 +165,8 @@ export class MapType<T extends AnyType> extends FlyteType<Record<string, Infer<T
     return out;
   }
   override collectBlobUris(lit: Literal, out: string[]): void {
-    if (lit.value.case === "map") for (const l of Object.values(lit.value.value.literals)) this.value.collectBlobUris(l, out);
+    if (lit.value.case === "map")
+      for (const l of Object.values(lit.value.value.literals)) this.value.collectBlobUris(l, out);
   }
   jsonSchema(): Record<string, unknown> {
     return { type: "object", additionalProperties: this.value.jsonSchema() };

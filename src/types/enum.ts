@@ -17,13 +17,18 @@ export class EnumType<V extends string> extends FlyteType<V> {
   constructor(values: readonly V[]) {
     super();
     if (values.length === 0) throw new FlyteTypeError("an enum needs at least one value");
-    for (const v of values) if (typeof v !== "string") throw new FlyteTypeError(`enum values must be strings, got ${String(v)}`);
-    if (new Set(values).size !== values.length) throw new FlyteTypeError(`enum values must be unique: ${values.join(", ")}`);
+    for (const v of values)
+      if (typeof v !== "string") throw new FlyteTypeError(`enum values must be strings, got ${String(v)}`);
+    if (new Set(values).size !== values.length)
+      throw new FlyteTypeError(`enum values must be unique: ${values.join(", ")}`);
     this.values = values;
     this.name = `enum<${values.map((v) => JSON.stringify(v)).join(" | ")}>`;
   }
   protected buildLiteralType(): LiteralType {
     return literalType({ case: "enumType", value: { $typeName: "flyteidl.core.EnumType", values: [...this.values] } });
+  }
+  override mayAccept(value: unknown): boolean {
+    return typeof value === "string";
   }
   parse(value: unknown, path: Path = []): V {
     if (typeof value === "string" && (this.values as readonly string[]).includes(value)) return value as V;

@@ -31,6 +31,9 @@ export class IntType extends FlyteType<number> {
   protected buildLiteralType(): LiteralType {
     return simpleType(SimpleType.INTEGER);
   }
+  override mayAccept(value: unknown): boolean {
+    return typeof value === "number";
+  }
   parse(value: unknown, path: Path = []): number {
     if (typeof value === "number" && Number.isSafeInteger(value)) return value;
     if (typeof value === "number" && Number.isInteger(value)) {
@@ -77,6 +80,9 @@ export class BigIntType extends FlyteType<bigint, bigint | number> {
   protected buildLiteralType(): LiteralType {
     return simpleType(SimpleType.INTEGER);
   }
+  override mayAccept(value: unknown): boolean {
+    return typeof value === "number" || typeof value === "bigint";
+  }
   parse(value: unknown, path: Path = []): bigint {
     let v: bigint | undefined;
     if (typeof value === "bigint") v = value;
@@ -112,6 +118,9 @@ export class FloatType extends FlyteType<number> {
   readonly tag = "float";
   protected buildLiteralType(): LiteralType {
     return simpleType(SimpleType.FLOAT);
+  }
+  override mayAccept(value: unknown): boolean {
+    return typeof value === "number";
   }
   parse(value: unknown, path: Path = []): number {
     if (typeof value === "number") return value;
@@ -149,6 +158,9 @@ export class StrType extends FlyteType<string> {
   protected buildLiteralType(): LiteralType {
     return simpleType(SimpleType.STRING);
   }
+  override mayAccept(value: unknown): boolean {
+    return typeof value === "string";
+  }
   parse(value: unknown, path: Path = []): string {
     if (typeof value === "string") return value;
     return mismatch(this, value, path);
@@ -178,6 +190,9 @@ export class BoolType extends FlyteType<boolean> {
   readonly tag = "bool";
   protected buildLiteralType(): LiteralType {
     return simpleType(SimpleType.BOOLEAN);
+  }
+  override mayAccept(value: unknown): boolean {
+    return typeof value === "boolean";
   }
   parse(value: unknown, path: Path = []): boolean {
     if (typeof value === "boolean") return value;
@@ -223,6 +238,9 @@ export class DatetimeType extends FlyteType<Date, Date | string> {
   truncating(): DatetimeType {
     return this.with({ truncates: true, name: "datetime (truncating to ms)" });
   }
+  override mayAccept(value: unknown): boolean {
+    return value instanceof Date || typeof value === "string";
+  }
   parse(value: unknown, path: Path = []): Date {
     let d: Date | undefined;
     if (value instanceof Date) d = value;
@@ -240,7 +258,12 @@ export class DatetimeType extends FlyteType<Date, Date | string> {
     if (p?.value.case !== "datetime") return literalMismatch(this, lit, path);
     const { seconds, nanos } = p.value.value;
     if (nanos % 1e6 !== 0 && !this.truncates) {
-      literalMismatch(this, lit, path, `${nanos} ns has sub-millisecond digits a Date cannot hold; declare t.datetime.truncating() to drop them`);
+      literalMismatch(
+        this,
+        lit,
+        path,
+        `${nanos} ns has sub-millisecond digits a Date cannot hold; declare t.datetime.truncating() to drop them`,
+      );
     }
     return new Date(Number(seconds) * 1000 + Math.floor(nanos / 1e6));
   }
@@ -277,6 +300,9 @@ export class DurationType extends FlyteType<number, DurationInput> {
   readonly tag = "timedelta";
   protected buildLiteralType(): LiteralType {
     return simpleType(SimpleType.DURATION);
+  }
+  override mayAccept(value: unknown): boolean {
+    return typeof value === "number" || typeof value === "string";
   }
   parse(value: unknown, path: Path = []): number {
     if (typeof value === "number" && Number.isFinite(value)) return value;
@@ -319,6 +345,9 @@ export class NoneType extends FlyteType<null, null | undefined> {
   override readonly acceptsNone = true;
   protected buildLiteralType(): LiteralType {
     return simpleType(SimpleType.NONE);
+  }
+  override mayAccept(value: unknown): boolean {
+    return value === null || value === undefined;
   }
   parse(value: unknown, path: Path = []): null {
     if (value === null || value === undefined) return null;

@@ -19,6 +19,8 @@ import {
   literalMismatch,
   mismatch,
   type Path,
+  ROOT,
+  retryWithPath,
 } from "./type.js";
 
 /** The annotation flytekit puts on msgpack STRUCT types, so msgpack and JSON struct caches never collide. */
@@ -111,6 +113,9 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
     return v;
   }
 
+  override mayAccept(value: unknown): boolean {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
   parse(value: unknown, path: Path = []): StructOut<F> {
     const obj = this.checkKeys(value, path);
     const out: Record<string, unknown> = {};
@@ -144,7 +149,11 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
         }
         mismatch(this, value, path, `missing field ${JSON.stringify(k)} (${f.name})`);
       }
-      setKey(out, k, f.fromMsgpack(v, ctx, [...path, k]));
+      try {
+        setKey(out, k, f.fromMsgpack(v, ctx, ROOT));
+      } catch (e) {
+        retryWithPath(e, path, k, (p) => f.fromMsgpack(v, ctx, p));
+      }
     }
     return out as StructOut<F>;
   }
@@ -182,6 +191,9 @@ export class DictType extends FlyteType<Record<string, unknown>> {
   protected override readonly readsBinary = true;
   protected buildLiteralType(): LiteralType {
     return simpleType(SimpleType.STRUCT, { annotation: typeAnnotation(MSGPACK_ANNOTATION) });
+  }
+  override mayAccept(value: unknown): boolean {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
   }
   parse(value: unknown, path: Path = []): Record<string, unknown> {
     if (!isPlainObject(value)) return mismatch(this, value, path);

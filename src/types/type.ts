@@ -50,6 +50,18 @@ export function literalMismatch(type: { readonly name: string }, lit: Literal, p
   );
 }
 
+/** The empty path used on the fast path of conversions; see `retryWithPath`. */
+export const ROOT: Path = Object.freeze([]) as Path;
+
+/**
+ * Hot loops convert elements with the empty path (no allocation per element) and, when one fails, convert it again
+ * with its real path so that the error names where it was. Never returns.
+ */
+export function retryWithPath(e: unknown, path: Path, key: string | number, redo: (p: Path) => unknown): never {
+  if (e instanceof FlyteTypeError) redo([...path, key]);
+  throw e;
+}
+
 /** Marker of a type that carries a default value. */
 export interface HasDefault {
   readonly hasDefault: true;
@@ -126,6 +138,14 @@ export abstract class FlyteType<Out = unknown, In = Out> implements StandardSche
    * (a JavaScript number that is an integer is an exact `int` but not an exact `float`).
    */
   isExact(_value: unknown): boolean {
+    return true;
+  }
+
+  /**
+   * A cheap pre-check: false when the value certainly does not fit (unions skip such variants without building an
+   * error). True does not promise that `parse` succeeds.
+   */
+  mayAccept(_value: unknown): boolean {
     return true;
   }
 

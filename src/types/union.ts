@@ -7,7 +7,17 @@ import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { scalarOf, unionLiteral } from "../idl/literals.js";
 import { literalType, withTag } from "../idl/types.js";
 import { NoneType } from "./primitives.js";
-import { type AnyType, type DataContext, FlyteType, formatPath, type Infer, type InferIn, literalMismatch, mismatch, type Path } from "./type.js";
+import {
+  type AnyType,
+  type DataContext,
+  FlyteType,
+  formatPath,
+  type Infer,
+  type InferIn,
+  literalMismatch,
+  mismatch,
+  type Path,
+} from "./type.js";
 
 /** A key identifying a `LiteralType` up to its structure, metadata and annotations (what type checks compare). */
 export function typeKey(t: LiteralType | undefined): string {
@@ -63,7 +73,10 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
   }
 
   protected buildLiteralType(): LiteralType {
-    return literalType({ case: "unionType", value: { $typeName: "flyteidl.core.UnionType", variants: this.taggedTypes } });
+    return literalType({
+      case: "unionType",
+      value: { $typeName: "flyteidl.core.UnionType", variants: this.taggedTypes },
+    });
   }
 
   /** Picks the variant index for a value, with flytekit's ambiguity rule. */
@@ -71,6 +84,10 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
     const ok: number[] = [];
     const errors: string[] = [];
     for (let i = 0; i < this.variants.length; i++) {
+      if (!this.variants[i]!.mayAccept(value)) {
+        errors.push(`${this.variants[i]!.name}: not a match`);
+        continue;
+      }
       try {
         attempt(this.variants[i]!);
         ok.push(i);
@@ -87,6 +104,10 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
       `${formatPath(path)}: ambiguous choice of variant for ${this.name}: ${ok.map((i) => this.variants[i]!.name).join(" and ")} all accept the value`,
       { path, expected: this.name },
     );
+  }
+
+  override mayAccept(value: unknown): boolean {
+    return this.variants.some((v) => v.mayAccept(value));
   }
 
   parse(value: unknown, path: Path = []): UnionOut<V> {
@@ -142,7 +163,8 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
       }
     }
     if (results.length === 1) return results[0]!.v as UnionOut<V>;
-    if (results.length === 0) return literalMismatch(this, whole, path, errors.join("; ") || "no variant matches its stored type");
+    if (results.length === 0)
+      return literalMismatch(this, whole, path, errors.join("; ") || "no variant matches its stored type");
     throw new FlyteTypeError(
       `${formatPath(path)}: both ${this.variants[results[0]!.i]!.name} and ${this.variants[results[1]!.i]!.name} match the literal for ${this.name}`,
       { path, expected: this.name },

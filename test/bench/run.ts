@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: speed of the local runtime and the type engine, each figure beside a physical reference measured
+ * in the same run (the machine is noisy, so ratios are what to compare).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+
+process.env.FLYTE_LOCAL_CACHE_DIR = mkdtempSync(join(tmpdir(), "bench-cache-"));
+const { t, task, workflow } = await import("flytekit-ts");
+const { NO_DATA } = await import("../../src/types/type.js");
+
+interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  target?: number;
+  reference: string;
+  referenceValue: number;
+}
+const rows: Row[] = [];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function timeIt(fn: () => unknown | Promise<unknown>, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+// 1. Per-task overhead: 1,000 sequential int -> int tasks, full literal round trip at every boundary.
+const inc = task({ name: "bench.inc", inputs: { x: t.int }, outputs: t.int }, ({ x }) => x + 1);
+const N = 1000;
+const chain = workflow({ name: "bench.chain", inputs: { x: t.int }, outputs: t.int }, ({ x }) => {
+  let cur = inc({ x });
+  for (let i = 1; i < N; i++) cur = inc({ x: cur });
+  return cur;
+});
+chain.compile();
+if ((await chain({ x: 0 })) !== N) throw new Error("chain result is wrong");
+const chainMs = await timeIt(() => chain({ x: 0 }), 7);
+const bare = (x: number) => x + 1;
+const bareMs = await timeIt(() => {
+  let x = 0;
+  for (let i = 0; i < N; i++) x = bare(x);
+  return x;
+}, 7);
+rows.push({
+  name: "per-task overhead (1,000 sequential tasks)",
+  value: (chainMs * 1000) / N,
+  unit: "µs/task",
+  target: 100,
+  reference: "bare function call",
+  referenceValue: (bareMs * 1000) / N,
+});
+
+// 2. Literal conversion of a 10^6-int list, each way.
+const bigList = Array.from({ length: 1_000_000 }, (_, i) => i);
+const listType = t.list(t.int);
+let lit = listType.toLiteral(bigList, NO_DATA);
+const toMs = await timeIt(() => {
+  lit = listType.toLiteral(bigList, NO_DATA);
+}, 5);
+const fromMs = await timeIt(() => listType.fromLiteral(lit, NO_DATA), 5);
+let json = "";
+const stringifyMs = await timeIt(() => {
+  json = JSON.stringify(bigList);
+}, 5);
+const parseMs = await timeIt(() => JSON.parse(json), 5);
+rows.push({
+  name: "10^6-int list to literal",
+  value: toMs,
+  unit: "ms",
+  target: 200,
+  reference: "JSON.stringify",
+  referenceValue: stringifyMs,
+});
+// The floor of this representation: allocating the same protobuf-es object tree by hand, with no checks.
+const { integerLiteral, collectionLiteral } = await import("../../src/idl/literals.js");
+const floorMs = await timeIt(() => {
+  const out = new Array(bigList.length);
+  for (let i = 0; i < bigList.length; i++) out[i] = integerLiteral(BigInt(bigList[i]!));
+  lit = collectionLiteral(out);
+}, 5);
+rows.push({
+  name: "10^6-int list to literal",
+  value: toMs,
+  unit: "ms",
+  target: 200,
+  reference: "hand-built literal tree (floor)",
+  referenceValue: floorMs,
+});
+rows.push({
+  name: "10^6-int list from literal",
+  value: fromMs,
+  unit: "ms",
+  target: 200,
+  reference: "JSON.parse",
+  referenceValue: parseMs,
+});
+
+// 3. 10^4 ten-field structs to msgpack literals.
+const Rec = t.struct({
+  id: t.int,
+  name: t.str,
+  score: t.float,
+  ok: t.bool,
+  tags: t.list(t.str),
+  a: t.int,
+  b: t.float,
+  c: t.str,
+  d: t.optional(t.int),
+  e: t.list(t.int),
+});
+const recs = Array.from({ length: 10_000 }, (_, i) => ({
+  id: i,
+  name: `rec-${i}`,
+  score: i / 3,
+  ok: i % 2 === 0,
+  tags: ["x", "y"],
+  a: i * 2,
+  b: 0.5,
+  c: "c",
+  d: i % 3 ? i : null,
+  e: [1, 2, 3],
+}));
+const recType = t.list(Rec);
+const structMs = await timeIt(() => recType.toLiteral(recs, NO_DATA), 7);
+const structJsonMs = await timeIt(() => JSON.stringify(recs), 7);
+rows.push({
+  name: "10^4 ten-field structs to msgpack literals",
+  value: structMs,
+  unit: "ms",
+  target: 50,
+  reference: "JSON.stringify",
+  referenceValue: structJsonMs,
+});
+
+// 4. Cache hit lookup: a cached task called with the same inputs.
+const cached = task(
+  { name: "bench.cached", inputs: { x: t.int }, outputs: t.int, cache: { version: "1" } },
+  ({ x }) => x * 2,
+);
+await cached({ x: 21 });
+const hitMs = await timeIt(() => cached({ x: 21 }), 50);
+const small = join(tmpdir(), "bench-small.bin");
+writeFileSync(small, new Uint8Array(64));
+const readMs = await timeIt(() => readFileSync(small), 50);
+rows.push({
+  name: "cache hit (call of a cached task)",
+  value: hitMs,
+  unit: "ms",
+  target: 5,
+  reference: "readFileSync of a 64 B file",
+  referenceValue: readMs,
+});
+
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toFixed(4));
+console.log("figure | value | target | reference | reference value | ratio");
+console.log("--- | --- | --- | --- | --- | ---");
+let failed = 0;
+for (const r of rows) {
+  const ok = r.target === undefined || r.value <= r.target;
+  if (!ok) failed++;
+  console.log(
+    `${r.name} | ${fmt(r.value)} ${r.unit} | ${r.target === undefined ? "-" : `< ${r.target} ${r.unit}`}${ok ? "" : " MISSED"} | ${r.reference} | ${fmt(r.referenceValue)} ${r.unit} | ${fmt(r.value / r.referenceValue)}x`,
+  );
+}
+if (process.argv.includes("--strict") && failed > 0) process.exit(1);
