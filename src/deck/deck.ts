@@ -44,7 +44,10 @@ export class Deck {
 export function renderDecks(decks: readonly Deck[], redact: ReadonlySet<string> = new Set()): string {
   const tabs = decks.map((d, i) => `<button onclick="show(${i})">${escapeHtml(d.name)}</button>`).join("");
   const pages = decks
-    .map((d, i) => `<section id="deck-${i}" style="display:${i === 0 ? "block" : "none"}">${mask(d.html, redact)}</section>`)
+    .map(
+      (d, i) =>
+        `<section id="deck-${i}" style="display:${i === 0 ? "block" : "none"}">${mask(d.html, redact)}</section>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Flyte decks</title>
@@ -73,7 +76,14 @@ export function valuesTable(values: Record<string, unknown>): string {
 
 function safeJson(v: unknown): string {
   try {
-    return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x instanceof Map ? Object.fromEntries(x) : x instanceof Set ? [...x] : x), 2) ?? String(v);
+    return (
+      JSON.stringify(
+        v,
+        (_k, x) =>
+          typeof x === "bigint" ? `${x}n` : x instanceof Map ? Object.fromEntries(x) : x instanceof Set ? [...x] : x,
+        2,
+      ) ?? String(v)
+    );
   } catch {
     return String(v);
   }

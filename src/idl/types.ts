@@ -28,7 +28,10 @@ export function literalType(
 }
 
 /** `LiteralType{simple}`. */
-export function simpleType(t: SimpleType, opts: { metadata?: JsonObject; annotation?: TypeAnnotation } = {}): LiteralType {
+export function simpleType(
+  t: SimpleType,
+  opts: { metadata?: JsonObject; annotation?: TypeAnnotation } = {},
+): LiteralType {
   return literalType({ case: "simple", value: t }, opts);
 }
 

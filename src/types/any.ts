@@ -29,7 +29,11 @@ export class AnyValueType extends FlyteType<unknown> {
     try {
       return encodeUntyped(value);
     } catch (e) {
-      throw new FlyteTypeError(`${path.length ? `${path.join(".")}: ` : ""}${(e as Error).message}`, { path, expected: this.name, cause: e });
+      throw new FlyteTypeError(`${path.length ? `${path.join(".")}: ` : ""}${(e as Error).message}`, {
+        path,
+        expected: this.name,
+        cause: e,
+      });
     }
   }
   toLiteral(value: unknown, ctx: DataContext, path: Path = []): Literal {
@@ -42,7 +46,12 @@ export class AnyValueType extends FlyteType<unknown> {
     if (s?.value.case !== "blob") return literalMismatch(this, lit, path);
     const format = s.value.value.metadata?.type?.format ?? "";
     if (format !== UNTYPED_BLOB_FORMAT) {
-      return literalMismatch(this, lit, path, `blob format ${JSON.stringify(format)} is not ${UNTYPED_BLOB_FORMAT}${format === "PythonPickle" ? " (a Python pickle cannot be read by JavaScript)" : ""}`);
+      return literalMismatch(
+        this,
+        lit,
+        path,
+        `blob format ${JSON.stringify(format)} is not ${UNTYPED_BLOB_FORMAT}${format === "PythonPickle" ? " (a Python pickle cannot be read by JavaScript)" : ""}`,
+      );
     }
     return decodeUntyped(ctx.getBlob(s.value.value.uri));
   }

@@ -5,7 +5,16 @@ import { AnyValueType } from "./any.js";
 import { BlobValueType } from "./blob.js";
 import { ListType, MapType } from "./containers.js";
 import { EnumType } from "./enum.js";
-import { BigIntType, BoolType, DatetimeType, DurationType, FloatType, IntType, NoneType, StrType } from "./primitives.js";
+import {
+  BigIntType,
+  BoolType,
+  DatetimeType,
+  DurationType,
+  FloatType,
+  IntType,
+  NoneType,
+  StrType,
+} from "./primitives.js";
 import { SchemaType } from "./schema.js";
 import type { StandardJSONSchemaV1 } from "./standard-schema.js";
 import { DictType, type Fields, StructType } from "./struct.js";

@@ -52,13 +52,22 @@ export class SchemaType<S extends StandardJSONSchemaV1> extends FlyteType<
   parse(value: unknown, path: Path = []): StandardSchemaV1.InferOutput<S> {
     const r = this.schema["~standard"].validate(value);
     if (r instanceof Promise) {
-      throw new FlyteTypeError(`${formatPath(path)}: ${this.name} validates asynchronously, which Flyte types cannot do`, { path, expected: this.name });
+      throw new FlyteTypeError(
+        `${formatPath(path)}: ${this.name} validates asynchronously, which Flyte types cannot do`,
+        { path, expected: this.name },
+      );
     }
     if (r.issues) {
       const issues = r.issues
-        .map((i) => `${i.path?.length ? `${i.path.map((p) => (typeof p === "object" ? String(p.key) : String(p))).join(".")}: ` : ""}${i.message}`)
+        .map(
+          (i) =>
+            `${i.path?.length ? `${i.path.map((p) => (typeof p === "object" ? String(p.key) : String(p))).join(".")}: ` : ""}${i.message}`,
+        )
         .join("; ");
-      throw new FlyteTypeError(`${formatPath(path)}: value does not match ${this.name}: ${issues}`, { path, expected: this.name });
+      throw new FlyteTypeError(`${formatPath(path)}: value does not match ${this.name}: ${issues}`, {
+        path,
+        expected: this.name,
+      });
     }
     return r.value as StandardSchemaV1.InferOutput<S>;
   }
@@ -77,7 +86,8 @@ export class SchemaType<S extends StandardJSONSchemaV1> extends FlyteType<
 
   protected readLiteral(lit: Literal, ctx: DataContext, path: Path): StandardSchemaV1.InferOutput<S> {
     const s = scalarOf(lit);
-    if (s?.value.case === "binary" && s.value.value.tag === "msgpack") return this.fromMsgpack(decodeMsgpack(s.value.value.value), ctx, path);
+    if (s?.value.case === "binary" && s.value.value.tag === "msgpack")
+      return this.fromMsgpack(decodeMsgpack(s.value.value.value), ctx, path);
     if (s?.value.case === "generic") return this.fromMsgpack(s.value.value, ctx, path);
     return literalMismatch(this, lit, path);
   }
