@@ -84,6 +84,27 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
     return describeIdentity(this.identity);
   }
 
+  /** The module the entity was defined in (flytekit's `instantiated_in`), e.g. `examples.hello`. */
+  get instantiatedIn(): string | undefined {
+    return this.identity.module;
+  }
+
+  /** The export under which its module exposes the entity (flytekit's `lhs`); throws when it is not exported. */
+  get lhs(): string {
+    const lhs = this.identity.exportName;
+    if (!lhs) {
+      throw new FlyteValidationError(
+        `${this.name} is not known under any export of ${this.identity.module ?? "its module"}; export it so the container can load it`,
+      );
+    }
+    return lhs;
+  }
+
+  /** The importable location of the entity: `<module>.<export>` (flytekit's `location`). */
+  get location(): string {
+    return `${this.identity.module ?? "__main__"}.${this.lhs}`;
+  }
+
   /** The last dotted segment of the name, used as node display names. */
   get shortName(): string {
     const n = this.name;

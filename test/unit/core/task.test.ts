@@ -272,3 +272,15 @@ describe("task execution", () => {
     assert.equal(calls, 2);
   });
 });
+
+describe("identity", () => {
+  test("lhs, instantiatedIn and location come from the module and the export", async () => {
+    const mod = await import("./fixtures/named.js");
+    await mod.plain({ x: 1 });
+    assert.equal(mod.plain.instantiatedIn, "test.unit.core.fixtures.named");
+    assert.equal(mod.plain.lhs, "plain");
+    assert.equal(mod.plain.location, "test.unit.core.fixtures.named.plain");
+    const hidden = task({ inputs: {} }, () => undefined);
+    assert.throws(() => hidden.lhs, /is not known under any export/);
+  });
+});
