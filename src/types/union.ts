@@ -47,6 +47,12 @@ export function typeKey(t: LiteralType | undefined): string {
 
 type UnionOut<V extends readonly AnyType[]> = Infer<V[number]>;
 type UnionIn<V extends readonly AnyType[]> = InferIn<V[number]>;
+/**
+ * The static type of a union's `acceptsNone`: `true` when a variant statically accepts none (`t.none`, an optional),
+ * so that inputs and struct fields of that type are optional for callers; `boolean` otherwise.
+ */
+type UnionAcceptsNone<V extends readonly AnyType[]> = [NoneVariants<V>] extends [never] ? boolean : true;
+type NoneVariants<V extends readonly AnyType[]> = Extract<V[number], { readonly acceptsNone: true }>;
 
 /** A union of variants, written as `scalar.union` with the chosen variant's tagged type. */
 export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<V>, UnionIn<V>> {
@@ -56,14 +62,14 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
   readonly variants: V;
   protected override readonly readsUnion = true;
   protected override readonly readsBinary = true;
-  override readonly acceptsNone: boolean;
+  override readonly acceptsNone: UnionAcceptsNone<V>;
   private cachedTaggedTypes: LiteralType[] | undefined = undefined;
 
   constructor(variants: V, name?: string) {
     super();
     if (variants.length === 0) throw new FlyteTypeError("a union needs at least one variant");
     this.variants = variants;
-    this.acceptsNone = variants.some((v) => v.acceptsNone);
+    this.acceptsNone = variants.some((v) => v.acceptsNone) as UnionAcceptsNone<V>;
     this.name = name ?? `union<${variants.map((v) => v.name).join(" | ")}>`;
   }
 
