@@ -4,14 +4,14 @@
 import { FlyteValidationError } from "../errors.js";
 import type { Callable } from "./entity.js";
 import { makeCallable } from "./entity.js";
-import type { InputSpec, NativeInputs, OutputSpec, ReturnedOutputs } from "./interface.js";
+import type { InputSpec, NativeInputs, OutputSpec, ReturnedOutputs, ReturnedTuple } from "./interface.js";
 import { newIdentity } from "./naming.js";
 import { type ExecutionMode, Task, type TaskOptions } from "./task.js";
 
 /** The function behind a task: receives its inputs, returns (or resolves to) its outputs. */
 export type TaskFunction<I extends InputSpec, O extends OutputSpec> = (
   inputs: NativeInputs<I>,
-) => ReturnedOutputs<O> | Promise<ReturnedOutputs<O>>;
+) => ReturnedOutputs<O> | ReturnedTuple<O> | Promise<ReturnedOutputs<O> | ReturnedTuple<O>>;
 
 /** A task whose `execute` calls a user function. */
 export class FunctionTask<I extends InputSpec = InputSpec, O extends OutputSpec = OutputSpec> extends Task<I, O> {

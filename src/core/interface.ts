@@ -10,8 +10,11 @@ import { type AnyType, type DataContext, FlyteType, type Infer, type InferIn } f
 
 /** Declared inputs: name → type. */
 export type InputSpec = Record<string, AnyType>;
-/** Declared outputs: nothing, one type (`o0`), a tuple of types (`o0`, `o1`...), or named types. */
-export type OutputSpec = AnyType | readonly AnyType[] | Record<string, AnyType> | undefined;
+/**
+ * Declared outputs: nothing, one type (`o0`), a tuple of types (`o0`, `o1`...), or named types. (`readonly []` makes
+ * TypeScript infer `outputs: [t.int, t.str]` as a tuple rather than an array of the union of its elements.)
+ */
+export type OutputSpec = AnyType | readonly [] | readonly AnyType[] | Record<string, AnyType> | undefined;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type OptionalInputKeys<I extends InputSpec> = {
@@ -49,6 +52,15 @@ export type ReturnedOutputs<O extends OutputSpec> = O extends undefined
       : O extends Record<string, AnyType>
         ? Simplify<{ [K in keyof O]: InferIn<O[K]> }>
         : never;
+
+/**
+ * `ReturnedOutputs` of tuple outputs as a homomorphic mapped type. A body's return type is
+ * `ReturnedOutputs<O> | ReturnedTuple<O>`: TypeScript types an array literal as a tuple only when its contextual type
+ * has a tuple-like member, and the conditional `ReturnedOutputs<O>` is not one while `O` is being inferred. For
+ * named outputs it equals `ReturnedOutputs<O>`; for a single output it requires properties of type `never`, which no
+ * value has.
+ */
+export type ReturnedTuple<O> = { -readonly [K in keyof O]: O[K] extends AnyType ? InferIn<O[K]> : never };
 
 /** How outputs are shaped: none, one value, a tuple, or named. */
 export type OutputShape = "none" | "single" | "tuple" | "named";

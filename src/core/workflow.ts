@@ -30,6 +30,9 @@ export type WorkflowReturn<O extends OutputSpec> = O extends undefined
         ? { [K in keyof O]: Bindable<O[K]> }
         : never;
 
+/** `WorkflowReturn` of tuple outputs as a homomorphic mapped type, so that returned array literals are tuples. */
+export type WorkflowTuple<O> = { -readonly [K in keyof O]: O[K] extends AnyType ? Bindable<O[K]> : never };
+
 /** Options of a workflow. */
 export interface WorkflowOptions<I extends InputSpec, O extends OutputSpec> {
   /** An explicit name; by default `<module>.<export>`. */
@@ -220,7 +223,7 @@ export type WorkflowHandle<I extends InputSpec, O extends OutputSpec> = Workflow
  */
 export function workflow<I extends InputSpec = {}, O extends OutputSpec = undefined>(
   options: WorkflowOptions<I, O>,
-  body: (inputs: WorkflowInputs<I>) => WorkflowReturn<O>,
+  body: (inputs: WorkflowInputs<I>) => WorkflowReturn<O> | WorkflowTuple<O>,
 ): WorkflowHandle<I, O> {
   return makeCallable<Workflow<I, O>, Callable<I, O>>(new Workflow(options, body));
 }
