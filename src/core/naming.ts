@@ -50,7 +50,8 @@ export function callerFile(): string | undefined {
     let f = m[1]!;
     if (f.startsWith("file://")) f = fileURLToPath(f);
     if (f.startsWith("node:") || f.includes(`${sep}node_modules${sep}tsx${sep}`)) continue;
-    if (!relative(SDK_ROOT, f).startsWith("..")) continue;
+    // Both src/ and dist/ are the SDK: with source maps on (tsx enables them), dist/ frames show src/ paths.
+    if (["src", "dist"].some((d) => !relative(join(SDK_ROOT, "..", d), f).startsWith(".."))) continue;
     return f;
   }
   return undefined;
