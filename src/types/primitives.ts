@@ -21,6 +21,8 @@ import { MsgpackFloat } from "./msgpack.js";
 import { type DataContext, FlyteType, literalMismatch, mismatch, type Path } from "./type.js";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** An ISO date and time with no zone designator: `2024-01-02T03:04:05.123` or `2024-01-02 03:04`. */
+const NAIVE_DATETIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
@@ -244,7 +246,11 @@ export class DatetimeType extends FlyteType<Date, Date | string> {
   parse(value: unknown, path: Path = []): Date {
     let d: Date | undefined;
     if (value instanceof Date) d = value;
-    else if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value)) d = new Date(value);
+    else if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value)) {
+      // A naive date-time is UTC, as flytekit treats naive datetimes (`new Date` would read it as local time).
+      const naive = NAIVE_DATETIME.exec(value);
+      d = new Date(naive ? `${naive[1]}T${naive[2]}Z` : value);
+    }
     if (!d || Number.isNaN(d.getTime())) return mismatch(this, value, path, "not a valid date");
     return d;
   }
