@@ -338,7 +338,11 @@ export class DurationType extends FlyteType<number, DurationInput> {
   }
   fromMsgpack(value: unknown, _ctx: DataContext, path: Path): number {
     const v = value instanceof MsgpackFloat ? value.value : value;
-    if (typeof v === "number") return v * 1000;
+    if (typeof v === "number") {
+      // Round to the nanosecond: `v * 1000` drifts (65.534 s would read as 65534.00000000001 ms).
+      const ns = Math.round(v * 1e9);
+      return Number.isSafeInteger(ns) ? ns / 1e6 : v * 1000;
+    }
     return mismatch(this, value, path, "expected seconds as a number");
   }
   jsonSchema(): Record<string, unknown> {
