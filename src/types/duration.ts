@@ -83,3 +83,24 @@ export function msToSecondsNanos(ms: number): { seconds: bigint; nanos: number }
 export function secondsNanosToMs(seconds: bigint, nanos: number): number {
   return Number(seconds) * 1000 + nanos / 1e6;
 }
+
+/**
+ * `x × 10^k` computed on the decimal `x` prints as (its shortest round-trip form), so the result is the double
+ * nearest the exact decimal product: `shiftDecimal(65.534, 3)` is 65534, where `65.534 * 1000` is 65534.00000000001.
+ */
+function shiftDecimal(x: number, k: number): number {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x));
+  if (!m) return x * 10 ** k; // NaN, ±Infinity
+  const frac = m[3] ?? "";
+  return Number(`${m[1]}${m[2]}${frac}e${Number(m[4] ?? 0) + k - frac.length}`);
+}
+
+/** Float seconds (a struct's `timedelta.total_seconds()`) to milliseconds, exactly (see `shiftDecimal`). */
+export function secondsToMs(seconds: number): number {
+  return shiftDecimal(seconds, 3);
+}
+
+/** Milliseconds to float seconds as Python's `total_seconds()` computes them: one rounding, from the exact value. */
+export function msToSeconds(ms: number): number {
+  return shiftDecimal(ms, -3);
+}

@@ -16,7 +16,14 @@ import {
   timestamp,
 } from "../idl/literals.js";
 import { simpleType } from "../idl/types.js";
-import { type DurationInput, msToSecondsNanos, parseDuration, secondsNanosToMs } from "./duration.js";
+import {
+  type DurationInput,
+  msToSeconds,
+  msToSecondsNanos,
+  parseDuration,
+  secondsNanosToMs,
+  secondsToMs,
+} from "./duration.js";
 import { MsgpackFloat } from "./msgpack.js";
 import { type DataContext, FlyteType, literalMismatch, mismatch, type Path } from "./type.js";
 
@@ -334,15 +341,11 @@ export class DurationType extends FlyteType<number, DurationInput> {
   }
   toMsgpack(value: unknown, _ctx: DataContext, path: Path): unknown {
     // mashumaro writes `timedelta.total_seconds()`, a float.
-    return new MsgpackFloat(this.parse(value, path) / 1000);
+    return new MsgpackFloat(msToSeconds(this.parse(value, path)));
   }
   fromMsgpack(value: unknown, _ctx: DataContext, path: Path): number {
     const v = value instanceof MsgpackFloat ? value.value : value;
-    if (typeof v === "number") {
-      // Round to the nanosecond: `v * 1000` drifts (65.534 s would read as 65534.00000000001 ms).
-      const ns = Math.round(v * 1e9);
-      return Number.isSafeInteger(ns) ? ns / 1e6 : v * 1000;
-    }
+    if (typeof v === "number") return secondsToMs(v);
     return mismatch(this, value, path, "expected seconds as a number");
   }
   jsonSchema(): Record<string, unknown> {
