@@ -284,7 +284,8 @@ export class DatetimeType extends FlyteType<Date, Date | string> {
     // mashumaro writes `datetime.isoformat()`; an aware UTC datetime ends in +00:00 and omits a zero fraction.
     const d = this.parse(value, path);
     const year = d.getUTCFullYear();
-    if (year < 1 || year > 9999) mismatch(this, value, path, "outside the years 1 to 9999 that a Python datetime holds");
+    if (year < 1 || year > 9999)
+      mismatch(this, value, path, "outside the years 1 to 9999 that a Python datetime holds");
     const iso = d.toISOString();
     const ms = d.getUTCMilliseconds();
     return `${iso.slice(0, 19)}${ms === 0 ? "" : `.${String(ms).padStart(3, "0")}000`}+00:00`;
