@@ -9,7 +9,7 @@ import { binaryLiteral, scalarOf } from "../idl/literals.js";
 import { simpleType, typeAnnotation } from "../idl/types.js";
 import { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from "./standard-schema.js";
-import { MSGPACK_ANNOTATION } from "./struct.js";
+import { MSGPACK_ANNOTATION, unwrapFloats } from "./struct.js";
 import { type DataContext, FlyteType, formatPath, literalMismatch, type Path } from "./type.js";
 
 /** A struct whose shape and validation come from a Standard Schema. */
@@ -77,7 +77,7 @@ export class SchemaType<S extends StandardJSONSchemaV1> extends FlyteType<
   }
 
   fromMsgpack(value: unknown, _ctx: DataContext, path: Path): StandardSchemaV1.InferOutput<S> {
-    return this.parse(value instanceof Map ? Object.fromEntries(value) : value, path);
+    return this.parse(unwrapFloats(value instanceof Map ? Object.fromEntries(value) : value), path);
   }
 
   toLiteral(value: unknown, _ctx: DataContext, path: Path = []): Literal {

@@ -9,7 +9,7 @@ import { type LiteralType, SimpleType } from "../idl/gen/flyteidl/core/types_pb.
 import { binaryLiteral, scalarOf } from "../idl/literals.js";
 import { simpleType, typeAnnotation, typeStructure } from "../idl/types.js";
 import { setKey } from "./keys.js";
-import { decodeMsgpack, encodeMsgpack } from "./msgpack.js";
+import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "./msgpack.js";
 import {
   type AnyType,
   type DataContext,
@@ -44,6 +44,26 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Replaces the `MsgpackFloat` wrappers that struct literals are decoded with by plain numbers, recursively, for
+ * fields whose values are untyped (`t.dict()`, `t.schema()`).
+ */
+export function unwrapFloats(v: unknown): unknown {
+  if (v instanceof MsgpackFloat) return v.value;
+  if (Array.isArray(v)) return v.map(unwrapFloats);
+  if (v instanceof Map) {
+    const m = new Map<unknown, unknown>();
+    for (const [k, x] of v) m.set(k, unwrapFloats(x));
+    return m;
+  }
+  if (isPlainObject(v)) {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) setKey(o, k, unwrapFloats(v[k]));
+    return o;
+  }
+  return v;
 }
 
 /** A struct with typed fields (flytekit's dataclass). */
@@ -224,7 +244,7 @@ export class DictType extends FlyteType<Record<string, unknown>> {
   }
   fromMsgpack(value: unknown, _ctx: DataContext, path: Path): Record<string, unknown> {
     if (value instanceof Map) value = Object.fromEntries(value);
-    return this.parse(value, path);
+    return this.parse(unwrapFloats(value), path);
   }
   toLiteral(value: unknown, _ctx: DataContext, path: Path = []): Literal {
     return binaryLiteral(encodeMsgpack(this.parse(value, path)), "msgpack");
