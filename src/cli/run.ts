@@ -1,0 +1,212 @@
+/**
+ * `tsflyte run FILE NAME [--input value ...]`: runs a task, workflow or launch plan locally, in this process, and
+ * prints its outputs as JSON (the twin of `pyflyte run` without `--remote`). With `--help` it describes the run
+ * command, the entities a file exports, or one entity's inputs and outputs.
+ */
+import type { Entity } from "../core/entity.js";
+import type { AnyType } from "../types/type.js";
+import { type Command, type CommandContext, UsageError } from "./command.js";
+import { formatJson, toJsonValue } from "./json.js";
+import { findEntity, type LoadedModule, loadEntities } from "./load.js";
+
+// parse-inputs.js loads the IDL type bindings; it is imported on first use so that `tsflyte --help` starts fast.
+type InputParsing = typeof import("./parse-inputs.js");
+
+const RUN_USAGE = "Usage: tsflyte run [--json] [--verbose] FILE NAME [--<input> <value> ...]";
+
+const OPTIONS_HELP = `Options:
+  --json         print only the outputs, as JSON (no header on stderr)
+  -v, --verbose  print stack traces on errors
+  -h, --help     show help: with FILE, the entities it exports; with NAME, that entity's inputs and outputs`;
+
+const RUN_HELP = `${RUN_USAGE}
+
+Runs a task, workflow or launch plan that FILE exports, locally in this process, and prints its outputs as JSON.
+
+Arguments:
+  FILE  a .ts or .js file exporting tasks, workflows or launch plans (TypeScript is loaded with tsx)
+  NAME  the entity's export name, or its full Flyte name (e.g. examples.hello.wf)
+
+Inputs, after NAME, as --<input> <value> or --<input>=<value> (also --my-input for my_input):
+  int, float        numbers
+  str               text as given
+  bool              true/false; a bare --flag is true, --no-flag false
+  datetime          ISO-8601 (UTC when no zone is given), now, today
+  duration          ISO-8601 (PT1H30M), Go-style (1h30m) or milliseconds
+  enum              one of its members
+  file, dir         a local path (must exist) or a remote URI
+  list, map, struct, dict, schema, any
+                    JSON, e.g. --xs '[1,2,3]' (any: text when not JSON)
+  optional, union   the first variant that reads the value (text last)
+
+${OPTIONS_HELP}
+An option after NAME yields to an input of the same name; give it before FILE then.
+`;
+
+const KIND_LABELS: Record<Entity["kind"], string> = {
+  task: "task",
+  workflow: "workflow",
+  "launch-plan": "launch plan",
+};
+const KIND_TITLES: Record<Entity["kind"], string> = {
+  task: "Tasks",
+  workflow: "Workflows",
+  "launch-plan": "Launch plans",
+};
+
+/** The `run` command. */
+export const runCommand: Command = {
+  summary: "Run a task, workflow or launch plan locally and print its outputs as JSON",
+  run,
+};
+
+async function run(args: readonly string[], ctx: CommandContext): Promise<number> {
+  let json = false;
+  let help = false;
+  let file: string | undefined;
+  let name: string | undefined;
+  let rest: readonly string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--json") json = true;
+    else if (arg === "--verbose" || arg === "-v") ctx.verbose = true;
+    else if (arg === "--help" || arg === "-h") help = true;
+    else if (arg.startsWith("-") && arg !== "-") {
+      throw new UsageError(
+        `unknown option ${arg}${file === undefined ? "" : "; inputs go after NAME"}`,
+        "Run 'tsflyte run --help' for usage.",
+      );
+    } else if (file === undefined) file = arg;
+    else {
+      name = arg;
+      rest = args.slice(i + 1);
+      break;
+    }
+  }
+  if (file === undefined) {
+    if (help) {
+      ctx.out(RUN_HELP);
+      return 0;
+    }
+    throw new UsageError("missing FILE and NAME", `${RUN_USAGE}\nRun 'tsflyte run --help' for more.`);
+  }
+  // Seen before the file loads, so that an error while loading it shows its stack; inputs are parsed later.
+  if (rest.includes("--verbose") || rest.includes("-v")) ctx.verbose = true;
+  const [loaded, parsing] = await Promise.all([loadEntities(file, ctx.cwd), import("./parse-inputs.js")]);
+  if (name === undefined) {
+    if (help) {
+      ctx.out(fileHelp(loaded, file));
+      return 0;
+    }
+    const names = [...loaded.entities.keys()];
+    throw new UsageError(
+      `missing NAME: which entity of ${file} to run (${names.length ? names.join(", ") : "it exports none"})`,
+      `Run 'tsflyte run ${file} --help' to list them with their inputs.`,
+    );
+  }
+  const entity = findEntity(loaded, name, file);
+  const inputs = entity.interface.inputs;
+  const hasInput = (n: string) => inputs.some(([k]) => k === n);
+  if (help || rest.some((a) => a === "-h" || (a === "--help" && !hasInput("help")))) {
+    ctx.out(entityHelp(entity, file, name, parsing));
+    return 0;
+  }
+  const parsed = parsing.parseInputs(rest, inputs, {
+    reserved: ["json", "verbose", "help", "-h", "-v"],
+    cwd: ctx.cwd,
+    owner: `${KIND_LABELS[entity.kind]} ${entity.name}`,
+    hint: `Run 'tsflyte run ${file} ${name} --help' to see its inputs.`,
+  });
+  for (const o of parsed.options) {
+    if (o === "--json") json = true;
+    else if (o === "--verbose" || o === "-v") ctx.verbose = true;
+  }
+  if (!json) ctx.err(`Running ${KIND_LABELS[entity.kind]} ${entity.name} locally\n`);
+  const outputs = await entity.localCall(parsed.values);
+  ctx.out(`${formatJson(outputs)}\n`);
+  return 0;
+}
+
+/** The entities a file exports, by kind, each with its inputs as flags. */
+function fileHelp(loaded: LoadedModule, file: string): string {
+  const lines = [`Usage: tsflyte run [--json] [--verbose] ${file} NAME [--<input> <value> ...]`, ""];
+  if (loaded.entities.size === 0) {
+    lines.push(`${file} exports no tasks, workflows or launch plans.`);
+    return `${lines.join("\n")}\n`;
+  }
+  const width = Math.max(...[...loaded.entities.keys()].map((k) => k.length));
+  for (const kind of ["task", "workflow", "launch-plan"] as const) {
+    const of = [...loaded.entities].filter(([, e]) => e.kind === kind);
+    if (of.length === 0) continue;
+    lines.push(`${KIND_TITLES[kind]}:`);
+    for (const [key, e] of of) {
+      const flags = e.interface.inputs.map(([k, t]) => (isRequired(t) ? `--${k} <${t.name}>` : `[--${k} <${t.name}>]`));
+      lines.push(`  ${key.padEnd(width)}  ${flags.join(" ") || "(no inputs)"}`.trimEnd());
+    }
+  }
+  lines.push("", `Run 'tsflyte run ${file} NAME --help' for an entity's inputs and outputs.`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** One entity's inputs (types, defaults, descriptions) and outputs. */
+function entityHelp(entity: Entity, file: string, name: string, { inputFormat }: InputParsing): string {
+  const lines = [`Usage: tsflyte run [--json] [--verbose] ${file} ${name} [--<input> <value> ...]`, ""];
+  const title = KIND_LABELS[entity.kind];
+  lines.push(`${title[0]!.toUpperCase()}${title.slice(1)} ${entity.name}`);
+  const docs = docsOf(entity);
+  if (docs) lines.push(...docs.split("\n").map((l) => `  ${l}`.trimEnd()));
+  const lp = entity as { workflow?: { name?: string }; fixedInputs?: Record<string, unknown> };
+  if (entity.kind === "launch-plan" && lp.workflow?.name) lines.push(`  launches workflow ${lp.workflow.name}`);
+  const fixed = Object.keys(lp.fixedInputs ?? {});
+  if (fixed.length) lines.push(`  fixed inputs (not settable): ${fixed.join(", ")}`);
+  lines.push("");
+  const inputs = entity.interface.inputs;
+  if (inputs.length === 0) lines.push("Inputs: none");
+  else {
+    lines.push("Inputs:");
+    const rows = inputs.map(([k, t]) => {
+      const notes = [
+        isRequired(t) ? "required" : t.hasDefault ? `default: ${compactJson(t.defaultValue)}` : "optional",
+      ];
+      const format = inputFormat(t);
+      if (format) notes.push(format);
+      return [`--${k}`, t.name, `(${notes.join("; ")})`, t.description ?? ""];
+    });
+    lines.push(...table(rows));
+  }
+  const outputs = entity.interface.outputs;
+  if (outputs.length === 0) lines.push("Outputs: none");
+  else {
+    lines.push("Outputs:");
+    lines.push(...table(outputs.map(([k, t]) => [k, t.name, t.description ?? ""])));
+  }
+  lines.push("", OPTIONS_HELP);
+  return `${lines.join("\n")}\n`;
+}
+
+function isRequired(t: AnyType): boolean {
+  return !t.hasDefault && !t.acceptsNone;
+}
+
+/** The entity's documentation: a task's `docs` (short and long) or a workflow's. */
+function docsOf(entity: Entity): string {
+  const docs = (entity as { options?: { docs?: string | { short?: string; long?: string } } }).options?.docs;
+  if (typeof docs === "string") return docs.trim();
+  if (docs && typeof docs === "object") return [docs.short, docs.long].filter(Boolean).join("\n\n").trim();
+  return "";
+}
+
+function compactJson(value: unknown): string {
+  return JSON.stringify(toJsonValue(value));
+}
+
+/** Rows as left-aligned columns, indented by two spaces; empty trailing cells are dropped. */
+function table(rows: readonly string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  }
+  return rows.map((row) =>
+    `  ${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}`.trimEnd(),
+  );
+}
