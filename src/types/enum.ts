@@ -21,7 +21,7 @@ export class EnumType<V extends string> extends FlyteType<V> {
       if (typeof v !== "string") throw new FlyteTypeError(`enum values must be strings, got ${String(v)}`);
     if (new Set(values).size !== values.length)
       throw new FlyteTypeError(`enum values must be unique: ${values.join(", ")}`);
-    this.values = values;
+    this.values = Object.freeze([...values]);
     this.name = `enum<${values.map((v) => JSON.stringify(v)).join(" | ")}>`;
   }
   protected buildLiteralType(): LiteralType {
