@@ -3,12 +3,12 @@
  * round-trip, stored as a blob in raw-data storage.
  */
 import { createHash } from "node:crypto";
-import { FlyteTypeError } from "../errors.js";
+import { describeValue, FlyteTypeError } from "../errors.js";
 import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { BlobType_BlobDimensionality, type LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { blobLiteral, scalarOf } from "../idl/literals.js";
 import { blobType, literalType } from "../idl/types.js";
-import { type DataContext, FlyteType, literalMismatch, mismatch, type Path } from "./type.js";
+import { type DataContext, FlyteType, formatPath, literalMismatch, mismatch, type Path } from "./type.js";
 import { decodeUntyped, encodeUntyped, UNTYPED_BLOB_FORMAT } from "./untyped-codec.js";
 
 /** Any value the untyped codec supports, stored as a blob of format `UNTYPED_BLOB_FORMAT`. */
@@ -29,7 +29,8 @@ export class AnyValueType extends FlyteType<unknown> {
     try {
       return encodeUntyped(value);
     } catch (e) {
-      throw new FlyteTypeError(`${path.length ? `${path.join(".")}: ` : ""}${(e as Error).message}`, {
+      const why = (e as Error).message;
+      throw new FlyteTypeError(`${formatPath(path)}: expected ${this.name}, got ${describeValue(value)}: ${why}`, {
         path,
         expected: this.name,
         cause: e,
@@ -53,7 +54,12 @@ export class AnyValueType extends FlyteType<unknown> {
         `blob format ${JSON.stringify(format)} is not ${UNTYPED_BLOB_FORMAT}${format === "PythonPickle" ? " (a Python pickle cannot be read by JavaScript)" : ""}`,
       );
     }
-    return decodeUntyped(ctx.getBlob(s.value.value.uri));
+    const bytes = ctx.getBlob(s.value.value.uri);
+    try {
+      return decodeUntyped(bytes);
+    } catch (e) {
+      return literalMismatch(this, lit, path, `not a valid ${UNTYPED_BLOB_FORMAT} file (${(e as Error).message})`);
+    }
   }
   toMsgpack(value: unknown, _ctx: DataContext, path: Path): unknown {
     return mismatch(this, value, path, "untyped values cannot sit inside a struct; declare the field's type");
