@@ -1,7 +1,7 @@
 /**
  * The local cache: task outputs on disk, keyed by task name, cache version and a hash of the input literals (minus
- * ignored inputs, with `Literal.hash` standing in for a literal's value when set). Writes are atomic (temp file and
- * rename), so two runs writing the same key at once leave one whole entry.
+ * ignored inputs, with `Literal.hash` standing in for a literal's value when set, and msgpack maps in a canonical
+ * order). Writes are atomic (temp file and rename), so two runs writing the same key at once leave one whole entry.
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createHash, randomBytes } from "node:crypto";
@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Literal, type LiteralMap, LiteralMapSchema } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { literalMap } from "../idl/literals.js";
+import { decodeMsgpack, encodeMsgpack } from "../types/msgpack.js";
 
 /** Whether local caching is on (`FLYTE_LOCAL_CACHE_ENABLED`, default true). */
 export function cacheEnabled(): boolean {
@@ -26,8 +27,43 @@ export function cacheDir(): string {
   return process.env.FLYTE_LOCAL_CACHE_DIR ?? join(homedir(), ".flyte", "local-cache-ts");
 }
 
+/**
+ * msgpack with every map's entries sorted (by their encoded keys), so that equal dicts written in different key
+ * orders (a `t.map` or `t.dict()` inside a struct) give the same bytes, as propeller normalises msgpack for its cache.
+ */
+function sortedMsgpack(bytes: Uint8Array): Uint8Array {
+  let value: unknown;
+  try {
+    value = decodeMsgpack(bytes, { alwaysMap: true, floatWrapper: true });
+  } catch {
+    return bytes;
+  }
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (!(v instanceof Map)) return v;
+    const entries = [...v].map(([k, x]) => [Buffer.from(encodeMsgpack(k)).toString("hex"), k, sort(x)] as const);
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return new Map(entries.map(([, k, x]) => [k, x]));
+  };
+  return encodeMsgpack(sort(value));
+}
+
+function normalizeScalar(lit: Literal): Literal {
+  const s = lit.value.case === "scalar" ? lit.value.value : undefined;
+  if (s?.value.case === "binary" && s.value.value.tag === "msgpack") {
+    const binary = { ...s.value.value, value: sortedMsgpack(s.value.value.value) };
+    return { ...lit, value: { case: "scalar", value: { ...s, value: { case: "binary", value: binary } } } };
+  }
+  if (s?.value.case === "union" && s.value.value.value) {
+    const union = { ...s.value.value, value: normalize(s.value.value.value) };
+    return { ...lit, value: { case: "scalar", value: { ...s, value: { case: "union", value: union } } } };
+  }
+  return lit;
+}
+
 function normalize(lit: Literal): Literal {
   if (lit.hash) return { $typeName: "flyteidl.core.Literal", value: { case: undefined }, hash: lit.hash, metadata: {} };
+  if (lit.value.case === "scalar") return normalizeScalar(lit);
   if (lit.value.case === "collection") {
     return {
       ...lit,
