@@ -28,8 +28,14 @@ export interface NodeHandle {
   readonly upstream: string[];
 }
 
+/** A type-only key under which a ref carries the type of its value, so that refs of different types differ. */
+declare const VALUE: unique symbol;
+
 /** The ref type of a value of type `T`: struct fields are refs too. */
-export type Ref<T> = { readonly [REF]: OutputTarget } & (T extends readonly unknown[] | Date | Uint8Array
+export type Ref<T> = { readonly [REF]: OutputTarget; readonly [VALUE]?: T } & (T extends
+  | readonly unknown[]
+  | Date
+  | Uint8Array
   ? unknown
   : T extends Record<string, unknown>
     ? { readonly [K in keyof T]-?: Ref<T[K]> }
