@@ -1,0 +1,357 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, it } from "node:test";
+import { equals, toJson } from "@bufbuild/protobuf";
+import fc from "fast-check";
+import { cacheKey, LocalCache, t } from "flytekit-ts";
+import { cacheDir, cacheEnabled, cacheOverwrite } from "../../../src/core/cache.js";
+import {
+  type Literal,
+  type LiteralMap,
+  LiteralMapSchema,
+  LiteralSchema,
+} from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
+import {
+  binaryLiteral,
+  collectionLiteral,
+  floatLiteral,
+  integerLiteral,
+  literalMap,
+  mapLiteral,
+  stringLiteral,
+} from "../../../src/idl/literals.js";
+import { NO_DATA } from "../../../src/types/type.js";
+
+const withHash = (lit: Literal, hash: string): Literal => ({ ...lit, hash });
+const lm = (literals: Record<string, Literal>): LiteralMap => literalMap(literals);
+const KEY = /^(.+)-([^-]+)-([0-9a-f]{32})$/;
+
+describe("cacheKey", () => {
+  const inputs = () =>
+    lm({
+      a: integerLiteral(1n),
+      b: stringLiteral("x"),
+      c: t.struct({ p: t.float }).toLiteral({ p: 1.5 }, NO_DATA),
+      d: mapLiteral({ k1: integerLiteral(1n), k2: collectionLiteral([floatLiteral(0.5)]) }),
+    });
+
+  it("is <task name>-<version>-<32 hex digits>", () => {
+    const k = cacheKey("my.module.task_name_1", "31415", inputs(), []);
+    const m = KEY.exec(k);
+    assert.ok(m, k);
+    assert.equal(m[1], "my.module.task_name_1");
+    assert.equal(m[2], "31415");
+  });
+
+  it("is stable across calls (100 times, one key)", () => {
+    const keys = new Set<string>();
+    for (let i = 0; i < 100; i++) keys.add(cacheKey("t", "1", inputs(), []));
+    assert.equal(keys.size, 1);
+  });
+
+  it("does not depend on the order of input names or of map keys", () => {
+    const a = lm({ x: integerLiteral(1n), y: mapLiteral({ p: stringLiteral("1"), q: stringLiteral("2") }) });
+    const b = lm({ y: mapLiteral({ q: stringLiteral("2"), p: stringLiteral("1") }), x: integerLiteral(1n) });
+    assert.equal(cacheKey("t", "1", a, []), cacheKey("t", "1", b, []));
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.string().filter((k) => k !== "__proto__"),
+          fc.integer(),
+          { minKeys: 1 },
+        ),
+        (d) => {
+          const entries = Object.entries(d);
+          const forward = lm(Object.fromEntries(entries.map(([k, v]) => [k, integerLiteral(BigInt(v))])));
+          const backward = lm(Object.fromEntries(entries.reverse().map(([k, v]) => [k, integerLiteral(BigInt(v))])));
+          const nested = (m: LiteralMap) => lm({ m: { ...mapLiteral(m.literals) } });
+          assert.equal(cacheKey("t", "1", forward, []), cacheKey("t", "1", backward, []));
+          assert.equal(cacheKey("t", "1", nested(forward), []), cacheKey("t", "1", nested(backward), []));
+        },
+      ),
+    );
+  });
+
+  it("includes the task name and the version", () => {
+    const i = inputs();
+    const base = cacheKey("pkg.f", "1", i, []);
+    assert.notEqual(cacheKey("pkg.g", "1", i, []), base);
+    assert.notEqual(cacheKey("pkg.f", "2", i, []), base);
+    // The hash part is the same: only the prefix names the task and version.
+    assert.equal(KEY.exec(cacheKey("pkg.g", "2", i, []))![3], KEY.exec(base)![3]);
+  });
+
+  it("differs when any input value differs", () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer(), (x, y) => {
+        fc.pre(x !== y);
+        assert.notEqual(
+          cacheKey("t", "1", lm({ a: integerLiteral(BigInt(x)) }), []),
+          cacheKey("t", "1", lm({ a: integerLiteral(BigInt(y)) }), []),
+        );
+      }),
+    );
+    assert.notEqual(
+      cacheKey("t", "1", lm({ a: integerLiteral(1n) }), []),
+      cacheKey("t", "1", lm({ b: integerLiteral(1n) }), []),
+    );
+    assert.notEqual(
+      cacheKey("t", "1", lm({ a: integerLiteral(1n) }), []),
+      cacheKey("t", "1", lm({ a: floatLiteral(1) }), []),
+    );
+  });
+
+  it("ignores the ignored inputs", () => {
+    const k1 = cacheKey("t", "1", lm({ a: integerLiteral(1n), b: stringLiteral("same") }), ["a"]);
+    const k2 = cacheKey("t", "1", lm({ a: integerLiteral(2n), b: stringLiteral("same") }), ["a"]);
+    const k3 = cacheKey("t", "1", lm({ b: stringLiteral("same") }), ["a"]);
+    assert.equal(k1, k2);
+    assert.equal(k1, k3);
+    assert.notEqual(k1, cacheKey("t", "1", lm({ a: integerLiteral(1n), b: stringLiteral("other") }), ["a"]));
+    assert.notEqual(k1, cacheKey("t", "1", lm({ a: integerLiteral(1n), b: stringLiteral("same") }), []));
+  });
+
+  it("uses a literal's hash in place of its value: different values with one hash share a key", () => {
+    const k1 = cacheKey("t", "1", lm({ df: withHash(stringLiteral("value one"), "h1") }), []);
+    const k2 = cacheKey("t", "1", lm({ df: withHash(integerLiteral(42n), "h1") }), []);
+    const k3 = cacheKey("t", "1", lm({ df: withHash(stringLiteral("value one"), "h2") }), []);
+    assert.equal(k1, k2);
+    assert.notEqual(k1, k3);
+    assert.notEqual(k1, cacheKey("t", "1", lm({ df: stringLiteral("value one") }), []));
+  });
+
+  it("uses hashes of collection elements and map values", () => {
+    const coll = (v: Literal) => lm({ xs: collectionLiteral([integerLiteral(1n), withHash(v, "h")]) });
+    assert.equal(cacheKey("t", "1", coll(stringLiteral("a")), []), cacheKey("t", "1", coll(stringLiteral("b")), []));
+    const map = (v: Literal) => lm({ m: mapLiteral({ k: withHash(v, "h"), other: integerLiteral(2n) }) });
+    assert.equal(cacheKey("t", "1", map(stringLiteral("a")), []), cacheKey("t", "1", map(floatLiteral(2)), []));
+    const unhashed = (v: Literal) => lm({ xs: collectionLiteral([v]) });
+    assert.notEqual(
+      cacheKey("t", "1", unhashed(stringLiteral("a")), []),
+      cacheKey("t", "1", unhashed(stringLiteral("b")), []),
+    );
+  });
+
+  it("keeps only the hash of a hashed collection or map, whatever it holds", () => {
+    const a = lm({ xs: withHash(collectionLiteral([integerLiteral(1n)]), "H") });
+    const b = lm({ xs: withHash(collectionLiteral([integerLiteral(2n), integerLiteral(3n)]), "H") });
+    assert.equal(cacheKey("t", "1", a, []), cacheKey("t", "1", b, []));
+    const m1 = lm({ m: withHash(mapLiteral({ a: integerLiteral(1n) }), "H") });
+    const m2 = lm({ m: withHash(mapLiteral({ z: stringLiteral("z") }), "H") });
+    assert.equal(cacheKey("t", "1", m1, []), cacheKey("t", "1", m2, []));
+  });
+
+  it("tells float64 from int in msgpack and survives malformed msgpack", () => {
+    const f = t.struct({ x: t.float }).toLiteral({ x: 1 }, NO_DATA);
+    const i = t.struct({ x: t.int }).toLiteral({ x: 1 }, NO_DATA);
+    assert.notEqual(cacheKey("t", "1", lm({ s: f }), []), cacheKey("t", "1", lm({ s: i }), []));
+    const bad = (b: number[]) => lm({ s: binaryLiteral(Uint8Array.from(b), "msgpack") });
+    assert.match(cacheKey("t", "1", bad([0x82, 0xa1]), []), KEY);
+    assert.notEqual(cacheKey("t", "1", bad([0x82, 0xa1]), []), cacheKey("t", "1", bad([0x82, 0xa2]), []));
+  });
+
+  it("does not modify the inputs", () => {
+    const i = lm({ b: integerLiteral(1n), a: withHash(collectionLiteral([withHash(integerLiteral(1n), "e")]), "c") });
+    const before = toJson(LiteralMapSchema, i);
+    cacheKey("t", "1", i, ["b"]);
+    assert.deepEqual(toJson(LiteralMapSchema, i), before);
+    assert.deepEqual(Object.keys(i.literals), ["b", "a"]);
+  });
+
+  it("is consistent for nested dicts and structs built from equal values", () => {
+    const s = t.struct({ m: t.map(t.list(t.int)), d: t.dict() });
+    const v1 = { m: { b: [1], a: [2, 3] }, d: { x: 1, y: { z: [true] } } };
+    const v2 = { m: { a: [2, 3], b: [1] }, d: { x: 1, y: { z: [true] } } };
+    assert.equal(
+      cacheKey("t", "1", lm({ s: s.toLiteral(v1, NO_DATA) }), []),
+      cacheKey("t", "1", lm({ s: s.toLiteral(v2, NO_DATA) }), []),
+    );
+    const opt = t.optional(t.struct({ m: t.map(t.int) }));
+    assert.equal(
+      cacheKey("t", "1", lm({ o: opt.toLiteral({ m: { x: 1, y: 2 } }, NO_DATA) }), []),
+      cacheKey("t", "1", lm({ o: opt.toLiteral({ m: { y: 2, x: 1 } }, NO_DATA) }), []),
+    );
+    assert.notEqual(
+      cacheKey("t", "1", lm({ s: s.toLiteral(v1, NO_DATA) }), []),
+      cacheKey("t", "1", lm({ s: s.toLiteral({ ...v1, d: { x: 1.5, y: { z: [true] } } }, NO_DATA) }), []),
+    );
+    const typed = t.map(t.map(t.int));
+    assert.equal(
+      cacheKey("t", "1", lm({ m: typed.toLiteral({ a: { x: 1, y: 2 }, b: {} }, NO_DATA) }), []),
+      cacheKey("t", "1", lm({ m: typed.toLiteral({ b: {}, a: { y: 2, x: 1 } }, NO_DATA) }), []),
+    );
+  });
+});
+
+describe("LocalCache", () => {
+  const outputs = (n: number): LiteralMap => lm({ o0: integerLiteral(BigInt(n)), o1: stringLiteral(`run ${n}`) });
+  const fresh = () => new LocalCache(join(mkdtempSync(join(tmpdir(), "cache-test-")), "store"));
+  const entries = (c: LocalCache) => (existsSync(c.dir) ? readdirSync(c.dir) : []);
+
+  it("misses, then returns what was put", () => {
+    const c = fresh();
+    assert.equal(c.get("k"), undefined);
+    c.put("k", outputs(1));
+    const got = c.get("k");
+    assert.ok(got && equals(LiteralMapSchema, got, outputs(1)));
+    assert.equal(c.get("other"), undefined);
+  });
+
+  it("keeps entries apart by key and writes one file per key", () => {
+    const c = fresh();
+    c.put("task-1-aaa", outputs(1));
+    c.put("task-1-bbb", outputs(2));
+    assert.ok(equals(LiteralMapSchema, c.get("task-1-aaa")!, outputs(1)));
+    assert.ok(equals(LiteralMapSchema, c.get("task-1-bbb")!, outputs(2)));
+    assert.equal(entries(c).length, 2);
+  });
+
+  it("is shared by instances on the same directory (a second process sees the entry)", () => {
+    const c = fresh();
+    c.put("k", outputs(3));
+    assert.ok(equals(LiteralMapSchema, new LocalCache(c.dir).get("k")!, outputs(3)));
+  });
+
+  it("overwrites atomically, leaving no temporary files", () => {
+    const c = fresh();
+    c.put("k", outputs(1));
+    c.put("k", outputs(2));
+    assert.ok(equals(LiteralMapSchema, c.get("k")!, outputs(2)));
+    assert.deepEqual(
+      entries(c).filter((f) => f.endsWith(".tmp")),
+      [],
+    );
+    assert.equal(entries(c).length, 1);
+  });
+
+  it("treats a corrupt entry as a miss and removes it", () => {
+    const c = fresh();
+    c.put("k", outputs(1));
+    const [file] = entries(c);
+    writeFileSync(join(c.dir, file!), Uint8Array.from([0x0a, 0xff, 0xff]));
+    assert.equal(c.get("k"), undefined);
+    assert.deepEqual(entries(c), []);
+    c.put("k", outputs(2));
+    assert.ok(equals(LiteralMapSchema, c.get("k")!, outputs(2)));
+  });
+
+  it("leaves one readable entry after 20 concurrent puts to one key", async () => {
+    const c = fresh();
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i % 3));
+        c.put("k", outputs(i));
+      }),
+    );
+    const got = c.get("k");
+    assert.ok(got, "a readable entry");
+    const n = Number(
+      got.literals.o0?.value.case === "scalar" && got.literals.o0.value.value.value.case === "primitive"
+        ? got.literals.o0.value.value.value.value.value.value
+        : -1,
+    );
+    assert.ok(n >= 0 && n < 20);
+    assert.ok(equals(LiteralMapSchema, got, outputs(n)), "the entry is one whole write");
+    assert.deepEqual(entries(c).length, 1);
+  });
+
+  it("leaves one whole entry when separate processes write the same key at once", async () => {
+    const c = fresh();
+    const { spawn } = await import("node:child_process");
+    const script = `
+      import { LocalCache } from ${JSON.stringify(new URL("../../../src/core/cache.ts", import.meta.url).href)};
+      import { integerLiteral, literalMap, stringLiteral } from ${JSON.stringify(new URL("../../../src/idl/literals.ts", import.meta.url).href)};
+      const n = Number(process.argv[1]);
+      const c = new LocalCache(${JSON.stringify(c.dir)});
+      const big = stringLiteral("x".repeat(200000) + n);
+      for (let i = 0; i < 20; i++) c.put("k", literalMap({ o0: integerLiteral(BigInt(n)), big }));
+    `;
+    const runs = Array.from(
+      { length: 4 },
+      (_, n) =>
+        new Promise<number>((resolve) => {
+          const p = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, String(n)], {
+            stdio: "inherit",
+          });
+          p.on("exit", (code) => resolve(code ?? 1));
+        }),
+    );
+    assert.deepEqual(await Promise.all(runs), [0, 0, 0, 0]);
+    const got = c.get("k");
+    assert.ok(got);
+    const o0 = got.literals.o0!;
+    const n =
+      o0.value.case === "scalar" && o0.value.value.value.case === "primitive"
+        ? Number(o0.value.value.value.value.value.value)
+        : -1;
+    const big = got.literals.big!;
+    const s =
+      big.value.case === "scalar" && big.value.value.value.case === "primitive"
+        ? big.value.value.value.value.value.value
+        : "";
+    assert.equal(s, "x".repeat(200000) + n, "the entry is one process's whole write");
+    assert.equal(entries(c).length, 1);
+  });
+
+  it("clear() removes every entry", () => {
+    const c = fresh();
+    c.put("a", outputs(1));
+    c.clear();
+    assert.equal(c.get("a"), undefined);
+    assert.equal(existsSync(c.dir), false);
+  });
+
+  it("stores the serialized output literal map", () => {
+    const c = fresh();
+    c.put("k", outputs(5));
+    const [file] = entries(c);
+    const bytes = readFileSync(join(c.dir, file!));
+    assert.ok(bytes.length > 0);
+    assert.deepEqual(toJson(LiteralSchema, c.get("k")!.literals.o0!), { scalar: { primitive: { integer: "5" } } });
+  });
+});
+
+describe("local cache settings", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of ["FLYTE_LOCAL_CACHE_ENABLED", "FLYTE_LOCAL_CACHE_OVERWRITE", "FLYTE_LOCAL_CACHE_DIR"]) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it("FLYTE_LOCAL_CACHE_ENABLED defaults to on and accepts false/0/no/off", () => {
+    delete process.env.FLYTE_LOCAL_CACHE_ENABLED;
+    assert.equal(cacheEnabled(), true);
+    for (const v of ["false", "False", "0", "no", "OFF"]) {
+      process.env.FLYTE_LOCAL_CACHE_ENABLED = v;
+      assert.equal(cacheEnabled(), false, v);
+    }
+    for (const v of ["true", "1", "yes"]) {
+      process.env.FLYTE_LOCAL_CACHE_ENABLED = v;
+      assert.equal(cacheEnabled(), true, v);
+    }
+  });
+
+  it("FLYTE_LOCAL_CACHE_OVERWRITE defaults to off and accepts true/1/yes/on", () => {
+    delete process.env.FLYTE_LOCAL_CACHE_OVERWRITE;
+    assert.equal(cacheOverwrite(), false);
+    for (const v of ["true", "TRUE", "1", "yes", "on"]) {
+      process.env.FLYTE_LOCAL_CACHE_OVERWRITE = v;
+      assert.equal(cacheOverwrite(), true, v);
+    }
+    process.env.FLYTE_LOCAL_CACHE_OVERWRITE = "false";
+    assert.equal(cacheOverwrite(), false);
+  });
+
+  it("FLYTE_LOCAL_CACHE_DIR moves the store; LocalCache() uses it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cache-dir-"));
+    process.env.FLYTE_LOCAL_CACHE_DIR = dir;
+    assert.equal(cacheDir(), dir);
+    assert.equal(new LocalCache().dir, dir);
+    delete process.env.FLYTE_LOCAL_CACHE_DIR;
+    assert.match(cacheDir(), /\.flyte[/\\]local-cache-ts$/);
+  });
+});
