@@ -31,6 +31,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** An ISO date and time with no zone designator: `2024-01-02T03:04:05.123` or `2024-01-02 03:04`. */
 const NAIVE_DATETIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 const INT64_MAX = (1n << 63n) - 1n;
+/** The largest protobuf Duration, ±315,576,000,000 seconds (10000 years), in milliseconds. */
+const MAX_DURATION_MS = 315_576_000_000_000;
 const INT64_MIN = -(1n << 63n);
 
 /** A 64-bit integer exposed as a JavaScript `number`; values outside the safe-integer range are errors. */
@@ -259,6 +261,10 @@ export class DatetimeType extends FlyteType<Date, Date | string> {
       d = new Date(naive ? `${naive[1]}T${naive[2]}Z` : value);
     }
     if (!d || Number.isNaN(d.getTime())) return mismatch(this, value, path, "not a valid date");
+    const year = d.getUTCFullYear();
+    if (year < 1 || year > 9999) {
+      mismatch(this, value, path, "outside the years 1 to 9999 that a Timestamp (and a Python datetime) holds");
+    }
     return d;
   }
   toLiteral(value: unknown, _ctx: DataContext, path: Path = []): Literal {
@@ -283,9 +289,6 @@ export class DatetimeType extends FlyteType<Date, Date | string> {
   toMsgpack(value: unknown, _ctx: DataContext, path: Path): unknown {
     // mashumaro writes `datetime.isoformat()`; an aware UTC datetime ends in +00:00 and omits a zero fraction.
     const d = this.parse(value, path);
-    const year = d.getUTCFullYear();
-    if (year < 1 || year > 9999)
-      mismatch(this, value, path, "outside the years 1 to 9999 that a Python datetime holds");
     const iso = d.toISOString();
     const ms = d.getUTCMilliseconds();
     return `${iso.slice(0, 19)}${ms === 0 ? "" : `.${String(ms).padStart(3, "0")}000`}+00:00`;
@@ -321,15 +324,18 @@ export class DurationType extends FlyteType<number, DurationInput> {
     return typeof value === "number" || typeof value === "string";
   }
   parse(value: unknown, path: Path = []): number {
-    if (typeof value === "number" && Number.isFinite(value)) return value;
-    if (typeof value === "string") {
+    let ms: number;
+    if (typeof value === "number" && Number.isFinite(value)) ms = value;
+    else if (typeof value === "string") {
       try {
-        return parseDuration(value);
+        ms = parseDuration(value);
       } catch (e) {
         return mismatch(this, value, path, (e as Error).message);
       }
-    }
-    return mismatch(this, value, path);
+    } else return mismatch(this, value, path);
+    if (Math.abs(ms) > MAX_DURATION_MS)
+      mismatch(this, value, path, "beyond the ±10000 years a protobuf Duration holds");
+    return ms;
   }
   toLiteral(value: unknown, _ctx: DataContext, path: Path = []): Literal {
     const { seconds, nanos } = msToSecondsNanos(this.parse(value, path));
