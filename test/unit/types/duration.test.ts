@@ -92,6 +92,16 @@ describe("t.duration literal", () => {
     assert.equal(t.duration.fromLiteral(durationLiteral(86_400n * 365n, 0), NO_DATA), 86_400_000 * 365);
   });
 
+  it("refuses durations beyond the ±10000 years a protobuf Duration holds", () => {
+    const max = 315_576_000_000_000;
+    assert.deepEqual(parts(t.duration.toLiteral(max, NO_DATA)), { seconds: 315_576_000_000n, nanos: 0 });
+    assert.deepEqual(parts(t.duration.toLiteral(-max, NO_DATA)), { seconds: -315_576_000_000n, nanos: 0 });
+    assert.equal(toBinary(LiteralSchema, t.duration.toLiteral(max, NO_DATA)).length > 0, true);
+    throwsType(() => t.duration.toLiteral(max + 1, NO_DATA, ["d"]), "d: expected duration", "10000 years");
+    throwsType(() => t.duration.toLiteral(1e300, NO_DATA), "10000 years");
+    throwsType(() => t.duration.toLiteral("99999999999h", NO_DATA), "10000 years");
+  });
+
   it("rejects non-finite numbers, malformed strings and other values", () => {
     throwsType(() => t.duration.toLiteral(Number.NaN, NO_DATA), "expected duration, got NaN");
     throwsType(() => t.duration.toLiteral(Number.POSITIVE_INFINITY, NO_DATA), "expected duration, got Infinity");

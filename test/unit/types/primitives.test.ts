@@ -370,6 +370,24 @@ describe("t.datetime", () => {
     throwsType(() => t.datetime.toLiteral(null, NO_DATA, ["at"]), "at: expected datetime, got null");
   });
 
+  it("refuses dates outside the years 1 to 9999 a Timestamp holds, and accepts the bounds", () => {
+    throwsType(
+      () => t.datetime.toLiteral(new Date("+010000-01-01T00:00:00Z"), NO_DATA, ["at"]),
+      "at:",
+      "9999",
+      "Timestamp",
+    );
+    throwsType(() => t.datetime.toLiteral(new Date(Date.UTC(0, 0, 1) - 1900 * 365.2425 * 86_400_000), NO_DATA), "9999");
+    throwsType(() => t.datetime.parse(new Date(-62135596800001)), "9999");
+    const lo = new Date(-62135596800000);
+    const hi = new Date(253402300799999);
+    assert.equal((roundTrip(t.datetime, lo) as Date).getTime(), lo.getTime());
+    assert.equal((roundTrip(t.datetime, hi) as Date).getTime(), hi.getTime());
+    assert.deepEqual(litJson(t.datetime.toLiteral(hi, NO_DATA)), {
+      scalar: { primitive: { datetime: "9999-12-31T23:59:59.999Z" } },
+    });
+  });
+
   it("refuses sub-millisecond nanos unless declared truncating", () => {
     const lit = datetimeLiteral(1704164645n, 123_456_789);
     throwsType(
