@@ -92,6 +92,15 @@ describe("t.duration literal", () => {
     assert.equal(t.duration.fromLiteral(durationLiteral(86_400n * 365n, 0), NO_DATA), 86_400_000 * 365);
   });
 
+  it("reads msgpack float seconds in place of a Duration (propeller attribute paths)", () => {
+    assert.equal(t.duration.fromLiteral(binaryLiteral(encodeMsgpack(new MsgpackFloat(1.5)), "msgpack"), NO_DATA), 1500);
+    assert.equal(t.duration.fromLiteral(binaryLiteral(encodeMsgpack(65.534), "msgpack"), NO_DATA), 65_534);
+    throwsType(
+      () => t.duration.fromLiteral(binaryLiteral(encodeMsgpack("1s"), "msgpack"), NO_DATA),
+      "expected duration",
+    );
+  });
+
   it("refuses durations beyond the ±10000 years a protobuf Duration holds", () => {
     const max = 315_576_000_000_000;
     assert.deepEqual(parts(t.duration.toLiteral(max, NO_DATA)), { seconds: 315_576_000_000n, nanos: 0 });
