@@ -451,7 +451,7 @@ describe("t.dict (untyped JSON-like dicts)", () => {
     fc.assert(
       fc.property(json, (v) => {
         const back = roundTrip(t.dict(), v);
-        assert.deepEqual(back, JSON.parse(JSON.stringify(v)));
+        assert.deepEqual(back, v);
       }),
     );
     assert.deepEqual(roundTrip(t.dict(), { a: 1, b: [1.5, "x", null, true], c: { d: {} } }), {
