@@ -171,6 +171,9 @@ export function resolveMetadata(
   o: TaskOptions<any, any>,
   allowed: readonly string[] = TASK_OPTION_NAMES,
 ): TaskMetadata {
+  if (Object.hasOwn(o, "nodeDependencyHints") && !allowed.includes("nodeDependencyHints")) {
+    throw new FlyteValidationError(`${owner}: nodeDependencyHints should only be used on dynamic tasks`);
+  }
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
     throw new FlyteValidationError(
@@ -276,7 +279,7 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     const iface = new Interface(options.inputs ?? {}, options.outputs, owner);
     super(iface, identity);
     this.options = options;
-    this.metadata = resolveMetadata(owner, options, allowedOptions);
+    this.metadata = { ...resolveMetadata(owner, options, allowedOptions), ...this.fixedMetadata() };
     this.taskType = options.taskType ?? "python-task";
     const ignore = options.ignoreInputVars ?? [];
     for (const k of ignore) {
@@ -300,6 +303,14 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
         );
       }
     }
+  }
+
+  /**
+   * Metadata set by the kind of task rather than by its options (eager tasks fix `isEager`). It is called while the
+   * base constructor runs, so overrides must not read fields of the subclass.
+   */
+  protected fixedMetadata(): Partial<TaskMetadata> {
+    return {};
   }
 
   /** The declared input types (`getInputTypes` twin). */

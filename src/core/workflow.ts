@@ -112,33 +112,10 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
         `${this.name}: the workflow body returned a Promise; workflow bodies are synchronous, drop async/await`,
       );
     }
-    const outputs = this.outputBindings(result, comp);
+    const outputs = bindOutputs(this.interface, result, comp, this.name);
     const failureNode = this.compileFailureNode(comp);
     this.compiled = { nodes: comp.nodes, outputs, failureNode };
     return this.compiled;
-  }
-
-  private outputBindings(result: unknown, comp: CompilationState): Binding[] {
-    const iface = this.interface;
-    if (iface.shape === "none") {
-      if (result !== undefined && result !== null && !isVoidLike(result)) {
-        throw new FlyteValidationError(`${this.name}: the workflow declares no outputs but its body returned a value`);
-      }
-      return [];
-    }
-    if (result === undefined)
-      throw new FlyteValidationError(`${this.name}: the workflow declares outputs but its body returned nothing`);
-    const named = iface.splitOutputs(result, this.name);
-    const upstream = new Set<string>();
-    return iface.outputs.map(([k, type]) => {
-      if (named[k] === undefined) throw new FlyteValidationError(`${this.name}: output ${k} was not returned`);
-      try {
-        return binding(k, bindingData(type, named[k], comp.data, upstream, [k]));
-      } catch (e) {
-        if (e instanceof FlyteTypeError) throw new FlyteTypeError(`${this.name}: output ${e.message}`, { cause: e });
-        throw e;
-      }
-    });
   }
 
   private compileFailureNode(outer: CompilationState): NodeSpec | undefined {
@@ -166,7 +143,17 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
     const inputs: Record<string, unknown> = {};
     for (const [k, type] of this.interface.inputs) inputs[k] = makeRef({ nodeId: "", varName: k, attrPath: [], type });
     runInContext({ ...currentState(), mode: "compile", compilation: comp }, () => handler.invoke(inputs));
-    return comp.nodes[0];
+    const node = comp.nodes[0];
+    const id = this.failureNodeId;
+    return node && id !== undefined ? { ...node, id } : node;
+  }
+
+  /**
+   * A fixed id for the failure node. Undefined for workflows with a body, whose failure node is `<prefix>fn0`;
+   * imperative-style wrappers (the workflow registered for an eager task) use flytekit's reserved `efn`.
+   */
+  protected get failureNodeId(): string | undefined {
+    return undefined;
   }
 
   /** Runs the workflow locally on literal inputs. */
@@ -205,6 +192,31 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
     }
     await handler.localCall(args);
   }
+}
+
+/**
+ * Binds what a workflow body (or a dynamic task's body) returned to the declared outputs: one binding per output, in
+ * declaration order; references become promises, constants scalars.
+ */
+export function bindOutputs(iface: Interface, result: unknown, comp: CompilationState, owner: string): Binding[] {
+  if (iface.shape === "none") {
+    if (result !== undefined && result !== null && !isVoidLike(result)) {
+      throw new FlyteValidationError(`${owner}: declares no outputs but its body returned a value`);
+    }
+    return [];
+  }
+  if (result === undefined) throw new FlyteValidationError(`${owner}: declares outputs but its body returned nothing`);
+  const named = iface.splitOutputs(result, owner);
+  const upstream = new Set<string>();
+  return iface.outputs.map(([k, type]) => {
+    if (named[k] === undefined) throw new FlyteValidationError(`${owner}: output ${k} was not returned`);
+    try {
+      return binding(k, bindingData(type, named[k], comp.data, upstream, [k]));
+    } catch (e) {
+      if (e instanceof FlyteTypeError) throw new FlyteTypeError(`${owner}: output ${e.message}`, { cause: e });
+      throw e;
+    }
+  });
 }
 
 function isVoidLike(v: unknown): boolean {

@@ -163,6 +163,50 @@ rows.push({
   referenceValue: readMs,
 });
 
+// 5. Map tasks: a local map over 10^4 and 10^5 elements (an int -> int task), against a Promise.all of the same
+// number of calls of an async function doing the same work (the cost of any per-element async dispatch).
+const { map } = await import("../../src/core/map-task.js");
+const scaleBy = task({ name: "bench.scale", inputs: { x: t.int, k: t.int }, outputs: t.int }, ({ x, k }) => x * k);
+const scaleAll = map(scaleBy, { boundInputs: ["k"] });
+const asyncScale = async (x: number, k: number) => x * k;
+for (const n of [10_000, 100_000]) {
+  const xs = Array.from({ length: n }, (_, i) => i);
+  const first = await scaleAll({ x: xs, k: 3 });
+  if (first.length !== n || first[n - 1] !== (n - 1) * 3) throw new Error("map result is wrong");
+  const mapMs = await timeIt(() => scaleAll({ x: xs, k: 3 }), n > 10_000 ? 3 : 7);
+  const refMs = await timeIt(() => Promise.all(xs.map((x) => asyncScale(x, 3))), n > 10_000 ? 3 : 7);
+  rows.push({
+    name: `local map over ${n.toLocaleString("en-US")} elements`,
+    value: mapMs,
+    unit: "ms",
+    target: n / 50,
+    reference: `Promise.all of ${n.toLocaleString("en-US")} async calls`,
+    referenceValue: refMs,
+  });
+}
+
+// 6. Eager fan-out: one eager task awaiting 1,000 children through Promise.all (each a full local task run, bounded by
+// FLYTE_EAGER_CONCURRENCY), against a Promise.all of 1,000 async functions.
+const { eager } = await import("../../src/core/eager/eager-task.js");
+const child = task({ name: "bench.child", inputs: { x: t.int }, outputs: t.int }, async ({ x }) => x + 1);
+const FAN = 1000;
+const fan = eager({ name: "bench.fanout", inputs: { n: t.int }, outputs: t.int }, async ({ n }) => {
+  const ys = await Promise.all(Array.from({ length: n }, (_, i) => child({ x: i })));
+  return ys.reduce((s, y) => s + y, 0);
+});
+if ((await fan({ n: FAN })) !== (FAN * (FAN + 1)) / 2) throw new Error("eager fan-out result is wrong");
+const fanMs = await timeIt(() => fan({ n: FAN }), 7);
+const asyncChild = async (x: number) => x + 1;
+const fanRefMs = await timeIt(() => Promise.all(Array.from({ length: FAN }, (_, i) => asyncChild(i))), 7);
+rows.push({
+  name: "eager fan-out of 1,000 children",
+  value: fanMs,
+  unit: "ms",
+  target: 500,
+  reference: "Promise.all of 1,000 async functions",
+  referenceValue: fanRefMs,
+});
+
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toFixed(4));
 console.log("figure | value | target | reference | reference value | ratio");
 console.log("--- | --- | --- | --- | --- | ---");

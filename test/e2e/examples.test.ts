@@ -93,3 +93,33 @@ describe("examples", () => {
     assert.equal(await wf({ n: 3 }), "item-0,item-1,item-2");
   });
 });
+
+describe("examples: dynamic, map and eager", () => {
+  test("dynamic fan-out whose width comes from an input", async () => {
+    const { wf, squares } = await import("../../examples/dynamic.js");
+    assert.equal(await wf({ n: 5 }), 0 + 1 + 4 + 9 + 16);
+    assert.deepEqual(await squares({ n: 3 }), [0, 1, 4]);
+    const spec = await squares.compileIntoWorkflow({ n: 3 });
+    assert.deepEqual(
+      spec.nodes.map((n) => n.id),
+      ["dn0", "dn1", "dn2"],
+    );
+  });
+
+  test("map over 10,000 elements, and a map that tolerates failures", async () => {
+    const { wf, sqrts } = await import("../../examples/map.js");
+    const started = Date.now();
+    assert.equal(await wf(), 2 * ((9_999 * 10_000) / 2));
+    assert.ok(Date.now() - started < 5000, `10,000 elements took ${Date.now() - started} ms`);
+    assert.deepEqual(await sqrts({ x: [4, -1, 9] }), [2, null, 3]);
+    assert.match(sqrts.name, /^examples\.map\.map_safeSqrt_[0-9a-f]{32}-arraynode$/);
+  });
+
+  test("eager workflow with Promise.all and a caught failure", async () => {
+    const { pipeline } = await import("../../examples/eager.js");
+    assert.deepEqual(await pipeline({ values: ["1", "2", "x", "4"] }), { total: 14, rejected: ["x"] });
+    assert.equal(pipeline.metadata.isEager, true);
+    const wf = pipeline.getAsWorkflow();
+    assert.equal(wf.compile().failureNode?.id, "efn");
+  });
+});
