@@ -52,3 +52,36 @@ export { Deck, type DeckField } from "./deck/deck.js";
 export type { Logger } from "./core/logger.js";
 export { LocalCache, cacheKey } from "./core/cache.js";
 export type { ResourceSpec, ResourceValues, Quantity } from "./core/resources.js";
+export {
+  dynamic,
+  DynamicTask,
+  type DynamicOptions,
+  type DynamicFunction,
+  type DynamicHandle,
+  type DynamicWorkflowSpec,
+} from "./core/dynamic.js";
+export {
+  map,
+  MapTask,
+  MapTaskError,
+  type MapOptions,
+  type MapTaskHandle,
+  type MapInputSpec,
+  type MapOutputSpec,
+} from "./core/map-task.js";
+export { eager, EagerTask, type EagerFunction, type EagerHandle } from "./core/eager/eager-task.js";
+export {
+  EagerCallError,
+  LocalEagerController,
+  setClusterEagerBackend,
+  type EagerBackend,
+  type EagerCall,
+  type EagerCallStatus,
+  type EagerController,
+  type EagerRun,
+} from "./core/eager/controller.js";
+export {
+  EagerFailureHandlerTask,
+  EagerFailureTaskResolver,
+  eagerFailureTaskResolver,
+} from "./core/eager/failure-handler.js";

@@ -129,7 +129,7 @@ describe("task definition", () => {
       task({ outputs: { mean: t.float } }, () => ({ mean: 1 })).interface.outputs.map(([k]) => k),
       ["mean"],
     );
-    assert.throws(() => task({ outputs: [t.int] as never }, () => [1]), /one-element output tuple/);
+    assert.throws(() => task({ outputs: [t.int] as never }, (() => [1]) as never), /one-element output tuple/);
   });
 
   test("unknown deck fields and malformed secrets are rejected", () => {
