@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { cli } from "../dist/entrypoint/map-execute.js";
+
+await cli();

@@ -1,0 +1,248 @@
+/**
+ * One task attempt in a container, from `inputs.pb` to `outputs.pb` (or `error.pb`): the engine behind
+ * `tsflyte-execute` and `tsflyte-map-execute`.
+ *
+ * The commit order is what makes a crash at any point harmless: raw data, offloaded literals, the deck and the
+ * checkpoint are uploaded first, and `outputs.pb` (or `error.pb`) is written last, whole, with one `put`. A reader
+ * that finds `outputs.pb` therefore finds everything it points at, and never a partial file.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type ContextState,
+  type ExecutionParameters,
+  makeParams,
+  runInContext,
+  SecretsManager,
+} from "../core/context.js";
+import { createLogger, type Logger } from "../core/logger.js";
+import { isTask, loadResolver } from "../core/resolver.js";
+import type { Task } from "../core/task.js";
+import { renderDecks } from "../deck/deck.js";
+import { storageFor } from "../storage/registry.js";
+import { joinUri } from "../storage/types.js";
+import type { ExecuteArgs } from "./args.js";
+import { type ContainerCheckpoint, containerCheckpoint } from "./checkpoint.js";
+import { containerData, prefetchBlobs } from "./data.js";
+import { classifyError, type ErrorReport, TaskLoadError, unknownOutputReport } from "./errors.js";
+import { faultPoint } from "./faults.js";
+import { arrayIndex, type Env, readErrorSettings, readSettings } from "./settings.js";
+
+/** What to run. */
+export interface RunOptions {
+  /** The command-line arguments. */
+  readonly args: ExecuteArgs;
+  /** Environment settings are read from; `process.env` by default. */
+  readonly env?: Env;
+  /** Run one element of a map task: inputs not in `bound` are lists indexed by the array index. */
+  readonly map?: { readonly bound: readonly string[] };
+  /** Aborted when the pod is asked to stop (SIGTERM); handed to the task as `currentContext().signal`. */
+  readonly signal?: AbortSignal;
+  /** The secrets manager user code reads through; the values it reads are masked in everything written. */
+  readonly secrets?: SecretsManager;
+  /** Loads the task instead of the resolver named in `args` (tests). */
+  readonly loadTask?: () => Promise<Task>;
+}
+
+/** How an attempt ended. */
+export interface RunResult {
+  /** `succeeded`: outputs written; `failed`: an error document written; `ignored`: `IgnoreOutputs`, nothing written; `loaded`: `--test`. */
+  readonly status: "succeeded" | "failed" | "ignored" | "loaded";
+  /** The URI of the outputs or error document written. */
+  readonly written?: string;
+  /** The error written, when `failed`. */
+  readonly error?: ErrorReport;
+}
+
+async function put(uri: string, bytes: Uint8Array, contentType?: string): Promise<void> {
+  await (await storageFor(uri)).put(uri, bytes, contentType ? { contentType } : {});
+}
+
+/** Loads the task the args name through their resolver; any failure is a {@link TaskLoadError}. */
+async function loadTaskFromArgs(args: ExecuteArgs): Promise<Task> {
+  const what = `${args.resolver} ${args.loaderArgs.join(" ")}`;
+  let task: unknown;
+  try {
+    task = await (await loadResolver(args.resolver)).loadTask(args.loaderArgs);
+  } catch (e) {
+    throw new TaskLoadError(`cannot load the task (${what}): ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+  if (!isTask(task)) throw new TaskLoadError(`the resolver returned something that is not a task for ${what}`);
+  return task;
+}
+
+/**
+ * Runs one task attempt and writes its outputs or its error document. Resolves once the final file is written;
+ * rejects only when even the error document cannot be written.
+ *
+ * @example
+ * const r = await runContainerTask({ args: parseExecuteArgs(process.argv.slice(2)) });
+ * process.exitCode = r.status === "failed" && failOnError ? 1 : 0;
+ */
+export async function runContainerTask(opts: RunOptions): Promise<RunResult> {
+  const { args } = opts;
+  const env = opts.env ?? process.env;
+  const signal = opts.signal ?? new AbortController().signal;
+  const secrets = opts.secrets ?? new SecretsManager({ local: false });
+  const redact = secrets.readValues;
+  const errorSettings = readErrorSettings(env);
+  let logger: Logger = createLogger({
+    executionId: { project: "", domain: "", name: env.FLYTE_INTERNAL_EXECUTION_ID ?? env._F_NM ?? "" },
+    taskName: "",
+    redact,
+  });
+  let params: ExecutionParameters | undefined;
+  let checkpoint: ContainerCheckpoint | undefined;
+  let finished = false;
+  const finish = (p: ExecutionParameters) => {
+    finished = true;
+    return finishAttempt(p, args, checkpoint, logger);
+  };
+
+  try {
+    const settings = readSettings(env);
+    const localRoot = mkdtempSync(join(tmpdir(), "tsflyte-"));
+    checkpoint = containerCheckpoint(join(localRoot, "checkpoint"), args.checkpointPath, args.prevCheckpoint);
+    const paramsFor = (taskName: string, enableDeck: boolean) =>
+      makeParams({
+        localRoot,
+        workingDirectory: join(localRoot, "user_space"),
+        local: false,
+        executionId: settings.executionId,
+        taskId: { ...settings.taskId, name: settings.taskId.name || taskName },
+        rawOutputPrefix: args.rawOutputDataPrefix,
+        checkpoint,
+        enableDeck,
+        secrets,
+        signal,
+      });
+
+    // The IDL and inputs.pb load while the user's module is imported. Module top-level code already sees the
+    // container's context, so secrets it reads are masked too.
+    const io = import("./literals-io.js");
+    const inputBytes = storageFor(args.inputs).then((s) => s.get(args.inputs, { signal }));
+    io.catch(() => {});
+    inputBytes.catch(() => {});
+    const loading: ContextState = { mode: "task", localRoot, params: paramsFor("", false) };
+    const task = await runInContext(loading, () => (opts.loadTask ? opts.loadTask() : loadTaskFromArgs(args)));
+    faultPoint("after-load");
+    if (args.test) return { status: "loaded" };
+
+    params = paramsFor(task.name, task.metadata?.generatesDeck ?? false);
+    logger = params.logger;
+    const state: ContextState = { mode: "task", localRoot, params };
+    const { decodeLiteralMap, encodeOutputs, mapTaskInputs, resolveOffloaded } = await io;
+    const inputs = opts.map
+      ? await mapTaskInputs(await inputBytes, args.inputs, arrayIndex(env), new Set(opts.map.bound), signal)
+      : await resolveOffloaded(decodeLiteralMap(await inputBytes, args.inputs), signal);
+    const blobUris: string[] = [];
+    for (const [k, lit] of Object.entries(inputs.literals))
+      task.interface.inputTypes[k]?.collectBlobUris(lit, blobUris);
+    const data = containerData(args.rawOutputDataPrefix, localRoot, await prefetchBlobs(blobUris, signal));
+    faultPoint("after-inputs");
+
+    const result: unknown = await runInContext(state, () => task.dispatchExecute(inputs, data));
+    faultPoint("after-execute");
+
+    const typeName = (result as { $typeName?: string } | null)?.$typeName;
+    if (typeName === "flyteidl.core.LiteralMap") {
+      const lm = result as import("../idl/gen/flyteidl/core/literals_pb.js").LiteralMap;
+      const types = Object.fromEntries(task.interface.outputs.map(([k, t]) => [k, t.literalType]));
+      // Size checks come first: an oversize output fails before anything is uploaded.
+      const { outputs, offloaded } = encodeOutputs(lm, types, args.outputPrefix, settings, task.name);
+      await data.flush(signal);
+      faultPoint("after-raw-upload");
+      await Promise.all(offloaded.map((f) => put(f.uri, f.bytes)));
+      faultPoint("after-offload");
+      await finish(params);
+      faultPoint("before-outputs");
+      const uri = joinUri(args.outputPrefix, "outputs.pb");
+      await put(uri, outputs);
+      return { status: "succeeded", written: uri };
+    }
+    if (typeName === "flyteidl.core.DynamicJobSpec") {
+      const [{ toBinary }, { DynamicJobSpecSchema }] = await Promise.all([
+        import("@bufbuild/protobuf"),
+        import("../idl/gen/flyteidl/core/dynamic_job_pb.js"),
+      ]);
+      const bytes = toBinary(
+        DynamicJobSpecSchema,
+        result as import("../idl/gen/flyteidl/core/dynamic_job_pb.js").DynamicJobSpec,
+      );
+      await data.flush(signal);
+      await finish(params);
+      faultPoint("before-outputs");
+      const uri = joinUri(args.outputPrefix, "futures.pb");
+      await put(uri, bytes);
+      return { status: "succeeded", written: uri };
+    }
+    return await writeError(unknownOutputReport(result));
+  } catch (e) {
+    const report = classifyError(e, { redact, terminated: signal.aborted });
+    if (report === "ignore") {
+      logger.warn("the task threw IgnoreOutputs: nothing is written");
+      return { status: "ignored" };
+    }
+    // The deck and the checkpoint help the next attempt and the user; they must not hide the error.
+    if (params && !finished) {
+      await finish(params).catch((err: unknown) => logger.warn("could not save the checkpoint", err));
+    }
+    return await writeError(report);
+  }
+
+  async function writeError(report: ErrorReport): Promise<RunResult> {
+    logger.error("task failed", {
+      code: report.code,
+      recoverable: report.recoverable,
+      origin: report.origin,
+      error: report.message,
+    });
+    const [{ create, toBinary }, { ErrorDocumentSchema, ContainerError_Kind }, { ExecutionError_ErrorKind }] =
+      await Promise.all([
+        import("@bufbuild/protobuf"),
+        import("../idl/gen/flyteidl/core/errors_pb.js"),
+        import("../idl/gen/flyteidl/core/execution_pb.js"),
+      ]);
+    const ms = report.timestamp.getTime();
+    const doc = create(ErrorDocumentSchema, {
+      error: {
+        code: report.code,
+        message: report.message,
+        kind: report.recoverable ? ContainerError_Kind.RECOVERABLE : ContainerError_Kind.NON_RECOVERABLE,
+        origin: report.origin === "USER" ? ExecutionError_ErrorKind.USER : ExecutionError_ErrorKind.SYSTEM,
+        timestamp: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 },
+        worker: errorSettings.workerName,
+      },
+    });
+    const name = errorSettings.distributedErrors ? `error-${randomUUID().replaceAll("-", "")}.pb` : "error.pb";
+    const uri = joinUri(args.outputPrefix, name);
+    faultPoint("before-outputs");
+    await put(uri, toBinary(ErrorDocumentSchema, doc));
+    return { status: "failed", written: uri, error: report };
+  }
+}
+
+/**
+ * What is written before the final file: the deck (when the task renders decks; failures only logged) and the
+ * checkpoint directory (when given).
+ */
+async function finishAttempt(
+  params: ExecutionParameters,
+  args: ExecuteArgs,
+  checkpoint: ContainerCheckpoint | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (params.enableDeck) {
+    try {
+      const html = renderDecks(params.decks, params.secrets.readValues);
+      await put(joinUri(args.outputPrefix, "deck.html"), new TextEncoder().encode(html), "text/html");
+    } catch (e) {
+      logger.warn("could not write deck.html", e);
+    }
+  }
+  await checkpoint?.sync();
+}
