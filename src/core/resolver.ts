@@ -149,12 +149,21 @@ export const defaultTaskResolver: TaskResolver = {
   },
 };
 
+/** The SDK's own resolvers, by location; loaded only when named. */
+const BUILTIN_RESOLVERS: Readonly<Record<string, () => Promise<TaskResolver>>> = {
+  [DEFAULT_RESOLVER_LOCATION]: async () => defaultTaskResolver,
+  "flytekit_ts.eager_failure_task_resolver": async () =>
+    (await import("./eager/failure-handler.js")).eagerFailureTaskResolver,
+};
+
 /**
- * Loads the resolver named by a `--resolver` location: the default resolver, or `<dotted module>.<export>` naming an
- * object with `loadTask` (or a class whose instances have one) in a module under the project root.
+ * Loads the resolver named by a `--resolver` location: one of the SDK's (the default resolver, the eager failure
+ * handler's), or `<dotted module>.<export>` naming an object with `loadTask` (or a class whose instances have one) in
+ * a module under the project root.
  */
 export async function loadResolver(location: string): Promise<TaskResolver> {
-  if (location === DEFAULT_RESOLVER_LOCATION) return defaultTaskResolver;
+  const builtin = BUILTIN_RESOLVERS[location];
+  if (builtin) return builtin();
   const dot = location.lastIndexOf(".");
   if (dot <= 0 || dot === location.length - 1) {
     throw new FlyteUserError(`resolver ${JSON.stringify(location)} is not of the form <module>.<export>`);

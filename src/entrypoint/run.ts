@@ -21,6 +21,7 @@ import { createLogger, type Logger } from "../core/logger.js";
 import { isTask, loadResolver } from "../core/resolver.js";
 import type { Task } from "../core/task.js";
 import { renderDecks } from "../deck/deck.js";
+import { FlyteUserError } from "../errors.js";
 import { storageFor } from "../storage/registry.js";
 import { joinUri } from "../storage/types.js";
 import type { ExecuteArgs } from "./args.js";
@@ -67,9 +68,9 @@ async function loadTaskFromArgs(args: ExecuteArgs): Promise<Task> {
   try {
     task = await (await loadResolver(args.resolver)).loadTask(args.loaderArgs);
   } catch (e) {
-    throw new TaskLoadError(`cannot load the task (${what}): ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    });
+    const message = `cannot load the task (${what}): ${e instanceof Error ? e.message : String(e)}`;
+    // The resolver's own diagnostics say it all; an import failure's cause carries the stack that matters.
+    throw new TaskLoadError(message, e instanceof FlyteUserError ? {} : { cause: e });
   }
   if (!isTask(task)) throw new TaskLoadError(`the resolver returned something that is not a task for ${what}`);
   return task;

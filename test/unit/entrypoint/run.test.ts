@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { currentContext, currentState } from "../../../src/core/context.js";
 import { task } from "../../../src/core/function-task.js";
 import { defaultTaskResolver, findModuleFile, loadResolver } from "../../../src/core/resolver.js";
+import { EAGER_FAILURE_RESOLVER_LOCATION } from "../../../src/core/eager/failure-handler.js";
 import { runContainerTask } from "../../../src/entrypoint/run.js";
 import { integerLiteral, stringLiteral } from "../../../src/idl/literals.js";
 import { MemoryStorage } from "../../../src/storage/memory.js";
@@ -211,7 +212,7 @@ describe("task resolvers", () => {
     assert.equal(findModuleFile("missing", fixtures), undefined);
   });
 
-  it("loads a custom resolver named <module>.<export>: an object or a class", async () => {
+  it("loads the SDK's resolvers, and a custom one named <module>.<export>: an object or a class", async () => {
     process.env.FLYTE_PROJECT_ROOT = repo;
     try {
       for (const name of ["custom", "CustomResolver"]) {
@@ -224,6 +225,8 @@ describe("task resolvers", () => {
         /not an object with a loadTask/,
       );
       await assert.rejects(loadResolver("nodots"), /not of the form <module>.<export>/);
+      const eager = await loadResolver(EAGER_FAILURE_RESOLVER_LOCATION);
+      assert.equal((await eager.loadTask(["eager", "failure", "handler"])).kind, "task");
     } finally {
       delete process.env.FLYTE_PROJECT_ROOT;
     }
