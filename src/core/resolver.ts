@@ -61,14 +61,15 @@ export function projectRootFromEnv(env: NodeJS.ProcessEnv = process.env): string
 export function findModuleFile(module: string, root: string): string | undefined {
   const parts = module.split(".");
   if (parts.some((p) => p === "")) return undefined;
-  // Each bit of `mask` says whether the dot after that segment is a directory separator (all of them first).
-  const separators = parts.length - 1;
-  const limit = Math.min(separators, 8);
-  for (let mask = (1 << limit) - 1; mask >= 0; mask--) {
+  // Dots that may belong to a file name rather than separate directories are tried in the last segments only (at
+  // most 8 of them): bit k of `mask` says whether the k-th of those dots is a separator. All separators come first.
+  const dots = parts.length - 1;
+  const varying = Math.min(dots, 8);
+  for (let mask = (1 << varying) - 1; mask >= 0; mask--) {
     let rel = parts[0]!;
     for (let i = 1; i < parts.length; i++) {
-      const bit = i - 1;
-      rel += bit < limit && (mask >> (limit - 1 - bit)) & 1 ? `/${parts[i]}` : `.${parts[i]}`;
+      const k = i - 1 - (dots - varying);
+      rel += k < 0 || (mask >> (varying - 1 - k)) & 1 ? `/${parts[i]}` : `.${parts[i]}`;
     }
     for (const ext of MODULE_EXTENSIONS) {
       const file = join(root, `${rel}${ext}`);

@@ -18,8 +18,6 @@ type Pending = { readonly uri: string; readonly data: { bytes: Uint8Array } | { 
 
 /** A `DataContext` that uploads to a raw output prefix, plus the control the entrypoint needs over it. */
 export interface ContainerData extends DataContext {
-  /** How many uploads are queued. */
-  readonly pending: number;
   /** Performs the queued uploads (bounded concurrency); the first failure rejects. */
   flush(signal?: AbortSignal): Promise<void>;
 }
@@ -39,9 +37,6 @@ export function containerData(
   const queue: Pending[] = [];
   return {
     uploadsLocalPaths: true,
-    get pending() {
-      return queue.length;
-    },
     putBlob(data, name) {
       const uri = joinUri(rawOutputPrefix, randomBytes(16).toString("hex"), name);
       queue.push({ uri, data });

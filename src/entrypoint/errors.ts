@@ -92,7 +92,7 @@ function isUserRecoverable(e: unknown): boolean {
  * integer), else the code of an SDK error (`USER:Recoverable`...), else `USER:<ErrorName>` (`USER:RuntimeError` for
  * a thrown non-Error).
  */
-export function userErrorCode(e: unknown): string {
+function userErrorCode(e: unknown): string {
   const own = field(e, "errorCode") ?? field(field(e, "constructor"), "errorCode");
   if (typeof own === "string" || (typeof own === "number" && Number.isInteger(own))) return String(own);
   const code = field(e, "code");
@@ -118,17 +118,17 @@ function indent(text: string): string {
 }
 
 /**
- * flytekit's error text: `Trace:` (the stack of `root` and of each of its causes) and `Message:` (`<Name>: <message>`
- * of `value`, then its causes), each indented by four spaces.
+ * flytekit's error text: `Trace:` (the stack of `e` and of each of its causes) and `Message:` (`<Name>: <message>` of
+ * `e`, then of its causes), each indented by four spaces.
  */
-export function formatErrorMessage(root: unknown, value: unknown = root): string {
+function formatErrorMessage(e: unknown): string {
   const traces: string[] = [];
-  for (const e of causeChain(root)) {
-    const stack = e instanceof Error && typeof e.stack === "string" ? e.stack : summary(e);
-    traces.push(traces.length === 0 ? stack : `Caused by: ${stack}`);
-  }
   const messages: string[] = [];
-  for (const e of causeChain(value)) messages.push(messages.length === 0 ? summary(e) : `Caused by: ${summary(e)}`);
+  for (const c of causeChain(e)) {
+    const prefix = traces.length === 0 ? "" : "Caused by: ";
+    traces.push(prefix + (c instanceof Error && typeof c.stack === "string" ? c.stack : summary(c)));
+    messages.push(prefix + summary(c));
+  }
   return `Trace:\n\n${indent(traces.join("\n"))}\n\nMessage:\n\n${indent(messages.join("\n"))}`;
 }
 

@@ -47,7 +47,7 @@ export function decodeLiteralMap(bytes: Uint8Array, uri: string): LiteralMap {
 }
 
 /** Fetches the literal an offloaded literal points at (`offloaded_metadata.uri`). */
-export async function fetchOffloaded(meta: LiteralOffloadedMetadata, signal?: AbortSignal): Promise<Literal> {
+async function fetchOffloaded(meta: LiteralOffloadedMetadata, signal?: AbortSignal): Promise<Literal> {
   const bytes = await fetchBytes(meta.uri, signal);
   return decode("Literal", meta.uri, () => fromBinary(LiteralSchema, bytes));
 }
@@ -110,12 +110,7 @@ function listField(lit: Uint8Array): { kind: "collection" | "offloaded"; bytes: 
  * Element `index` of the list literal `lit` (serialized), decoding only that element: the other elements are
  * skipped on the wire. An offloaded list or element is fetched first.
  */
-export async function listElement(
-  lit: Uint8Array,
-  index: number,
-  name: string,
-  signal?: AbortSignal,
-): Promise<Literal> {
+async function listElement(lit: Uint8Array, index: number, name: string, signal?: AbortSignal): Promise<Literal> {
   const field = listField(lit);
   if (!field) {
     throw new FlyteTypeError(

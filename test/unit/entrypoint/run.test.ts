@@ -210,6 +210,12 @@ describe("task resolvers", () => {
     assert.equal(findModuleFile("resolvable", fixtures), join(fixtures, "resolvable.ts"));
     assert.equal(findModuleFile("dotted.name", fixtures), join(fixtures, "dotted.name.mjs"));
     assert.equal(findModuleFile("missing", fixtures), undefined);
+    const deep = tmp();
+    mkdirSync(join(deep, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"), { recursive: true });
+    writeFileSync(join(deep, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k.js"), "");
+    writeFileSync(join(deep, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "x.y.ts"), "");
+    assert.equal(findModuleFile("a.b.c.d.e.f.g.h.i.j.k", deep), join(deep, "a/b/c/d/e/f/g/h/i/j/k.js"));
+    assert.equal(findModuleFile("a.b.c.d.e.f.g.h.i.j.x.y", deep), join(deep, "a/b/c/d/e/f/g/h/i/j/x.y.ts"));
   });
 
   it("loads the SDK's resolvers, and a custom one named <module>.<export>: an object or a class", async () => {
