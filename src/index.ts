@@ -85,3 +85,5 @@ export {
   EagerFailureTaskResolver,
   eagerFailureTaskResolver,
 } from "./core/eager/failure-handler.js";
+export { IgnoreOutputs } from "./core/ignore-outputs.js";
+export { defaultTaskResolver, type TaskResolver } from "./core/resolver.js";

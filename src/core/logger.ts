@@ -37,9 +37,10 @@ export function createLogger(opts: {
         message,
         ...(extra && typeof extra === "object" ? extra : extra !== undefined ? { value: extra } : {}),
       },
-      (_k, v) => (typeof v === "bigint" ? v.toString() : v),
+      // Each string is masked before encoding: a secret holding quotes or backslashes would escape a mask of the JSON.
+      (_k, v) => (typeof v === "bigint" ? v.toString() : typeof v === "string" ? mask(v, opts.redact) : v),
     );
-    process.stderr.write(`${mask(line, opts.redact)}\n`);
+    process.stderr.write(`${line}\n`);
   };
   return {
     debug: (m, f) => write("debug", m, f),
