@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { type Command, type CommandContext, UsageError } from "./command.js";
+import { packageCommand, serializeCommand } from "./package.js";
 import { runCommand } from "./run.js";
 
 export type { Command, CommandContext } from "./command.js";
@@ -18,6 +19,8 @@ export { UsageError } from "./command.js";
  */
 export const commands: Readonly<Record<string, Command>> = {
   run: runCommand,
+  serialize: serializeCommand,
+  package: packageCommand,
 };
 
 /** Where `main` writes and resolves paths; each defaults to the process's. */

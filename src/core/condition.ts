@@ -130,6 +130,7 @@ export class ConditionalBuilder<R = unknown> {
   private readonly comp: CompilationState;
   private readonly id: string;
   private pending: Condition | undefined | null = null;
+  private readonly branchState: CompilationState;
 
   constructor(name: string) {
     const state = currentState();
@@ -139,6 +140,7 @@ export class ConditionalBuilder<R = unknown> {
     this.name = name;
     this.comp = state.compilation;
     this.id = this.comp.nextNodeId();
+    this.branchState = new CompilationState(`${this.id}-`, this.comp.data);
   }
 
   /** The first case. */
@@ -168,15 +170,17 @@ export class ConditionalBuilder<R = unknown> {
   }
 
   private addCase(fn: () => unknown): ConditionalBuilder<R> {
-    const sub = new CompilationState(`${this.id}-`, this.comp.data);
+    // All cases share one compilation state, so their node ids (`n1-n0`, `n1-n1`...) are unique in the workflow.
+    const sub = this.branchState;
+    const before = sub.nodes.length;
     const outer = currentState();
     const result = runInContext({ ...outer, compilation: sub }, fn);
-    if (sub.nodes.length !== 1 || !nodeOf(result)) {
+    if (sub.nodes.length !== before + 1 || !nodeOf(result)) {
       throw new FlyteValidationError(
-        `${this.name}: each branch must call exactly one task, workflow or launch plan (got ${sub.nodes.length})`,
+        `${this.name}: each branch must call exactly one task, workflow or launch plan (got ${sub.nodes.length - before})`,
       );
     }
-    this.cases.push({ condition: this.pending ?? undefined, node: sub.nodes[0] });
+    this.cases.push({ condition: this.pending ?? undefined, node: sub.nodes[before] });
     return this;
   }
 
