@@ -45,6 +45,23 @@ export interface DynamicWorkflowSpec {
   readonly outputs: readonly Binding[];
 }
 
+/** A DynamicJobSpec message (typed loosely: core does not depend on serialization). */
+export interface DynamicJobSpecLike {
+  readonly $typeName: "flyteidl.core.DynamicJobSpec";
+}
+
+let dynamicCompiler: ((spec: DynamicWorkflowSpec) => DynamicJobSpecLike | Promise<DynamicJobSpecLike>) | undefined;
+
+/**
+ * Registers how a dynamic graph becomes a `DynamicJobSpec` in a container. The entrypoint registers the serializer;
+ * core does not import serialization itself.
+ */
+export function setDynamicCompiler(
+  fn: (spec: DynamicWorkflowSpec) => DynamicJobSpecLike | Promise<DynamicJobSpecLike>,
+): void {
+  dynamicCompiler = fn;
+}
+
 /** A dynamic task (flytekit's `@dynamic`, a function task in execution mode `dynamic`). */
 export class DynamicTask<I extends InputSpec = InputSpec, O extends OutputSpec = OutputSpec> extends FunctionTask<
   I,
@@ -86,15 +103,18 @@ export class DynamicTask<I extends InputSpec = InputSpec, O extends OutputSpec =
    * Compiles the body and, in local modes, runs the resulting graph in-process; the outputs come back as a literal
    * map. In a container the graph must instead be handed to Flyte as a `DynamicJobSpec`.
    */
-  override async execute(inputs: Record<string, unknown>): Promise<LiteralResult> {
+  override async execute(inputs: Record<string, unknown>): Promise<LiteralResult | DynamicJobSpecLike> {
     const mode = currentState().mode;
-    if (mode === "task" || mode === "dynamic" || mode === "eager") {
-      throw new FlyteValidationError(
-        `${this.name}: a dynamic task in a container must return a DynamicJobSpec built from compileIntoWorkflow(); ` +
-          "that serialization (src/serialize/dynamic.ts) does not exist yet",
-      );
-    }
     const spec = await this.compileIntoWorkflow(inputs);
+    if ((mode === "task" || mode === "dynamic" || mode === "eager") && spec.nodes.length > 0) {
+      // In a container the graph goes to Flyte as a DynamicJobSpec (futures.pb). Zero nodes: plain outputs.pb.
+      if (!dynamicCompiler) {
+        throw new FlyteValidationError(
+          `${this.name}: no dynamic job compiler is registered (the container entrypoint registers one)`,
+        );
+      }
+      return dynamicCompiler(spec);
+    }
     const literals = await runGraph(spec.nodes, spec.outputs, literalMap({}), this.name);
     return { literals };
   }

@@ -436,6 +436,10 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
         throw new TaskExecutionError(this.name, e);
       }
       outputs = this.postExecute(params, outputs);
+      // A dynamic task in a container returns its DynamicJobSpec as is: the entrypoint writes it as futures.pb.
+      if ((outputs as { $typeName?: string } | null)?.$typeName === "flyteidl.core.DynamicJobSpec") {
+        return outputs as LiteralMap;
+      }
       const result = isLiteralResult(outputs)
         ? outputs.literals
         : this.interface.outputsToLiterals(outputs, data, this.name);

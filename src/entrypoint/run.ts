@@ -17,6 +17,7 @@ import {
   runInContext,
   SecretsManager,
 } from "../core/context.js";
+import { setDynamicCompiler } from "../core/dynamic.js";
 import { createLogger, type Logger } from "../core/logger.js";
 import { isTask, loadResolver } from "../core/resolver.js";
 import type { Task } from "../core/task.js";
@@ -146,6 +147,16 @@ export async function runContainerTask(opts: RunOptions): Promise<RunResult> {
     const data = containerData(args.rawOutputDataPrefix, localRoot, await prefetchBlobs(blobUris, signal));
     faultPoint("after-inputs");
 
+    // A dynamic task serializes its sub-tasks with the registration settings, and the fast bundle it was run from.
+    const dynamicEnv = {
+      ...env,
+      FLYTEKIT_TS_DYNAMIC_DISTRIBUTION: args.dynamicAddlDistro,
+      FLYTEKIT_TS_DYNAMIC_DEST_DIR: args.dynamicDestDir,
+    };
+    setDynamicCompiler(async (spec) => {
+      const { containerSettings, toDynamicJobSpec } = await import("../serialize/dynamic.js");
+      return toDynamicJobSpec(spec, containerSettings(dynamicEnv));
+    });
     const result: unknown = await runInContext(state, () => task.dispatchExecute(inputs, data));
     faultPoint("after-execute");
 

@@ -397,6 +397,13 @@ export class Serializer {
     return template;
   }
 
+  /** Serializes the nodes of a graph (a dynamic body), returning them with the subworkflow templates they use. */
+  nodesOf(specs: readonly NodeSpec[]): { nodes: Node[]; subWorkflows: WorkflowTemplate[] } {
+    const subs = new Map<string, WorkflowTemplate>();
+    const nodes = specs.map((n) => this.node(n, subs));
+    return { nodes, subWorkflows: [...subs.values()] };
+  }
+
   private collectSubworkflows(wf: Workflow, subs: Map<string, WorkflowTemplate>): void {
     const t = this.workflow(wf);
     subs.set(t.id!.name, t);
