@@ -18,10 +18,7 @@ try {
   const protos = join(work, "protos");
   cpSync(join(root, "node_modules/@flyteorg/flyteidl/protos/flyteidl"), join(protos, "flyteidl"), { recursive: true });
   cpSync(join(root, "idl/third_party"), join(work, "third_party"), { recursive: true });
-  writeFileSync(
-    join(work, "buf.yaml"),
-    "version: v2\nmodules:\n  - path: protos\n  - path: third_party\n",
-  );
+  writeFileSync(join(work, "buf.yaml"), "version: v2\nmodules:\n  - path: protos\n  - path: third_party\n");
   writeFileSync(
     join(work, "buf.gen.yaml"),
     [
