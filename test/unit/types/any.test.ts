@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { FlyteTypeError, t } from "flytekit-ts";
@@ -16,6 +16,7 @@ import { type DataContext, NO_DATA } from "../../../src/types/type.js";
 import { UNTYPED_BLOB_FORMAT } from "../../../src/types/untyped-codec.js";
 
 const root = mkdtempSync(join(tmpdir(), "any-test-"));
+after(() => rmSync(root, { recursive: true, force: true }));
 const ctx = localDataAt(root);
 
 const wire = (lit: Literal): Literal => fromBinary(LiteralSchema, toBinary(LiteralSchema, lit));
