@@ -87,3 +87,18 @@ export {
 } from "./core/eager/failure-handler.js";
 export { IgnoreOutputs } from "./core/ignore-outputs.js";
 export { defaultTaskResolver, type TaskResolver } from "./core/resolver.js";
+export { ImageSpec, type ImageSpecOptions } from "./serialize/image.js";
+export {
+  resolveImage,
+  serializationSettings,
+  type ImageConfig,
+  type SerializationSettings,
+} from "./serialize/settings.js";
+export {
+  Serializer,
+  setCommandFn,
+  resetCommandFn,
+  taskTemplate,
+  type SerializedEntity,
+} from "./serialize/translate.js";
+export { packageArchive, entityFileNames } from "./serialize/package.js";
