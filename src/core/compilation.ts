@@ -43,6 +43,13 @@ export interface NodeSpec extends NodeHandle {
   readonly outputTypes: Readonly<Record<string, AnyType>>;
 }
 
+/** A workflow that loads the tasks defined inside its body (flytekit's `ClassStorageTaskResolver`). */
+export interface WorkflowResolverLike {
+  readonly name: string;
+  /** Records a task defined inside the body and returns its index. */
+  registerBodyTask(task: object): number;
+}
+
 /** What a workflow body being compiled collects. */
 export class CompilationState {
   /** Prefix of node ids: `""` for workflows, `"d"` for dynamic bodies, `"f"` for failure handlers. */
@@ -50,6 +57,8 @@ export class CompilationState {
   readonly nodes: NodeSpec[] = [];
   /** Data used to turn constants into literals while compiling. */
   readonly data: DataContext;
+  /** The workflow whose body is being compiled, when tasks defined inside it must be tracked. */
+  owner: WorkflowResolverLike | undefined = undefined;
   constructor(prefix: string, data: DataContext) {
     this.prefix = prefix;
     this.data = data;

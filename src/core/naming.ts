@@ -19,6 +19,8 @@ export interface Identity {
   exportName?: string;
   /** Definition order within the module, the fallback when no export name is known. */
   ordinal: number;
+  /** For a task defined inside a workflow body: the workflow (its resolver) and the task's index there. */
+  definedIn?: { readonly workflow: { readonly name: string; readonly location: string }; readonly index: number };
 }
 
 const ordinals = new Map<string, number>();
@@ -69,6 +71,8 @@ export function newIdentity(explicitName?: string): Identity {
 
 /** The name an identity gives. */
 export function describeIdentity(id: Identity): string {
+  if (id.definedIn)
+    return `${id.definedIn.workflow.name}.${id.module ?? "__main__"}.${id.explicitName ?? `task_${id.definedIn.index}`}`;
   if (id.explicitName) return id.explicitName;
   const mod = id.module ?? "__main__";
   return `${mod}.${id.exportName ?? `entity_${id.ordinal}`}`;

@@ -278,6 +278,12 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     const owner = options.name ?? identity.module ?? "task";
     const iface = new Interface(options.inputs ?? {}, options.outputs, owner);
     super(iface, identity);
+    // A task defined inside a workflow body is loaded through that workflow (loader args: its index there).
+    const comp = currentState().compilation;
+    if (currentState().mode === "compile" && comp?.owner) {
+      const owner = comp.owner as unknown as { name: string; location: string };
+      this.identity = { ...identity, definedIn: { workflow: owner, index: comp.owner.registerBodyTask(this) } };
+    }
     this.options = options;
     this.metadata = { ...resolveMetadata(owner, options, allowedOptions), ...this.fixedMetadata() };
     this.taskType = options.taskType ?? "python-task";

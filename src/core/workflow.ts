@@ -94,11 +94,41 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
     this.body = body;
   }
 
+  /** Tasks defined inside the body, in definition order; the workflow is their resolver. */
+  private readonly bodyTasks: object[] = [];
+
+  /** Records a task defined inside the body (called while compiling) and returns its index. */
+  registerBodyTask(task: object): number {
+    return this.bodyTasks.push(task) - 1;
+  }
+
+  /** Resolver protocol: the loader args of a task defined inside the body are its index. */
+  loaderArgs(task: object): string[] {
+    this.compile();
+    const i = this.bodyTasks.indexOf(task);
+    if (i < 0) throw new FlyteValidationError(`${this.name}: the task was not defined inside this workflow's body`);
+    return [String(i)];
+  }
+
+  /** Resolver protocol: loads a task defined inside the body by its index (compiling the body defines it again). */
+  async loadTask(args: readonly string[]): Promise<import("./task.js").Task> {
+    this.compile();
+    const i = Number(args[0]);
+    const t = Number.isInteger(i) ? this.bodyTasks[i] : undefined;
+    if (!t) {
+      throw new FlyteValidationError(
+        `${this.name}: no task at index ${JSON.stringify(args[0])} among the ${this.bodyTasks.length} tasks defined in its body`,
+      );
+    }
+    return t as import("./task.js").Task;
+  }
+
   /** Compiles the body into nodes (once) and returns them. */
   compile(): CompiledWorkflow {
     if (this.compiled) return this.compiled;
     const outer = currentState();
     const comp = new CompilationState(outer.compilation?.prefix ?? "", localData());
+    comp.owner = this;
     const inputs: Record<string, unknown> = {};
     for (const [k, type] of this.interface.inputs) inputs[k] = makeRef({ nodeId: "", varName: k, attrPath: [], type });
     const result = runInContext({ ...outer, mode: "compile", compilation: comp }, () =>

@@ -91,7 +91,7 @@ function id(kind: ResourceType, name: string, s: SerializationSettings): Identif
 function checkNamed(e: Entity): string {
   const idn = e.identity;
   // Entities that compute their own name (map tasks, eager cleanup tasks) are named; others need a name or an export.
-  if (!idn.explicitName && !idn.exportName && e.name === describeIdentity(idn)) {
+  if (!idn.explicitName && !idn.exportName && !idn.definedIn && e.name === describeIdentity(idn)) {
     throw new FlyteValidationError(
       `${e.name}: a ${e.kind} defined in ${idn.module ?? "an unknown module"} has no name; export it from its module or give it a name`,
     );
@@ -111,6 +111,7 @@ export function loaderArgs(task: Task): string[] {
     ];
   }
   if (task.taskType === "eager_failure_handler_task") return ["eager", "failure", "handler"];
+  if (task.identity.definedIn) return [String(task.identity.definedIn.index)];
   const module = task.identity.module;
   if (!module) throw new FlyteValidationError(`${task.name}: cannot tell which module defines it`);
   return ["task-module", module, "task-name", task.lhs];
@@ -125,7 +126,9 @@ export function taskCommand(task: Task, s: SerializationSettings): string[] {
     ? "flytekit_ts.map_task_resolver"
     : task.taskType === "eager_failure_handler_task"
       ? "flytekit_ts.eager_failure_task_resolver"
-      : DEFAULT_RESOLVER_LOCATION;
+      : task.identity.definedIn
+        ? task.identity.definedIn.workflow.location
+        : DEFAULT_RESOLVER_LOCATION;
   const args = [
     isMap ? "tsflyte-map-execute" : "tsflyte-execute",
     "--inputs",
