@@ -53,7 +53,16 @@ import {
   type WorkflowTemplate,
   WorkflowTemplateSchema,
 } from "../idl/gen/flyteidl/core/workflow_pb.js";
-import { noneLiteral, primitiveOf } from "../idl/literals.js";
+import {
+  booleanLiteral,
+  floatLiteral,
+  integerLiteral,
+  noneLiteral,
+  primitiveOf,
+  stringLiteral,
+} from "../idl/literals.js";
+import { t } from "../types/index.js";
+import { NO_DATA } from "../types/type.js";
 import { localData } from "../core/local-data.js";
 import { resolveImage, SDK_VERSION, type SerializationSettings } from "./settings.js";
 
@@ -553,14 +562,14 @@ export class Serializer {
     }
     const lit: Literal =
       typeof o === "boolean"
-        ? booleanOperand(o)
+        ? booleanLiteral(o)
         : typeof o === "string"
-          ? stringOperand(o)
+          ? stringLiteral(o)
           : o instanceof Date
-            ? dateOperand(o)
+            ? t.datetime.toLiteral(o, NO_DATA)
             : Number.isInteger(o)
-              ? intOperand(o)
-              : floatOperand(o);
+              ? integerLiteral(BigInt(o))
+              : floatLiteral(o);
     const p = primitiveOf(lit)!;
     return { $typeName: "flyteidl.core.Operand", val: { case: "primitive", value: p } };
   }
@@ -626,88 +635,4 @@ export function parameters(
     });
   }
   return out;
-}
-
-function intOperand(v: number): Literal {
-  return {
-    ...noneLiteral(),
-    value: {
-      case: "scalar",
-      value: {
-        $typeName: "flyteidl.core.Scalar",
-        value: {
-          case: "primitive",
-          value: { $typeName: "flyteidl.core.Primitive", value: { case: "integer", value: BigInt(v) } },
-        },
-      },
-    },
-  };
-}
-function floatOperand(v: number): Literal {
-  return {
-    ...noneLiteral(),
-    value: {
-      case: "scalar",
-      value: {
-        $typeName: "flyteidl.core.Scalar",
-        value: {
-          case: "primitive",
-          value: { $typeName: "flyteidl.core.Primitive", value: { case: "floatValue", value: v } },
-        },
-      },
-    },
-  };
-}
-function stringOperand(v: string): Literal {
-  return {
-    ...noneLiteral(),
-    value: {
-      case: "scalar",
-      value: {
-        $typeName: "flyteidl.core.Scalar",
-        value: {
-          case: "primitive",
-          value: { $typeName: "flyteidl.core.Primitive", value: { case: "stringValue", value: v } },
-        },
-      },
-    },
-  };
-}
-function booleanOperand(v: boolean): Literal {
-  return {
-    ...noneLiteral(),
-    value: {
-      case: "scalar",
-      value: {
-        $typeName: "flyteidl.core.Scalar",
-        value: {
-          case: "primitive",
-          value: { $typeName: "flyteidl.core.Primitive", value: { case: "boolean", value: v } },
-        },
-      },
-    },
-  };
-}
-function dateOperand(v: Date): Literal {
-  const ms = v.getTime();
-  const s = Math.floor(ms / 1000);
-  return {
-    ...noneLiteral(),
-    value: {
-      case: "scalar",
-      value: {
-        $typeName: "flyteidl.core.Scalar",
-        value: {
-          case: "primitive",
-          value: {
-            $typeName: "flyteidl.core.Primitive",
-            value: {
-              case: "datetime",
-              value: { $typeName: "google.protobuf.Timestamp", seconds: BigInt(s), nanos: (ms - s * 1000) * 1e6 },
-            },
-          },
-        },
-      },
-    },
-  };
 }
