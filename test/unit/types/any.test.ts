@@ -14,6 +14,7 @@ import { blobLiteral, integerLiteral } from "../../../src/idl/literals.js";
 import { blobType } from "../../../src/idl/types.js";
 import { type DataContext, NO_DATA } from "../../../src/types/type.js";
 import { UNTYPED_BLOB_FORMAT } from "../../../src/types/untyped-codec.js";
+import { throwsType } from "./assertions.js";
 
 const root = mkdtempSync(join(tmpdir(), "any-test-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -38,18 +39,6 @@ function hasInvalidDate(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasInvalidDate);
   if (v !== null && typeof v === "object") return Object.values(v).some(hasInvalidDate);
   return false;
-}
-
-function throwsType(fn: () => unknown, ...patterns: string[]): FlyteTypeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof FlyteTypeError, `expected a FlyteTypeError, got ${String(caught)}`);
-  for (const p of patterns) assert.ok(caught.message.includes(p), `${JSON.stringify(caught.message)} lacks ${p}`);
-  return caught;
 }
 
 describe("t.any() literal type", () => {

@@ -13,6 +13,7 @@ import { blobType } from "../../../src/idl/types.js";
 import { isRemoteUri } from "../../../src/types/blob.js";
 import { encodeMsgpack } from "../../../src/types/msgpack.js";
 import { type DataContext, NO_DATA } from "../../../src/types/type.js";
+import { throwsType } from "./assertions.js";
 
 const root = mkdtempSync(join(tmpdir(), "blob-test-"));
 const local = localDataAt(root);
@@ -33,18 +34,6 @@ function uploading(): DataContext & { uploads: { localPath: string; name: string
       throw new Error("not used");
     },
   };
-}
-
-function throwsType(fn: () => unknown, ...patterns: string[]): FlyteTypeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof FlyteTypeError, `expected a FlyteTypeError, got ${String(caught)}`);
-  for (const p of patterns) assert.ok(caught.message.includes(p), `${JSON.stringify(caught.message)} lacks ${p}`);
-  return caught;
 }
 
 describe("file and directory literal types", () => {

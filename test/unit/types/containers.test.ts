@@ -15,6 +15,7 @@ import {
 } from "../../../src/idl/literals.js";
 import { encodeMsgpack, MsgpackFloat } from "../../../src/types/msgpack.js";
 import { type AnyType, NO_DATA } from "../../../src/types/type.js";
+import { throwsType } from "./assertions.js";
 
 const wire = (lit: Literal): Literal => fromBinary(LiteralSchema, toBinary(LiteralSchema, lit));
 const roundTrip = (type: AnyType, value: unknown): unknown =>
@@ -26,18 +27,6 @@ const msgpackLiteral = (v: unknown): Literal => binaryLiteral(encodeMsgpack(v), 
 /** Map keys for wire round trips (protobuf-es's fromBinary drops a "__proto__" map key). */
 const key = fc.string({ unit: "binary" }).filter((k) => k !== "__proto__");
 const plain = { noNullPrototype: true } as const;
-
-function throwsType(fn: () => unknown, ...patterns: string[]): FlyteTypeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof FlyteTypeError, `expected a FlyteTypeError, got ${String(caught)}`);
-  for (const p of patterns) assert.ok(caught.message.includes(p), `${JSON.stringify(caught.message)} lacks ${p}`);
-  return caught;
-}
 
 describe("container literal types", () => {
   it("list is collection_type of its element, tagged Typed List", () => {

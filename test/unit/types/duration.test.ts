@@ -9,6 +9,7 @@ import { binaryLiteral, duration, integerLiteral, primitiveLiteral } from "../..
 import { msToSecondsNanos, secondsNanosToMs } from "../../../src/types/duration.js";
 import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "../../../src/types/msgpack.js";
 import { NO_DATA } from "../../../src/types/type.js";
+import { throwsType } from "./assertions.js";
 
 const wire = (lit: Literal): Literal => fromBinary(LiteralSchema, toBinary(LiteralSchema, lit));
 const roundTrip = (value: unknown): number =>
@@ -23,18 +24,6 @@ function parts(lit: Literal): { seconds: bigint; nanos: number } {
   assert.equal(p?.value.case, "duration");
   const d = p!.value.value as { seconds: bigint; nanos: number };
   return { seconds: d.seconds, nanos: d.nanos };
-}
-
-function throwsType(fn: () => unknown, ...patterns: string[]): FlyteTypeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof FlyteTypeError, `expected a FlyteTypeError, got ${String(caught)}`);
-  for (const p of patterns) assert.ok(caught.message.includes(p), `${JSON.stringify(caught.message)} lacks ${p}`);
-  return caught;
 }
 
 describe("t.duration literal", () => {

@@ -8,20 +8,9 @@ import { LiteralTypeSchema } from "../../../src/idl/gen/flyteidl/core/types_pb.j
 import { binaryLiteral, integerLiteral, stringLiteral } from "../../../src/idl/literals.js";
 import { encodeMsgpack } from "../../../src/types/msgpack.js";
 import { NO_DATA } from "../../../src/types/type.js";
+import { throwsType } from "./assertions.js";
 
 const wire = (lit: Literal): Literal => fromBinary(LiteralSchema, toBinary(LiteralSchema, lit));
-
-function throwsType(fn: () => unknown, ...patterns: string[]): FlyteTypeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof FlyteTypeError, `expected a FlyteTypeError, got ${String(caught)}`);
-  for (const p of patterns) assert.ok(caught.message.includes(p), `${JSON.stringify(caught.message)} lacks ${p}`);
-  return caught;
-}
 
 const Color = t.enum(["red", "green", "blue"]);
 

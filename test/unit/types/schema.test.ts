@@ -7,6 +7,7 @@ import { LiteralTypeSchema } from "../../../src/idl/gen/flyteidl/core/types_pb.j
 import { binaryLiteral, genericLiteral, integerLiteral } from "../../../src/idl/literals.js";
 import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "../../../src/types/msgpack.js";
 import { NO_DATA } from "../../../src/types/type.js";
+import { throwsType } from "./assertions.js";
 
 const wire = (lit: Literal): Literal => fromBinary(LiteralSchema, toBinary(LiteralSchema, lit));
 
@@ -75,18 +76,6 @@ function userSchema(): StandardJSONSchemaV1<{ name: string; age: number; tags?: 
       },
     },
   };
-}
-
-function throwsType(fn: () => unknown, ...patterns: string[]): FlyteTypeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof FlyteTypeError, `expected a FlyteTypeError, got ${String(caught)}`);
-  for (const p of patterns) assert.ok(caught.message.includes(p), `${JSON.stringify(caught.message)} lacks ${p}`);
-  return caught;
 }
 
 describe("t.schema() literal type", () => {

@@ -8,6 +8,7 @@ import { LiteralTypeSchema } from "../../../src/idl/gen/flyteidl/core/types_pb.j
 import { binaryLiteral, genericLiteral, integerLiteral, stringLiteral } from "../../../src/idl/literals.js";
 import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "../../../src/types/msgpack.js";
 import { type AnyType, NO_DATA } from "../../../src/types/type.js";
+import { throwsType } from "./assertions.js";
 
 const wire = (lit: Literal): Literal => fromBinary(LiteralSchema, toBinary(LiteralSchema, lit));
 const roundTrip = (type: AnyType, value: unknown): unknown =>
@@ -28,18 +29,6 @@ function bytesOf(lit: Literal): Uint8Array {
 
 /** The decoded msgpack of a struct literal, floats wrapped so they can be told from ints. */
 const decodedOf = (lit: Literal): unknown => decodeMsgpack(bytesOf(lit), { floatWrapper: true });
-
-function throwsType(fn: () => unknown, ...patterns: string[]): FlyteTypeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof FlyteTypeError, `expected a FlyteTypeError, got ${String(caught)}`);
-  for (const p of patterns) assert.ok(caught.message.includes(p), `${JSON.stringify(caught.message)} lacks ${p}`);
-  return caught;
-}
 
 describe("struct literal type", () => {
   const inner = t.struct({ z: t.bool }, { name: "Inner" });

@@ -23,6 +23,7 @@ import { blobType, withTag } from "../../../src/idl/types.js";
 import { encodeMsgpack } from "../../../src/types/msgpack.js";
 import { type AnyType, NO_DATA } from "../../../src/types/type.js";
 import { typeKey } from "../../../src/types/union.js";
+import { throwsType } from "./assertions.js";
 
 const wire = (lit: Literal): Literal => fromBinary(LiteralSchema, toBinary(LiteralSchema, lit));
 const roundTrip = (type: AnyType, value: unknown): unknown =>
@@ -37,18 +38,6 @@ function unionParts(lit: Literal): { stored: JsonValue; value: JsonValue } {
   assert.equal(s?.value.case, "union", "a union literal");
   const u = s!.value.value as { value: Literal; type: LiteralType };
   return { stored: toJson(LiteralTypeSchema, u.type), value: toJson(LiteralSchema, u.value) };
-}
-
-function throwsType(fn: () => unknown, ...patterns: string[]): FlyteTypeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof FlyteTypeError, `expected a FlyteTypeError, got ${String(caught)}`);
-  for (const p of patterns) assert.ok(caught.message.includes(p), `${JSON.stringify(caught.message)} lacks ${p}`);
-  return caught;
 }
 
 describe("union literal types: variants tagged with flytekit's transformer names", () => {
