@@ -52,6 +52,7 @@ export class EnumType<V extends string> extends FlyteType<V> {
     return this.parse(value, path);
   }
   jsonSchema(): Record<string, unknown> {
-    return { type: "string", enum: [...this.values] };
+    // mashumaro writes a str Enum as `{"enum": [...]}`, with no type.
+    return { enum: [...this.values] };
   }
 }

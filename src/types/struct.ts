@@ -21,6 +21,7 @@ import {
   type Path,
   ROOT,
   retryWithPath,
+  NO_DATA,
 } from "./type.js";
 
 /** The annotation flytekit puts on msgpack STRUCT types, so msgpack and JSON struct caches never collide. */
@@ -103,7 +104,8 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
 
   /** The JSON Schema document stored in the type's metadata. */
   jsonSchemaDocument(): Record<string, unknown> {
-    return { $schema: "https://json-schema.org/draft/2020-12/schema", ...this.jsonSchema() };
+    // flytekit stores mashumaro's schema as is, without a $schema key; propeller compares the two when wiring tasks.
+    return this.jsonSchema();
   }
 
   jsonSchema(): Record<string, unknown> {
@@ -111,7 +113,11 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
     const required: string[] = [];
     for (const k of this.keys) {
       const f = this.fields[k]!;
-      properties[k] = f.jsonSchema();
+      // A field that may be left out is a dataclass field with a default: `None` for optionals, as mashumaro writes.
+      const schema = f.jsonSchema();
+      if (f.hasDefault) schema.default = jsonValue(f.toMsgpack(f.defaultValue, NO_DATA, [k]));
+      else if (f.acceptsNone) schema.default = null;
+      properties[k] = schema;
       if (!f.acceptsNone && !f.hasDefault) required.push(k);
     }
     return { type: "object", title: this.title, properties, additionalProperties: false, required };
@@ -199,6 +205,17 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
     if (s?.value.case === "generic") return this.fromMsgpack(s.value.value, ctx, path);
     return literalMismatch(this, lit, path);
   }
+}
+
+/** A msgpack-ready value as JSON (floats unwrapped, bytes as arrays), for schema defaults. */
+function jsonValue(v: unknown): unknown {
+  if (v instanceof MsgpackFloat) return v.value;
+  if (typeof v === "bigint") return Number(v);
+  if (v instanceof Uint8Array) return [...v];
+  if (Array.isArray(v)) return v.map(jsonValue);
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonValue(x)]));
+  return v;
 }
 
 /** A JSON value. */
