@@ -219,3 +219,23 @@ for (const r of rows) {
   );
 }
 if (process.argv.includes("--strict") && failed > 0) process.exit(1);
+
+if (process.argv.includes("--compare")) {
+  const target = process.argv[process.argv.indexOf("--compare") + 1];
+  if (target !== "flytekit") throw new Error(`--compare takes "flytekit", got ${JSON.stringify(target)}`);
+  const { compareWithFlytekit } = await import("./compare.js");
+  const cmp = compareWithFlytekit({
+    perTaskUs: (chainMs * 1000) / N,
+    listToMs: toMs,
+    listFromMs: fromMs,
+    structsMs: structMs,
+  });
+  console.log("\nfigure | flytekit | flytekit-ts | ratio (flytekit / flytekit-ts)");
+  console.log("--- | --- | --- | ---");
+  for (const c of cmp) {
+    const f = c.flytekit === undefined ? "-" : `${fmt(c.flytekit)} ${c.unit}`;
+    const o = c.ours === undefined ? "-" : `${fmt(c.ours)} ${c.unit}`;
+    const ratio = c.flytekit !== undefined && c.ours !== undefined ? `${fmt(c.flytekit / c.ours)}x` : "-";
+    console.log(`${c.name} | ${f} | ${o} | ${ratio}`);
+  }
+}
