@@ -25,7 +25,10 @@ describe("main", () => {
     const r = await cli("--help");
     assert.equal(r.code, 0);
     for (const [name, c] of Object.entries(commands)) {
-      assert.ok(r.out.split("\n").some((l) => l.startsWith(`  ${name} `) && l.trimEnd().endsWith(c.summary)), name);
+      assert.ok(
+        r.out.split("\n").some((l) => l.startsWith(`  ${name} `) && l.trimEnd().endsWith(c.summary)),
+        name,
+      );
     }
     assert.equal((await cli()).out, r.out);
     assert.equal((await cli("help")).out, r.out);
@@ -39,7 +42,10 @@ describe("main", () => {
   test("unknown commands and options are usage errors with a hint", async () => {
     const r = await cli("nope");
     assert.equal(r.code, 1);
-    assert.equal(r.err, `Error: unknown command "nope"; the commands are ${Object.keys(commands).join(", ")}\nRun 'tsflyte --help' for usage.\n`);
+    assert.equal(
+      r.err,
+      `Error: unknown command "nope"; the commands are ${Object.keys(commands).join(", ")}\nRun 'tsflyte --help' for usage.\n`,
+    );
     assert.match((await cli("--nope")).err, /^Error: unknown option --nope\n/);
   });
 
