@@ -5,8 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { type Command, type CommandContext, UsageError } from "./command.js";
-import { packageCommand, serializeCommand } from "./package.js";
+import { packageCommand } from "./package.js";
 import { runCommand } from "./run.js";
+import { serializeCommand } from "./serialize.js";
 
 export type { Command, CommandContext } from "./command.js";
 export { UsageError } from "./command.js";

@@ -1,18 +1,19 @@
 /**
  * Registration packages, as `pyflyte package` writes them: a flat tgz of `<zero-padded index>_<name>_<1|2|3>.pb` in
- * dependency order, which `flytectl register files --archive` takes; optionally a code bundle for fast registration.
+ * dependency order, which `flytectl register files --archive` takes (it registers in the lexicographic order of the
+ * member names, hence the padding); optionally a code bundle for fast registration.
  */
 import { toBinary } from "@bufbuild/protobuf";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { LaunchPlanSchema } from "../idl/gen/flyteidl/admin/launch_plan_pb.js";
 import { TaskSpecSchema } from "../idl/gen/flyteidl/admin/task_pb.js";
 import { WorkflowSpecSchema } from "../idl/gen/flyteidl/admin/workflow_pb.js";
-import { LaunchPlanSchema } from "../idl/gen/flyteidl/admin/launch_plan_pb.js";
-import { type TarEntry, tgz } from "./tar.js";
+import { gzip, type TarEntry, tar, tgz } from "./tar.js";
 import type { SerializedEntity } from "./translate.js";
 
-/** The bytes of a serialized entity. */
+/** The bytes of a serialized entity (`admin.TaskSpec`, `admin.WorkflowSpec` or `admin.LaunchPlan`). */
 export function entityBytes(e: SerializedEntity): Uint8Array {
   switch (e.kind) {
     case 1:
@@ -24,31 +25,61 @@ export function entityBytes(e: SerializedEntity): Uint8Array {
   }
 }
 
-/** The registration file names, pyflyte style: the index is zero-padded to the digits of the count. */
+/**
+ * The registration file names, pyflyte style: `<index>_<name>_<kind>.pb`, the index zero-padded to
+ * `ceil(log10(count))` digits (the digits of `count - 1`): `0_…` up to 10 entities, `00_…` up to 100.
+ *
+ * @example
+ * entityFileNames(entities); // ["0_app.add_1.pb", "1_app.wf_2.pb", "2_app.wf_3.pb"]
+ */
 export function entityFileNames(entities: readonly SerializedEntity[]): string[] {
   const width = Math.max(1, String(Math.max(entities.length - 1, 0)).length);
   return entities.map((e, i) => `${String(i).padStart(width, "0")}_${e.name}_${e.kind}.pb`);
 }
 
-/** The package archive: every entity's `.pb` at the root, in order. */
+/**
+ * The package archive: every entity's `.pb` at the root, in order, then the `extra` members (a code bundle).
+ * Deterministic: the same entities give the same bytes.
+ */
 export function packageArchive(entities: readonly SerializedEntity[], extra: readonly TarEntry[] = []): Uint8Array {
   const names = entityFileNames(entities);
   return tgz([...entities.map((e, i) => ({ name: names[i]!, data: entityBytes(e) })), ...extra]);
 }
 
-const SKIP = new Set(["node_modules", ".git", ".venv", ".tools", ".cache", ".flyte-local"]);
+/**
+ * Writes a package archive to `outFile` (creating its directory) and returns the member names of the entities.
+ *
+ * @example
+ * writePackage(collectEntities([wf], serializationSettings()), "flyte-package.tgz");
+ */
+export function writePackage(
+  entities: readonly SerializedEntity[],
+  outFile: string,
+  extra: readonly TarEntry[] = [],
+): string[] {
+  const out = resolve(outFile);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, packageArchive(entities, extra));
+  return entityFileNames(entities);
+}
+
+/** Never put in a code bundle: dependencies (the image has them). Hidden files and directories are skipped too. */
+const SKIP = new Set(["node_modules"]);
 
 /**
- * A code bundle of a project for fast registration: every file under `root` except dependencies, VCS data and local
- * tool caches, as `fast<md5>.tar.gz` (the md5 of the uncompressed archive, as flytectl expects).
+ * A code bundle of a project for fast registration: every file under `root` (sources and a `dist/` build alike, so
+ * the container can run either) except `node_modules` (the image has the dependencies), hidden files and directories
+ * (`.git`, `.env`, `.npmrc`, tool caches: VCS data and credentials stay home) and the `exclude`d paths, as
+ * `fast<md5>.tar.gz` where the md5 is that of the uncompressed tar. Deterministic for the same files.
  */
 export function codeBundle(root: string, exclude: readonly string[] = []): { name: string; data: Uint8Array } {
+  const skip = new Set(exclude.map((p) => resolve(p)));
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
-      if (SKIP.has(name)) continue;
+      if (SKIP.has(name) || name.startsWith(".")) continue;
       const p = join(dir, name);
-      if (exclude.includes(p)) continue;
+      if (skip.has(resolve(p))) continue;
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
       else if (st.isFile()) files.push(p);
@@ -60,6 +91,6 @@ export function codeBundle(root: string, exclude: readonly string[] = []): { nam
     data: new Uint8Array(readFileSync(f)),
     mode: statSync(f).mode & 0o777,
   }));
-  const data = tgz(entries);
-  return { name: `fast${createHash("md5").update(data).digest("hex")}.tar.gz`, data };
+  const raw = tar(entries);
+  return { name: `fast${createHash("md5").update(raw).digest("hex")}.tar.gz`, data: gzip(raw) };
 }

@@ -1,30 +1,35 @@
 /**
- * A minimal, deterministic ustar writer (regular files only, mtime 0, root-owned), gzipped: two runs over the same
- * files give identical bytes.
+ * A minimal, deterministic tar writer (regular files only, mtime 0, root-owned), gzipped: two runs over the same
+ * files give identical bytes. Names that do not fit a ustar header (100 bytes, or a 155-byte prefix and a 100-byte
+ * base at a `/`) get a POSIX pax `path` record, which Go's archive/tar (flytectl) and GNU tar read.
  */
 import { gzipSync } from "node:zlib";
 
 /** A file to put in an archive. */
 export interface TarEntry {
+  /** The member name, `/`-separated. */
   readonly name: string;
+  /** The file's bytes. */
   readonly data: Uint8Array;
   /** File mode, default 0644. */
   readonly mode?: number;
 }
 
-function header(name: string, size: number, mode: number): Uint8Array {
-  const h = new Uint8Array(512);
-  const enc = new TextEncoder();
-  let prefix = "";
-  let base = name;
-  if (enc.encode(name).length > 100) {
-    const cut = name.lastIndexOf("/", name.length - 1);
-    prefix = name.slice(0, cut);
-    base = name.slice(cut + 1);
-    if (cut < 0 || enc.encode(base).length > 100 || enc.encode(prefix).length > 155) {
-      throw new RangeError(`archive member name too long for ustar: ${name}`);
-    }
+const enc = new TextEncoder();
+
+/** Splits a name into a ustar prefix and base, or undefined when it does not fit. */
+function ustarName(name: string): { prefix: string; base: string } | undefined {
+  if (enc.encode(name).length <= 100) return { prefix: "", base: name };
+  for (let cut = name.indexOf("/"); cut >= 0; cut = name.indexOf("/", cut + 1)) {
+    const prefix = name.slice(0, cut);
+    const base = name.slice(cut + 1);
+    if (enc.encode(prefix).length <= 155 && enc.encode(base).length <= 100 && base) return { prefix, base };
   }
+  return undefined;
+}
+
+function header(base: string, prefix: string, size: number, mode: number, type: string): Uint8Array {
+  const h = new Uint8Array(512);
   const put = (s: string, off: number, len: number) => h.set(enc.encode(s).subarray(0, len), off);
   const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, "0");
   put(base, 0, 100);
@@ -34,7 +39,7 @@ function header(name: string, size: number, mode: number): Uint8Array {
   put(`${octal(size, 12)}\0`, 124, 12);
   put(`${octal(0, 12)}\0`, 136, 12);
   put("        ", 148, 8);
-  put("0", 156, 1);
+  put(type, 156, 1);
   put("ustar\0", 257, 6);
   put("00", 263, 2);
   put("root", 265, 32);
@@ -46,13 +51,36 @@ function header(name: string, size: number, mode: number): Uint8Array {
   return h;
 }
 
+/** A pax record `"<len> path=<name>\n"`, where `<len>` counts the whole record including itself. */
+function paxRecord(key: string, value: string): Uint8Array {
+  const body = ` ${key}=${value}\n`;
+  const bodyLen = enc.encode(body).length;
+  let len = bodyLen + 1;
+  while (String(len).length + bodyLen !== len) len = String(len).length + bodyLen;
+  return enc.encode(`${len}${body}`);
+}
+
+function padded(parts: Uint8Array[], data: Uint8Array): void {
+  parts.push(data);
+  const pad = (512 - (data.length % 512)) % 512;
+  if (pad) parts.push(new Uint8Array(pad));
+}
+
 /** A tar archive of the entries, in the given order. */
 export function tar(entries: readonly TarEntry[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const e of entries) {
-    parts.push(header(e.name, e.data.length, e.mode ?? 0o644), e.data);
-    const pad = (512 - (e.data.length % 512)) % 512;
-    if (pad) parts.push(new Uint8Array(pad));
+    const mode = e.mode ?? 0o644;
+    let fit = ustarName(e.name);
+    if (!fit) {
+      const record = paxRecord("path", e.name);
+      parts.push(header("PaxHeader", "", record.length, 0o644, "x"));
+      padded(parts, record);
+      // The ustar name is a truncated stand-in for readers without pax support.
+      fit = { prefix: "", base: e.name.slice(-100) };
+    }
+    parts.push(header(fit.base, fit.prefix, e.data.length, mode, "0"));
+    padded(parts, e.data);
   }
   parts.push(new Uint8Array(1024));
   const total = parts.reduce((n, p) => n + p.length, 0);
@@ -65,7 +93,12 @@ export function tar(entries: readonly TarEntry[]): Uint8Array {
   return out;
 }
 
-/** A gzipped tar archive (gzip header mtime 0, so the bytes are deterministic). */
+/** Gzips bytes deterministically (no file name, gzip header mtime 0). */
+export function gzip(raw: Uint8Array): Uint8Array {
+  return new Uint8Array(gzipSync(raw, { level: 9 }));
+}
+
+/** A gzipped tar archive of the entries (deterministic bytes). */
 export function tgz(entries: readonly TarEntry[]): Uint8Array {
-  return new Uint8Array(gzipSync(tar(entries), { level: 9 }));
+  return gzip(tar(entries));
 }

@@ -1,8 +1,15 @@
 /**
  * Translation of tasks, workflows and launch plans into Flyte IDL (`admin.TaskSpec`, `admin.WorkflowSpec`,
- * `admin.LaunchPlan`), in dependency order, with flytekit's field rules.
+ * `admin.LaunchPlan`), in dependency order, with flytekit's field rules (flytekit/tools/translator.py):
+ *
+ * - TaskTemplate: id, type, metadata (runtime flavor `typescript`), interface, `container` or `k8s_pod` (never
+ *   both; `sql` for tasks that provide a statement), security context, extended resources, custom, config and
+ *   the task type version.
+ * - WorkflowTemplate: nodes with sorted bindings, workflow inputs as promises of node `""`, failure node, and every
+ *   subworkflow embedded in `sub_workflows`.
+ * - LaunchPlan: a default one per workflow (the workflow's name), always with a `closure`.
  */
-import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, equals, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type { BranchCase, NodeSpec } from "../core/compilation.js";
 import type { Condition, Operand } from "../core/condition.js";
@@ -11,6 +18,7 @@ import { EagerTask } from "../core/eager/eager-task.js";
 import type { Entity } from "../core/entity.js";
 import type { Interface } from "../core/interface.js";
 import { LaunchPlan } from "../core/launch-plan.js";
+import { localData } from "../core/local-data.js";
 import { MapTask } from "../core/map-task.js";
 import { describeIdentity } from "../core/naming.js";
 import { isRef, refTarget } from "../core/promise.js";
@@ -19,9 +27,9 @@ import { DEFAULT_RESOLVER_LOCATION } from "../core/resolver.js";
 import { Task } from "../core/task.js";
 import { Workflow } from "../core/workflow.js";
 import { FlyteValidationError } from "../errors.js";
+import { type LaunchPlan as LaunchPlanMsg, LaunchPlanSchema } from "../idl/gen/flyteidl/admin/launch_plan_pb.js";
 import { type TaskSpec, TaskSpecSchema } from "../idl/gen/flyteidl/admin/task_pb.js";
 import { type WorkflowSpec, WorkflowSpecSchema } from "../idl/gen/flyteidl/admin/workflow_pb.js";
-import { type LaunchPlan as LaunchPlanMsg, LaunchPlanSchema } from "../idl/gen/flyteidl/admin/launch_plan_pb.js";
 import {
   type BooleanExpression,
   BooleanExpressionSchema,
@@ -32,7 +40,7 @@ import {
 import { type Identifier, IdentifierSchema, ResourceType } from "../idl/gen/flyteidl/core/identifier_pb.js";
 import { type Parameter, ParameterSchema } from "../idl/gen/flyteidl/core/interface_pb.js";
 import { type Binding, BindingSchema, type Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
-import { SecurityContextSchema, Secret_MountType } from "../idl/gen/flyteidl/core/security_pb.js";
+import { Secret_MountType, SecurityContextSchema } from "../idl/gen/flyteidl/core/security_pb.js";
 import {
   ContainerSchema,
   type ExtendedResources,
@@ -42,6 +50,8 @@ import {
   Resources_ResourceName,
   ResourcesSchema,
   RuntimeMetadata_RuntimeType,
+  Sql_Dialect,
+  SqlSchema,
   type TaskTemplate,
   TaskTemplateSchema,
 } from "../idl/gen/flyteidl/core/tasks_pb.js";
@@ -63,21 +73,39 @@ import {
 } from "../idl/literals.js";
 import { t } from "../types/index.js";
 import { NO_DATA } from "../types/type.js";
-import { localData } from "../core/local-data.js";
 import { resolveImage, SDK_VERSION, type SerializationSettings } from "./settings.js";
 
 /** Registration file kinds: 1 task, 2 workflow, 3 launch plan (the `_<k>.pb` suffix). */
 export type EntityKind = 1 | 2 | 3;
 
-/** One serialized entity. */
+/** One serialized entity: its registration kind, its name and its message. */
 export type SerializedEntity =
   | { readonly kind: 1; readonly name: string; readonly spec: TaskSpec }
   | { readonly kind: 2; readonly name: string; readonly spec: WorkflowSpec }
   | { readonly kind: 3; readonly name: string; readonly spec: LaunchPlanMsg };
 
+/**
+ * Optional methods a task class may define to fill the plugin fields of its TaskTemplate (flytekit's `get_custom`,
+ * `get_config` and `get_sql`). They are looked up on the task object, so plugin task classes only need to add them.
+ */
+export interface TaskSerializationHooks {
+  /** The `custom` Struct (plugin configuration); undefined leaves it unset. */
+  getCustom?(settings: SerializationSettings): JsonObject | undefined;
+  /** Entries of the `config` map (merged with `primary_container_name` for pod templates). */
+  getConfig?(settings: SerializationSettings): Readonly<Record<string, string>> | undefined;
+  /** A SQL statement: the task's target becomes `sql` instead of a container. */
+  getSql?(settings: SerializationSettings): { statement: string; dialect?: "ansi" | "hive" | "other" } | undefined;
+}
+
 const commandFns = new WeakMap<object, (settings: SerializationSettings) => string[]>();
 
-/** Overrides a task's container args (flytekit's `set_command_fn`). */
+/**
+ * Overrides a task's container args (flytekit's `set_command_fn`); pod-template tasks get them in their primary
+ * container. Fast registration does not prefix a custom command.
+ *
+ * @example
+ * setCommandFn(add, () => ["node", "run.js"]);
+ */
 export function setCommandFn(task: Task, fn: (settings: SerializationSettings) => string[]): void {
   commandFns.set(task, fn);
 }
@@ -97,6 +125,7 @@ function id(kind: ResourceType, name: string, s: SerializationSettings): Identif
   });
 }
 
+/** The entity's name; an error when it was neither named nor exported (a container could not find it). */
 function checkNamed(e: Entity): string {
   const idn = e.identity;
   // Entities that compute their own name (map tasks, eager cleanup tasks) are named; others need a name or an export.
@@ -108,7 +137,11 @@ function checkNamed(e: Entity): string {
   return e.name;
 }
 
-/** The loader args of the default resolver: `task-module <module> task-name <export>`. */
+/**
+ * The loader args of a task's resolver: `task-module <module> task-name <export>` for the default resolver, the
+ * index for tasks defined in a workflow body, `eager failure handler` for eager cleanup tasks, and the map resolver's
+ * `vars … resolver … <inner loader args>` for map tasks.
+ */
 export function loaderArgs(task: Task): string[] {
   if (task instanceof MapTask) {
     return [
@@ -126,7 +159,11 @@ export function loaderArgs(task: Task): string[] {
   return ["task-module", module, "task-name", task.lhs];
 }
 
-/** The container args of a task: the entrypoint, the I/O templates, the resolver and its loader args. */
+/**
+ * The container args of a task: the entrypoint, the I/O templates, the resolver and its loader args, prefixed by
+ * `tsflyte-fast-execute --additional-distribution … --dest-dir … --` with fast registration. A command set with
+ * {@link setCommandFn} replaces all of it.
+ */
 export function taskCommand(task: Task, s: SerializationSettings): string[] {
   const custom = commandFns.get(task);
   if (custom) return custom(s);
@@ -167,30 +204,48 @@ export function taskCommand(task: Task, s: SerializationSettings): string[] {
   ];
 }
 
-const RESOURCE_ORDER: readonly [keyof ResourceValues, Resources_ResourceName][] = [
-  ["ephemeralStorage", Resources_ResourceName.EPHEMERAL_STORAGE],
-  ["cpu", Resources_ResourceName.CPU],
-  ["gpu", Resources_ResourceName.GPU],
-  ["mem", Resources_ResourceName.MEMORY],
+/** flytekit's entry order: ephemeral storage, cpu, gpu, memory (requests and limits alike). */
+const RESOURCE_ORDER: readonly [keyof ResourceValues, Resources_ResourceName, string][] = [
+  ["ephemeralStorage", Resources_ResourceName.EPHEMERAL_STORAGE, "ephemeral-storage"],
+  ["cpu", Resources_ResourceName.CPU, "cpu"],
+  ["gpu", Resources_ResourceName.GPU, "gpu"],
+  ["mem", Resources_ResourceName.MEMORY, "memory"],
 ];
 
-/** Container resources in flytekit's order (ephemeral storage, cpu, gpu, memory), falling back to the defaults. */
-export function resourcesMessage(r: Resources, s: SerializationSettings): ResourcesMsg {
+/** A task's resources, or the settings' default resources when it declares neither requests nor limits. */
+export function effectiveResources(r: Resources, s: SerializationSettings): Resources {
   const empty = Object.keys(r.requests).length === 0 && Object.keys(r.limits).length === 0;
-  const use = empty && s.defaultResources ? s.defaultResources : r;
-  const entries = (v: ResourceValues) =>
-    RESOURCE_ORDER.filter(([k]) => v[k] !== undefined && v[k] !== "").map(([k, name]) => ({
-      name,
-      value: String(v[k]),
-    }));
+  return empty && s.defaultResources ? s.defaultResources : r;
+}
+
+function orderedEntries(v: ResourceValues): [Resources_ResourceName, string, string][] {
+  return RESOURCE_ORDER.filter(([k]) => v[k] !== undefined && v[k] !== "").map(([k, name, k8s]) => [
+    name,
+    k8s,
+    String(v[k]),
+  ]);
+}
+
+/**
+ * Container resources in flytekit's order (ephemeral storage, cpu, gpu, memory; unset values skipped), falling back
+ * to the settings' default resources for tasks that declare none.
+ */
+export function resourcesMessage(r: Resources, s: SerializationSettings): ResourcesMsg {
+  const use = effectiveResources(r, s);
+  const entries = (v: ResourceValues) => orderedEntries(v).map(([name, , value]) => ({ name, value }));
   return create(ResourcesSchema, { requests: entries(use.requests), limits: entries(use.limits) });
 }
 
-/** The container env: settings env, then the task env (which wins), in insertion order; plus `_F_SS_C` for dynamic and eager tasks. */
+/**
+ * The container env: the settings' env, then the task's (which wins), in insertion order as a Python dict merge
+ * keeps it; plus `_F_SS_C` for dynamic and eager tasks.
+ */
 export function containerEnv(task: Task, s: SerializationSettings): { key: string; value: string }[] {
-  const env: Record<string, string> = { ...s.env, ...(task.options.environment ?? {}) };
-  if (task instanceof DynamicTask || task instanceof EagerTask) env._F_SS_C = serializedContext(s);
-  return Object.entries(env).map(([key, value]) => ({ key, value }));
+  const env = new Map<string, string>();
+  for (const [k, v] of Object.entries(s.env)) env.set(k, v);
+  for (const [k, v] of Object.entries(task.options.environment ?? {})) env.set(k, v);
+  if (task instanceof DynamicTask || task instanceof EagerTask) env.set("_F_SS_C", serializedContext(s));
+  return [...env].map(([key, value]) => ({ key, value }));
 }
 
 /** The registration-time settings a dynamic or eager task needs in its container (flytekit's `_F_SS_C` twin). */
@@ -228,35 +283,40 @@ function extendedResources(task: Task): ExtendedResources | undefined {
   });
 }
 
-const K8S_RESOURCE_NAMES: Record<keyof ResourceValues, string> = {
-  cpu: "cpu",
-  mem: "memory",
-  gpu: "gpu",
-  ephemeralStorage: "ephemeral-storage",
-};
-
+/** Resources as a Kubernetes container's `resources` JSON, keys in flytekit's order. */
 function k8sResources(r: Resources): Record<string, unknown> {
-  const conv = (v: ResourceValues) =>
-    Object.fromEntries(Object.entries(v).map(([k, x]) => [K8S_RESOURCE_NAMES[k as keyof ResourceValues], String(x)]));
+  const conv = (v: ResourceValues) => Object.fromEntries(orderedEntries(v).map(([, k8s, value]) => [k8s, value]));
   const out: Record<string, unknown> = {};
-  if (Object.keys(r.requests).length) out.requests = conv(r.requests);
   if (Object.keys(r.limits).length) out.limits = conv(r.limits);
+  if (Object.keys(r.requests).length) out.requests = conv(r.requests);
   return out;
 }
+
+const DIALECTS = { ansi: Sql_Dialect.ANSI, hive: Sql_Dialect.HIVE, other: Sql_Dialect.OTHER } as const;
 
 /** The TaskTemplate of a task. */
 export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate {
   const name = task instanceof MapTask ? task.name : checkNamed(task);
+  const hooks = task as Task & TaskSerializationHooks;
   const m = task.metadata;
   const inner = task instanceof MapTask ? task.inner : task;
   const image = resolveImage(inner.options.containerImage, s.image);
   const args = taskCommand(task, s);
   const env = containerEnv(task, s);
-  const resources = resourcesMessage(task.resources, s);
+  const resources = effectiveResources(task.resources, s);
   const pod = inner.options.podTemplate;
+  const sql = hooks.getSql?.(s);
   let target: TaskTemplate["target"];
-  const config: Record<string, string> = {};
-  if (pod) {
+  const config: Record<string, string> = { ...(hooks.getConfig?.(s) ?? {}) };
+  if (sql) {
+    target = {
+      case: "sql",
+      value: create(SqlSchema, {
+        statement: sql.statement,
+        dialect: sql.dialect ? DIALECTS[sql.dialect] : Sql_Dialect.UNDEFINED,
+      }),
+    };
+  } else if (pod) {
     const primaryName = pod.primaryContainerName ?? "primary";
     const spec = structuredClone(pod.podSpec) as { containers?: Record<string, unknown>[] };
     const containers = (spec.containers ??= []);
@@ -265,10 +325,10 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
       primary = { name: primaryName };
       containers.push(primary);
     }
-    primary.image = typeof primary.image === "string" ? resolveImage(primary.image, s.image) : image;
+    primary.image = typeof primary.image === "string" && primary.image ? resolveImage(primary.image, s.image) : image;
     primary.command = [];
     primary.args = args;
-    const res = k8sResources(task.resources);
+    const res = k8sResources(resources);
     if (Object.keys(res).length) primary.resources = res;
     primary.env = [...env.map(({ key, value }) => ({ name: key, value })), ...((primary.env as unknown[]) ?? [])];
     for (const c of containers)
@@ -283,7 +343,10 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
     };
     config.primary_container_name = primaryName;
   } else {
-    target = { case: "container", value: create(ContainerSchema, { image, command: [], args, env, resources }) };
+    target = {
+      case: "container",
+      value: create(ContainerSchema, { image, command: [], args, env, resources: resourcesMessage(resources, s) }),
+    };
   }
   const secrets = (task.options.secrets ?? []).map((sr) => ({
     group: sr.group,
@@ -292,7 +355,6 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
     mountRequirement: Secret_MountType[sr.mountRequirement ?? "ANY"],
     envVar: sr.envVar ?? "",
   }));
-  const custom = (task as { getCustom?: (s: SerializationSettings) => JsonObject | undefined }).getCustom?.(s);
   return create(TaskTemplateSchema, {
     id: id(ResourceType.TASK, name, s),
     type: task.taskType,
@@ -309,11 +371,12 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
       podTemplateName: m.podTemplateName ?? "",
       cacheIgnoreInputVars: [...m.cacheIgnoreInputVars],
       isEager: m.isEager,
+      // google.protobuf.BoolValue (field 15), always present like flytekit's; the old bool field 10 is reserved.
       generatesDeck: m.generatesDeck,
-      metadata: { labels: m.labels, annotations: m.annotations },
+      metadata: { labels: { ...m.labels }, annotations: { ...m.annotations } },
     },
     interface: task.flyteInterface.toIdl(),
-    custom,
+    custom: hooks.getCustom?.(s),
     target,
     taskTypeVersion: task.taskTypeVersion,
     securityContext: secrets.length ? create(SecurityContextSchema, { secrets }) : undefined,
@@ -336,12 +399,26 @@ const OPS = {
   lte: ComparisonExpression_Operator.LTE,
 } as const;
 
-/** Collects everything a workflow needs registered, in dependency order, and serializes it. */
+const KIND_NAMES = { 1: "task", 2: "workflow", 3: "launch plan" } as const;
+
+/**
+ * Collects everything some entities need registered, in dependency order (a task before the workflows that use it, a
+ * subworkflow or launch plan before the workflows that call it, a workflow before its launch plans), and serializes
+ * it. Entities are deduplicated by kind and name; two different entities under one name are an error.
+ *
+ * @example
+ * const s = new Serializer(serializationSettings({ image: { default: "ghcr.io/acme/app:v1" } }));
+ * s.add(wf);
+ * s.entities.map((e) => `${e.name}_${e.kind}`); // ["app.add_1", "app.wf_2", "app.wf_3"]
+ */
 export class Serializer {
+  /** The settings every entity is serialized with. */
   readonly settings: SerializationSettings;
   private readonly order: SerializedEntity[] = [];
-  private readonly seen = new Map<string, SerializedEntity>();
-  private readonly templates = new Map<string, WorkflowTemplate>();
+  private readonly byKey = new Map<string, SerializedEntity>();
+  private readonly taskIds = new Map<object, Identifier>();
+  private readonly workflowSpecs = new Map<object, WorkflowSpec>();
+  private readonly launchPlanIds = new Map<object, Identifier>();
 
   constructor(settings: SerializationSettings) {
     this.settings = settings;
@@ -354,39 +431,63 @@ export class Serializer {
 
   private push(e: SerializedEntity): void {
     const key = `${e.kind}:${e.name}`;
-    if (this.seen.has(key)) return;
-    this.seen.set(key, e);
+    const seen = this.byKey.get(key);
+    if (seen) {
+      if (!sameSpec(seen, e)) {
+        throw new FlyteValidationError(
+          `two different ${KIND_NAMES[e.kind]}s are named ${JSON.stringify(e.name)}; give one of them another name`,
+        );
+      }
+      return;
+    }
+    this.byKey.set(key, e);
     this.order.push(e);
   }
 
-  /** Serializes any entity (and what it depends on). Workflows also get their default launch plan. */
+  /**
+   * Serializes any entity and what it depends on. Workflows come with their default launch plan; eager tasks with
+   * the workflow flytekit registers for them and its default launch plan.
+   */
   add(entity: Entity): void {
     if (entity instanceof EagerTask) {
       this.task(entity);
-      this.launchPlanFor(entity.getAsWorkflow() as unknown as Workflow);
+      this.workflow(entity.getAsWorkflow() as unknown as Workflow);
     } else if (entity instanceof Task) this.task(entity);
-    else if (entity instanceof Workflow) this.launchPlanFor(entity);
+    else if (entity instanceof Workflow) this.workflow(entity);
     else if (entity instanceof LaunchPlan) this.launchPlan(entity);
     else throw new FlyteValidationError(`cannot serialize ${String((entity as Entity).name)}`);
   }
 
-  /** Serializes a task and returns its id. */
+  /** Serializes a task (and a map task's inner task, a dynamic task's hints) and returns its id. */
   task(task: Task): Identifier {
+    const known = this.taskIds.get(task);
+    if (known) return known;
     if (task instanceof MapTask) this.task(task.inner);
     if (task instanceof DynamicTask) for (const h of task.nodeDependencyHints ?? []) this.add(h as Entity);
     const template = taskTemplate(task, this.settings);
     this.push({ kind: 1, name: template.id!.name, spec: create(TaskSpecSchema, { template }) });
+    this.taskIds.set(task, template.id!);
     return template.id!;
   }
 
-  /** Serializes a workflow (its tasks and subworkflows first) and returns its template. */
+  /** Serializes a workflow (its tasks and subworkflows first, its default launch plan after) and returns its template. */
   workflow(wf: Workflow): WorkflowTemplate {
+    return this.workflowSpec(wf).template!;
+  }
+
+  /** Serializes a workflow like {@link workflow} and returns its `WorkflowSpec` (template and subworkflows). */
+  workflowSpec(wf: Workflow): WorkflowSpec {
+    const known = this.workflowSpecs.get(wf);
+    if (known) return known;
     const name = checkNamed(wf);
-    const cached = this.templates.get(name);
-    if (cached) return cached;
     const compiled = wf.compile();
     const subs = new Map<string, WorkflowTemplate>();
     const nodes = compiled.nodes.map((n) => this.node(n, subs));
+    const failureNode = compiled.failureNode ? this.node(compiled.failureNode, subs) : undefined;
+    // "efn" is the failure node of the workflows flytekit registers for eager tasks; no other node may use it.
+    if (nodes.some((n) => n.id === "efn")) {
+      throw new FlyteValidationError(`${name}: node id "efn" is reserved for eager failure nodes`);
+    }
     const template = create(WorkflowTemplateSchema, {
       id: id(ResourceType.WORKFLOW, name, this.settings),
       metadata: {
@@ -398,46 +499,44 @@ export class Serializer {
       metadataDefaults: { interruptible: false },
       interface: wf.interface.toIdl(),
       nodes,
-      outputs: compiled.outputs as Binding[],
-      failureNode: compiled.failureNode ? this.node(compiled.failureNode, subs) : undefined,
+      outputs: [...compiled.outputs],
+      failureNode,
     });
-    this.templates.set(name, template);
-    const subWorkflows = [...subs.values()].sort((a, b) =>
-      a.id!.name < b.id!.name ? -1 : a.id!.name > b.id!.name ? 1 : 0,
-    );
-    this.push({ kind: 2, name, spec: create(WorkflowSpecSchema, { template, subWorkflows }) });
-    return template;
+    const subWorkflows = [...subs.values()].sort((a, b) => compareIds(a.id!, b.id!));
+    const spec = create(WorkflowSpecSchema, { template, subWorkflows });
+    this.push({ kind: 2, name, spec });
+    this.workflowSpecs.set(wf, spec);
+    this.launchPlanMessage(name, wf, {}, {});
+    return spec;
   }
 
   /** Serializes the nodes of a graph (a dynamic body), returning them with the subworkflow templates they use. */
   nodesOf(specs: readonly NodeSpec[]): { nodes: Node[]; subWorkflows: WorkflowTemplate[] } {
     const subs = new Map<string, WorkflowTemplate>();
     const nodes = specs.map((n) => this.node(n, subs));
-    return { nodes, subWorkflows: [...subs.values()] };
+    return { nodes, subWorkflows: [...subs.values()].sort((a, b) => compareIds(a.id!, b.id!)) };
   }
 
-  private collectSubworkflows(wf: Workflow, subs: Map<string, WorkflowTemplate>): void {
-    const t = this.workflow(wf);
-    subs.set(t.id!.name, t);
-    const spec = this.seen.get(`2:${t.id!.name}`);
-    if (spec?.kind === 2) for (const s of spec.spec.subWorkflows) subs.set(s.id!.name, s);
+  private collectSubworkflows(wf: Workflow, subs: Map<string, WorkflowTemplate>): Identifier {
+    const spec = this.workflowSpec(wf);
+    subs.set(spec.template!.id!.name, spec.template!);
+    for (const s of spec.subWorkflows) subs.set(s.id!.name, s);
+    return spec.template!.id!;
   }
 
   private node(n: NodeSpec, subs: Map<string, WorkflowTemplate>): Node {
-    if (n.id === "efn" && !(n.entity instanceof Task && n.entity.taskType === "eager_failure_handler_task")) {
-      throw new FlyteValidationError('node id "efn" is reserved for eager failure nodes');
-    }
+    const e = n.entity;
+    // flytekit's workflow nodes carry the subworkflow's interruptible default (false); task nodes leave it unset.
+    const interruptible = n.metadata.interruptible ?? (e instanceof Workflow ? false : undefined);
     const meta = {
       name: n.metadata.name,
       timeout: n.metadata.timeoutMs ? durationOf(n.metadata.timeoutMs) : undefined,
       retries: { retries: n.metadata.retries ?? 0 },
       interruptibleValue:
-        n.metadata.interruptible === undefined
-          ? { case: undefined }
-          : { case: "interruptible" as const, value: n.metadata.interruptible },
+        interruptible === undefined ? { case: undefined } : { case: "interruptible" as const, value: interruptible },
     };
     if (n.branch) return this.branchNode(n, subs, meta);
-    const e = n.entity!;
+    if (!e) throw new FlyteValidationError(`node ${n.id} runs nothing`);
     let target: MessageInitShape<typeof NodeSchema>["target"];
     let inputs = n.bindings;
     if (e instanceof MapTask) {
@@ -470,16 +569,14 @@ export class Serializer {
       target = { case: "taskNode", value: { reference: { case: "referenceId", value: ref }, overrides: {} } };
     } else if (e instanceof LaunchPlan) {
       const lpId = this.launchPlan(e);
+      // The launch plan's fixed inputs cannot be bound; everything else is.
       inputs = n.bindings.filter((b) => !Object.hasOwn(e.fixedInputs, b.var));
       target = { case: "workflowNode", value: { reference: { case: "launchplanRef", value: lpId } } };
     } else if (e instanceof Workflow) {
-      this.collectSubworkflows(e, subs);
-      target = {
-        case: "workflowNode",
-        value: { reference: { case: "subWorkflowRef", value: id(ResourceType.WORKFLOW, e.name, this.settings) } },
-      };
+      const ref = this.collectSubworkflows(e, subs);
+      target = { case: "workflowNode", value: { reference: { case: "subWorkflowRef", value: ref } } };
     } else {
-      throw new FlyteValidationError(`node ${n.id}: cannot serialize ${String(e)}`);
+      throw new FlyteValidationError(`node ${n.id}: cannot serialize ${String((e as Entity).name)}`);
     }
     return create(NodeSchema, { id: n.id, metadata: meta, inputs, upstreamNodeIds: [...n.upstream], target });
   }
@@ -534,6 +631,7 @@ export class Serializer {
     });
   }
 
+  /** A condition operand: a reference becomes a variable `<node id>.<var>` bound as an input of the branch node. */
   private operand(o: Operand, promises: Map<string, Binding>): OperandMsg {
     if (isRef(o)) {
       const t = refTarget(o);
@@ -574,18 +672,34 @@ export class Serializer {
     return { $typeName: "flyteidl.core.Operand", val: { case: "primitive", value: p } };
   }
 
-  /** Serializes a workflow and its default launch plan (same name). */
+  /** Serializes a workflow and its default launch plan (same name) and returns the launch plan's id. */
   launchPlanFor(wf: Workflow): Identifier {
     this.workflow(wf);
-    return this.launchPlanMessage(wf.name, wf, {}, {});
+    return id(ResourceType.LAUNCH_PLAN, wf.name, this.settings);
   }
 
-  /** Serializes a launch plan (and its workflow) and returns its id. */
+  /**
+   * Serializes a launch plan (after its workflow and the workflow's default launch plan) and returns its id. A
+   * launch plan without a name of its own is the default one, which cannot have default or fixed inputs.
+   */
   launchPlan(lp: LaunchPlan): Identifier {
-    this.workflow(lp.workflow as unknown as Workflow);
-    if (lp.name === lp.workflow.name)
-      this.launchPlanMessage(lp.workflow.name, lp.workflow as unknown as Workflow, {}, {});
-    return this.launchPlanMessage(lp.name, lp.workflow as unknown as Workflow, lp.defaultInputs, lp.fixedInputs);
+    const known = this.launchPlanIds.get(lp);
+    if (known) return known;
+    const wf = lp.workflow as unknown as Workflow;
+    this.workflow(wf);
+    let lpId: Identifier;
+    if (lp.name === wf.name) {
+      if (Object.keys(lp.defaultInputs).length || Object.keys(lp.fixedInputs).length) {
+        throw new FlyteValidationError(
+          `a launch plan of ${wf.name} with default or fixed inputs needs a name of its own: the workflow's name belongs to its default launch plan`,
+        );
+      }
+      lpId = id(ResourceType.LAUNCH_PLAN, wf.name, this.settings);
+    } else {
+      lpId = this.launchPlanMessage(checkNamed(lp), wf, lp.defaultInputs, lp.fixedInputs);
+    }
+    this.launchPlanIds.set(lp, lpId);
+    return lpId;
   }
 
   private launchPlanMessage(
@@ -594,28 +708,60 @@ export class Serializer {
     defaults: Readonly<Record<string, Literal>>,
     fixed: Readonly<Record<string, Literal>>,
   ): Identifier {
-    const lpId = id(ResourceType.LAUNCH_PLAN, name, this.settings);
-    if (this.seen.has(`3:${name}`)) return lpId;
-    const params = parameters(wf.interface, defaults, fixed);
-    const spec = create(LaunchPlanSchema, {
-      id: lpId,
-      spec: {
-        workflowId: id(ResourceType.WORKFLOW, wf.name, this.settings),
-        entityMetadata: {},
-        defaultInputs: { parameters: params },
-        fixedInputs: { literals: { ...fixed } },
-        labels: {},
-        annotations: {},
-        rawOutputDataConfig: {},
-      },
-      closure: { expectedInputs: { parameters: params }, expectedOutputs: wf.interface.toIdl().outputs },
-    });
-    this.push({ kind: 3, name, spec });
-    return lpId;
+    this.push({ kind: 3, name, spec: launchPlanSpec(name, wf, defaults, fixed, this.settings) });
+    return id(ResourceType.LAUNCH_PLAN, name, this.settings);
   }
 }
 
-/** Launch plan parameters: required without a default, defaults as literals, optional inputs default to none. */
+function idString(i: Identifier): string {
+  return `${i.resourceType}:${i.project}:${i.domain}:${i.name}:${i.version}`;
+}
+
+function compareIds(a: Identifier, b: Identifier): number {
+  const x = idString(a);
+  const y = idString(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function sameSpec(a: SerializedEntity, b: SerializedEntity): boolean {
+  if (a.kind === 1 && b.kind === 1) return equals(TaskSpecSchema, a.spec, b.spec);
+  if (a.kind === 2 && b.kind === 2) return equals(WorkflowSpecSchema, a.spec, b.spec);
+  if (a.kind === 3 && b.kind === 3) return equals(LaunchPlanSchema, a.spec, b.spec);
+  return false;
+}
+
+/**
+ * An `admin.LaunchPlan`: id, spec (workflow id, default inputs as parameters, fixed inputs, empty labels,
+ * annotations and raw output config) and a closure with the expected inputs and outputs (flytectl dereferences the
+ * closure without a check, so it is always present).
+ */
+export function launchPlanSpec(
+  name: string,
+  wf: Workflow,
+  defaults: Readonly<Record<string, Literal>>,
+  fixed: Readonly<Record<string, Literal>>,
+  s: SerializationSettings,
+): LaunchPlanMsg {
+  const params = parameters(wf.interface, defaults, fixed);
+  return create(LaunchPlanSchema, {
+    id: id(ResourceType.LAUNCH_PLAN, name, s),
+    spec: {
+      workflowId: id(ResourceType.WORKFLOW, wf.name, s),
+      entityMetadata: {},
+      defaultInputs: { parameters: params },
+      fixedInputs: { literals: { ...fixed } },
+      labels: {},
+      annotations: {},
+      rawOutputDataConfig: {},
+    },
+    closure: { expectedInputs: { parameters: params }, expectedOutputs: wf.interface.toIdl().outputs },
+  });
+}
+
+/**
+ * Launch plan parameters: required without a default, a default literal otherwise; an optional input without a
+ * default defaults to a bare none (not union-wrapped, as flytekit); fixed inputs are left out.
+ */
 export function parameters(
   iface: Interface,
   defaults: Readonly<Record<string, Literal>>,
@@ -635,4 +781,50 @@ export function parameters(
     });
   }
   return out;
+}
+
+/**
+ * A task's `admin.TaskSpec`.
+ *
+ * @example
+ * serializeTask(add, serializationSettings()).template?.container?.args; // ["tsflyte-execute", ...]
+ */
+export function serializeTask(task: Task<any, any>, settings: SerializationSettings): TaskSpec {
+  return create(TaskSpecSchema, { template: taskTemplate(task as Task, settings) });
+}
+
+/**
+ * A workflow's `admin.WorkflowSpec`: its template and every subworkflow template it uses (recursively, deduplicated,
+ * sorted by id).
+ */
+export function serializeWorkflow(wf: Workflow<any, any>, settings: SerializationSettings): WorkflowSpec {
+  return new Serializer(settings).workflowSpec(wf as Workflow);
+}
+
+/** The `admin.LaunchPlan` of a launch plan, or of a workflow's default launch plan. */
+export function serializeLaunchPlan(
+  entity: LaunchPlan<any, any> | Workflow<any, any>,
+  settings: SerializationSettings,
+): LaunchPlanMsg {
+  const s = new Serializer(settings);
+  const lpId = entity instanceof LaunchPlan ? s.launchPlan(entity as LaunchPlan) : s.launchPlanFor(entity as Workflow);
+  const found = s.entities.find((e) => e.kind === 3 && e.name === lpId.name);
+  return found!.spec as LaunchPlanMsg;
+}
+
+/**
+ * Everything the roots need registered, in dependency order and deduplicated by kind and name: tasks before the
+ * workflows using them, subworkflows and called launch plans before their callers, each workflow followed by its
+ * default launch plan, named launch plans after their workflow.
+ *
+ * @example
+ * collectEntities([wf], serializationSettings()).map((e) => e.kind); // [1, 2, 3]
+ */
+export function collectEntities(
+  roots: Iterable<Entity<any, any>>,
+  settings: SerializationSettings,
+): SerializedEntity[] {
+  const s = new Serializer(settings);
+  for (const r of roots) s.add(r as Entity);
+  return [...s.entities];
 }
