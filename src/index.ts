@@ -89,16 +89,23 @@ export { IgnoreOutputs } from "./core/ignore-outputs.js";
 export { defaultTaskResolver, type TaskResolver } from "./core/resolver.js";
 export { ImageSpec, type ImageSpecOptions } from "./serialize/image.js";
 export {
+  fastSettings,
   resolveImage,
   serializationSettings,
+  type FastSettings,
   type ImageConfig,
   type SerializationSettings,
 } from "./serialize/settings.js";
 export {
+  collectEntities,
+  resetCommandFn,
+  serializeLaunchPlan,
+  serializeTask,
+  serializeWorkflow,
   Serializer,
   setCommandFn,
-  resetCommandFn,
   taskTemplate,
   type SerializedEntity,
+  type TaskSerializationHooks,
 } from "./serialize/translate.js";
-export { packageArchive, entityFileNames } from "./serialize/package.js";
+export { entityFileNames, packageArchive, writePackage } from "./serialize/package.js";
