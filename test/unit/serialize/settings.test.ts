@@ -91,6 +91,12 @@ describe("image resolution", () => {
     assert.throws(() => resolveImage("{{.image.blah}}", cfg), /"blah" is not configured; known images: default, other/);
   });
 
+  test("the image keyword is case-insensitive, as flytekit's pattern (re.IGNORECASE); attributes are exact", () => {
+    assert.equal(resolveImage("{{.Image.other.fqn}}:{{.IMAGES.other.version}}", cfg), "xyz.com/other:tag-other");
+    assert.equal(resolveImage("{{ .IMAGE.default }}", cfg), "xyz.com/abc:tag1");
+    assert.throws(() => resolveImage("{{.image.other.FQN}}", cfg), /only \.fqn and \.version/);
+  });
+
   test("without a default image, no image is an error", () => {
     assert.throws(() => resolveImage(undefined, {}), /no default image/);
     assert.throws(() => resolveImage("{{.image.default.fqn}}", { images: {} }), /no default image/);

@@ -1,0 +1,159 @@
+/**
+ * Registration packages as `pyflyte package` writes them: `<index>_<name>_<1|2|3>.pb` members at the archive root, the
+ * index zero-padded to ceil(log10(count)) digits (flytekit's `_determine_text_chars`), in dependency order, with
+ * deterministic bytes; and the fast-registration code bundle.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { gunzipSync } from "node:zlib";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { entityFileNames, packageArchive, Serializer, serializationSettings, t, task, workflow } from "flytekit-ts";
+import { bindExports } from "../../../src/core/naming.js";
+import { readTar } from "../../../src/entrypoint/tar.js";
+import { LaunchPlanSchema } from "../../../src/idl/gen/flyteidl/admin/launch_plan_pb.js";
+import { TaskSpecSchema } from "../../../src/idl/gen/flyteidl/admin/task_pb.js";
+import { WorkflowSpecSchema } from "../../../src/idl/gen/flyteidl/admin/workflow_pb.js";
+import { codeBundle, entityBytes } from "../../../src/serialize/package.js";
+import type { SerializedEntity } from "../../../src/serialize/translate.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "pkg-test-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function fakeTasks(n: number): SerializedEntity[] {
+  return Array.from({ length: n }, (_, i) => ({
+    kind: 1 as const,
+    name: `m.t${i}`,
+    spec: create(TaskSpecSchema, { template: { id: { name: `m.t${i}` } } }),
+  }));
+}
+
+/** flytekit's `_determine_text_chars`: ceil(log10(count)), and `str(i).zfill(0)` is just `str(i)`. */
+function pyflyteWidth(count: number): number {
+  return count === 0 ? 0 : Math.ceil(Math.log10(count));
+}
+
+function members(tgz: Uint8Array) {
+  return [...readTar(new Uint8Array(gunzipSync(tgz)))];
+}
+
+const add = task({ inputs: { a: t.int, b: t.int }, outputs: t.int }, ({ a, b }) => a + b);
+const ns = { add, wf: workflow({ inputs: { a: t.int }, outputs: t.int }, ({ a }) => add({ a, b: 1 })) };
+bindExports(ns, import.meta.filename, (v): v is never => typeof v === "function" && "identity" in v);
+
+describe("file names", () => {
+  test("<index>_<name>_<kind>.pb, kinds 1 task, 2 workflow, 3 launch plan, in dependency order", () => {
+    const s = new Serializer(serializationSettings({ image: { default: "img:1" } }));
+    s.add(ns.wf);
+    assert.deepEqual(entityFileNames(s.entities), [
+      "0_test.unit.serialize.package.test.add_1.pb",
+      "1_test.unit.serialize.package.test.wf_2.pb",
+      "2_test.unit.serialize.package.test.wf_3.pb",
+    ]);
+  });
+
+  test("the index is zero-padded like pyflyte's, for every count up to 1200", () => {
+    for (let n = 1; n <= 1200; n++) {
+      const names = entityFileNames(fakeTasks(n));
+      const width = pyflyteWidth(n);
+      const expected = (i: number) => `${String(i).padStart(width, "0")}_m.t${i}_1.pb`;
+      assert.equal(names[0], expected(0), `count ${n}`);
+      assert.equal(names[n - 1], expected(n - 1), `count ${n}`);
+    }
+    assert.deepEqual(entityFileNames(fakeTasks(11)).slice(0, 2), ["00_m.t0_1.pb", "01_m.t1_1.pb"]);
+    assert.equal(entityFileNames(fakeTasks(100))[99], "99_m.t99_1.pb");
+    assert.equal(entityFileNames(fakeTasks(101))[0], "000_m.t0_1.pb");
+    assert.deepEqual(entityFileNames([]), []);
+  });
+
+  test("lexicographic order of the names is the registration order (what flytectl sorts by)", () => {
+    for (const n of [9, 10, 11, 99, 100, 101]) {
+      const names = entityFileNames(fakeTasks(n));
+      assert.deepEqual([...names].sort(), names, `count ${n}`);
+    }
+  });
+});
+
+describe("archives", () => {
+  test("every entity's bytes at the root, in order, then the extra members", () => {
+    const s = new Serializer(serializationSettings({ image: { default: "img:1" } }));
+    s.add(ns.wf);
+    const bundle = { name: "fast0123.tar.gz", data: new Uint8Array([1, 2, 3]) };
+    const m = members(packageArchive(s.entities, [bundle]));
+    assert.deepEqual(
+      m.map((x) => x.name),
+      [...entityFileNames(s.entities), "fast0123.tar.gz"],
+    );
+    for (const [i, e] of s.entities.entries()) assert.deepEqual(m[i]!.data, entityBytes(e));
+    assert.deepEqual(m.at(-1)!.data, bundle.data);
+    assert.ok(
+      m.every((x) => x.type === "file" && x.mode === 0o644 && !x.name.includes("/")),
+      "regular files at the root",
+    );
+    const decoded = [
+      fromBinary(TaskSpecSchema, m[0]!.data),
+      fromBinary(WorkflowSpecSchema, m[1]!.data),
+      fromBinary(LaunchPlanSchema, m[2]!.data),
+    ];
+    assert.deepEqual(
+      decoded.map((d) => d.$typeName),
+      ["flyteidl.admin.TaskSpec", "flyteidl.admin.WorkflowSpec", "flyteidl.admin.LaunchPlan"],
+    );
+  });
+
+  test("deterministic bytes: the same entities give the same archive; gzip and tar times are zero", () => {
+    const one = packageArchive(fakeTasks(12));
+    const two = packageArchive(fakeTasks(12));
+    assert.deepEqual(one, two);
+    assert.deepEqual([...one.subarray(0, 2)], [0x1f, 0x8b], "gzip");
+    assert.deepEqual([...one.subarray(4, 8)], [0, 0, 0, 0], "gzip header mtime 0");
+    assert.equal(one[3]! & 0x08, 0, "no file name in the gzip header");
+    const raw = new Uint8Array(gunzipSync(one));
+    const mtime = new TextDecoder().decode(raw.subarray(136, 147));
+    assert.equal(Number.parseInt(mtime, 8), 0, "tar mtime 0");
+    assert.equal(new TextDecoder().decode(raw.subarray(257, 262)), "ustar");
+    assert.equal(raw.length % 512, 0);
+    assert.notDeepEqual(packageArchive(fakeTasks(11)), one);
+  });
+
+  test("long entity names survive the archive (pax records where ustar names do not fit)", () => {
+    const long = `a.${"very_long_module_name.".repeat(8)}task`;
+    const entities: SerializedEntity[] = [
+      { kind: 1, name: long, spec: create(TaskSpecSchema, { template: { id: { name: long } } }) },
+    ];
+    const m = members(packageArchive(entities));
+    assert.deepEqual(
+      m.map((x) => x.name),
+      [`0_${long}_1.pb`],
+    );
+  });
+});
+
+describe("code bundle", () => {
+  test("fast<md5>.tar.gz of the project without node_modules and hidden files; deterministic; exclusions", () => {
+    const root = join(scratch, "proj");
+    mkdirSync(join(root, "src", "lib"), { recursive: true });
+    mkdirSync(join(root, "node_modules", "dep"), { recursive: true });
+    mkdirSync(join(root, ".git"), { recursive: true });
+    writeFileSync(join(root, "package.json"), '{"name":"proj"}');
+    writeFileSync(join(root, "src", "wf.ts"), "export const x = 1;\n");
+    writeFileSync(join(root, "src", "lib", "util.ts"), "export const y = 2;\n");
+    writeFileSync(join(root, "node_modules", "dep", "index.js"), "");
+    writeFileSync(join(root, ".git", "HEAD"), "ref: refs/heads/main\n");
+    writeFileSync(join(root, ".env"), "SECRET=1\n");
+    writeFileSync(join(root, "pkg.tgz"), "old package");
+    const a = codeBundle(root, [join(root, "pkg.tgz")]);
+    const b = codeBundle(root, [join(root, "pkg.tgz")]);
+    assert.match(a.name, /^fast[0-9a-f]{32}\.tar\.gz$/);
+    assert.equal(a.name, b.name);
+    assert.deepEqual(a.data, b.data);
+    const names = members(a.data)
+      .map((x) => x.name)
+      .sort();
+    assert.deepEqual(names, ["package.json", "src/lib/util.ts", "src/wf.ts"]);
+    writeFileSync(join(root, "src", "wf.ts"), "export const x = 2;\n");
+    assert.notEqual(codeBundle(root, [join(root, "pkg.tgz")]).name, a.name, "the name follows the content");
+  });
+});
