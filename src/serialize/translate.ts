@@ -148,7 +148,7 @@ export function loaderArgs(task: Task): string[] {
       "vars",
       [...task.boundInputs].sort().join(","),
       "resolver",
-      DEFAULT_RESOLVER_LOCATION,
+      resolverLocation(task.inner),
       ...loaderArgs(task.inner),
     ];
   }
@@ -160,6 +160,17 @@ export function loaderArgs(task: Task): string[] {
 }
 
 /**
+ * Where the resolver that loads a task in a container lives: the map resolver for map tasks, the eager failure
+ * resolver for eager cleanup tasks, the workflow for a task defined in its body, else the default resolver. A map
+ * task names its inner task's resolver in its loader args, so that a task defined in a workflow body maps too.
+ */
+export function resolverLocation(task: Task): string {
+  if (task instanceof MapTask) return "flytekit_ts.map_task_resolver";
+  if (task.taskType === "eager_failure_handler_task") return "flytekit_ts.eager_failure_task_resolver";
+  return task.identity.definedIn ? task.identity.definedIn.workflow.location : DEFAULT_RESOLVER_LOCATION;
+}
+
+/**
  * The container args of a task: the entrypoint, the I/O templates, the resolver and its loader args, prefixed by
  * `tsflyte-fast-execute --additional-distribution … --dest-dir … --` with fast registration. A command set with
  * {@link setCommandFn} replaces all of it.
@@ -168,13 +179,7 @@ export function taskCommand(task: Task, s: SerializationSettings): string[] {
   const custom = commandFns.get(task);
   if (custom) return custom(s);
   const isMap = task instanceof MapTask;
-  const resolver = isMap
-    ? "flytekit_ts.map_task_resolver"
-    : task.taskType === "eager_failure_handler_task"
-      ? "flytekit_ts.eager_failure_task_resolver"
-      : task.identity.definedIn
-        ? task.identity.definedIn.workflow.location
-        : DEFAULT_RESOLVER_LOCATION;
+  const resolver = resolverLocation(task);
   const args = [
     isMap ? "tsflyte-map-execute" : "tsflyte-execute",
     "--inputs",

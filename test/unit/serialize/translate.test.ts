@@ -5,6 +5,9 @@
  * failure nodes, branch nodes, launch plan nodes and array nodes; launch plans.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
@@ -26,7 +29,10 @@ import {
   taskTemplate,
   workflow,
 } from "flytekit-ts";
+import { loadEntities } from "../../../src/cli/load.js";
 import { bindExports } from "../../../src/core/naming.js";
+import { parseMapExecuteArgs } from "../../../src/entrypoint/args.js";
+import { runContainerTask } from "../../../src/entrypoint/run.js";
 import {
   type LaunchPlan as LaunchPlanMsg,
   LaunchPlanSchema,
@@ -35,7 +41,8 @@ import { TaskSpecSchema } from "../../../src/idl/gen/flyteidl/admin/task_pb.js";
 import { type WorkflowSpec, WorkflowSpecSchema } from "../../../src/idl/gen/flyteidl/admin/workflow_pb.js";
 import { ComparisonExpression_Operator } from "../../../src/idl/gen/flyteidl/core/condition_pb.js";
 import { ResourceType } from "../../../src/idl/gen/flyteidl/core/identifier_pb.js";
-import type { BindingData } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
+import { type BindingData, LiteralMapSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
+import { collectionLiteral, integerLiteral, literalMap } from "../../../src/idl/literals.js";
 import { Secret_MountType } from "../../../src/idl/gen/flyteidl/core/security_pb.js";
 import {
   type Container,
@@ -1001,5 +1008,55 @@ describe("round trip", () => {
     }
     const tt = fromBinary(TaskTemplateSchema, toBinary(TaskTemplateSchema, taskTemplate(E.cached, settings())));
     assert.deepEqual(unknownFields(tt), []);
+  });
+});
+
+describe("map tasks over tasks defined in a workflow body", () => {
+  test("the inner resolver is the workflow, and the map entrypoint loads the element task through it", async () => {
+    const file = join(import.meta.dirname, "mapfixtures", "body_map.ts");
+    const { entities } = await loadEntities(file, join(import.meta.dirname, "..", "..", ".."));
+    const wf = entities.get("bodyMap")!;
+    const s = new Serializer(settings());
+    s.add(wf);
+    const mapTask = s.entities.find((e) => e.kind === 1 && e.name.includes(".map_"));
+    assert.ok(mapTask && mapTask.kind === 1);
+    const args = container(mapTask.spec.template!).args;
+    const tail = args.slice(args.indexOf("--") + 1);
+    assert.deepEqual(tail, ["vars", "", "resolver", "test.unit.serialize.mapfixtures.body_map.bodyMap", "0"]);
+
+    const dir = mkdtempSync(join(tmpdir(), "body-map-"));
+    try {
+      const xs = collectionLiteral([integerLiteral(10n), integerLiteral(20n)]);
+      writeFileSync(join(dir, "inputs.pb"), toBinary(LiteralMapSchema, literalMap({ x: xs })));
+      const parsed = parseMapExecuteArgs(
+        args
+          .slice(1)
+          .map((a) =>
+            a === "{{.input}}"
+              ? join(dir, "inputs.pb")
+              : a === "{{.outputPrefix}}"
+                ? join(dir, "out")
+                : a === "{{.rawOutputDataPrefix}}"
+                  ? join(dir, "raw")
+                  : a.startsWith("{{")
+                    ? ""
+                    : a,
+          ),
+      );
+      const r = await runContainerTask({
+        args: parsed,
+        map: { bound: parsed.boundInputs },
+        env: { BATCH_JOB_ARRAY_INDEX_VAR_NAME: "IDX", IDX: "1" },
+      });
+      assert.equal(r.status, "succeeded", r.error?.message);
+      const out = fromBinary(LiteralMapSchema, readFileSync(join(dir, "out", "outputs.pb")));
+      const o0 = out.literals.o0?.value;
+      assert.equal(
+        o0?.case === "scalar" && o0.value.value.case === "primitive" && o0.value.value.value.value.value,
+        21n,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
