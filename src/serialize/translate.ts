@@ -261,6 +261,8 @@ export function serializedContext(s: SerializationSettings): string {
     version: s.version,
     image: s.image,
     env: s.env,
+    // flytekit's document has default_resources too: tasks a dynamic task creates at run time need them.
+    defaultResources: s.defaultResources,
     fast: s.fast,
   });
   return Buffer.from(json).toString("base64");

@@ -53,6 +53,7 @@ import {
 } from "../../../src/idl/gen/flyteidl/core/tasks_pb.js";
 import { ArrayNode_ExecutionMode, type Node } from "../../../src/idl/gen/flyteidl/core/workflow_pb.js";
 import { SDK_VERSION, type SerializationSettings } from "../../../src/serialize/settings.js";
+import { containerSettings, toDynamicJobSpec } from "../../../src/serialize/dynamic.js";
 import { containerEnv, loaderArgs, resourcesMessage, type SerializedEntity } from "../../../src/serialize/translate.js";
 
 const MODULE = "test.unit.serialize.translate.test";
@@ -544,6 +545,28 @@ describe("TaskTemplate: container", () => {
     assert.deepEqual(ctx.image, { default: "xyz.com/abc:tag1", images: { other: "xyz.com/other:o1" } });
     assert.deepEqual(ctx.env, { S: "s" });
     assert.ok(!containerEnv(E.plain, s).some((e) => e.key === "_F_SS_C"), "plain tasks do not get it");
+  });
+
+  test("_F_SS_C carries the default resources too, so tasks a dynamic task creates at run time get them", async () => {
+    const defaultResources = { requests: { cpu: "3", mem: "5Gi" }, limits: { mem: "6Gi" } };
+    const s = settings({ defaultResources, fast: { distribution: "s3://b/f.tar.gz", destinationDir: "/root" } });
+    const ssc = container(taskTemplate(E.dyn, s)).env.find((e) => e.key === "_F_SS_C")!.value;
+    const back = containerSettings({ _F_SS_C: ssc });
+    assert.deepEqual(back.defaultResources, defaultResources);
+    assert.deepEqual(back.image, s.image);
+    assert.deepEqual(back.fast, s.fast);
+    // What the dynamic task's container serializes for its sub-tasks: the registration's default resources.
+    const job = toDynamicJobSpec(await E.dyn.compileIntoWorkflow({ n: 2 }), back);
+    assert.equal(job.nodes.length, 2);
+    const r = job.tasks[0]!.target.case === "container" ? job.tasks[0]!.target.value.resources : undefined;
+    assert.deepEqual(
+      r?.requests.map((e) => e.value),
+      ["3", "5Gi"],
+    );
+    assert.deepEqual(
+      r?.limits.map((e) => e.value),
+      ["6Gi"],
+    );
   });
 
   test("image: the task's template resolved against the settings, else the default image", () => {
