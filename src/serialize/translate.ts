@@ -534,9 +534,12 @@ export class Serializer {
   private node(n: NodeSpec, subs: Map<string, WorkflowTemplate>): Node {
     const e = n.entity;
     // flytekit's workflow nodes carry the subworkflow's interruptible default (false); task nodes leave it unset.
-    const interruptible = n.metadata.interruptible ?? (e instanceof Workflow ? false : undefined);
+    // A launch plan node takes its workflow's node metadata (flytekit's LaunchPlan.construct_node_metadata): the
+    // workflow's short name and interruptible default.
+    const lpWorkflow = e instanceof LaunchPlan ? (e.workflow as unknown as Workflow) : undefined;
+    const interruptible = n.metadata.interruptible ?? (e instanceof Workflow || lpWorkflow ? false : undefined);
     const meta = {
-      name: n.metadata.name,
+      name: lpWorkflow ? lpWorkflow.shortName : n.metadata.name,
       timeout: n.metadata.timeoutMs ? durationOf(n.metadata.timeoutMs) : undefined,
       retries: { retries: n.metadata.retries ?? 0 },
       interruptibleValue:

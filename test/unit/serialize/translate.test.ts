@@ -889,6 +889,9 @@ describe("WorkflowTemplate", () => {
     assert.equal(ref?.case, "launchplanRef");
     assert.equal(ref?.value?.resourceType, ResourceType.LAUNCH_PLAN);
     assert.equal(ref?.value?.name, `${MODULE}.params_lp`);
+    // flytekit's launch plan nodes take their workflow's node metadata: its short name, interruptible false.
+    assert.equal(n0.metadata?.name, "params");
+    assert.deepEqual(n0.metadata?.interruptibleValue, { case: "interruptible", value: false });
     assert.ok(!n0.inputs.some((b) => b.var === "fixed"), "the fixed input is not bound");
     assert.deepEqual(
       n0.inputs.map((b) => b.var),

@@ -173,7 +173,8 @@ describe("nodes", () => {
       node.inputs.map((b) => b.var),
       ["n", "name"],
     );
-    assert.equal(node.metadata?.interruptibleValue.case, undefined);
+    // flytekit's LaunchPlan.construct_node_metadata is its workflow's: interruptible false, the workflow's name.
+    assert.deepEqual(node.metadata?.interruptibleValue, { case: "interruptible", value: false });
     assert.deepEqual(wspec.subWorkflows, []);
   });
 });
