@@ -338,8 +338,9 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
     const res = k8sResources(resources);
     if (Object.keys(res).length) primary.resources = res;
     primary.env = [...env.map(({ key, value }) => ({ name: key, value })), ...((primary.env as unknown[]) ?? [])];
+    // As flytekit: every other container's image is resolved too, and one without an image gets the default.
     for (const c of containers)
-      if (c !== primary && typeof c.image === "string") c.image = resolveImage(c.image, s.image);
+      if (c !== primary) c.image = resolveImage(typeof c.image === "string" ? c.image : undefined, s.image);
     target = {
       case: "k8sPod",
       value: create(K8sPodSchema, {

@@ -209,6 +209,7 @@ const E = exported({
           containers: [
             { name: "primary", env: [{ name: "POD_ENV", value: "p" }] },
             { name: "sidecar", image: "{{.image.other.fqn}}:side" },
+            { name: "logger" },
           ],
           volumes: [{ name: "data", emptyDir: {} }],
         },
@@ -645,7 +646,7 @@ describe("TaskTemplate: pod templates", () => {
       }[];
       volumes: unknown;
     };
-    const [primary, sidecar] = spec.containers;
+    const [primary, sidecar, logger] = spec.containers;
     assert.equal(primary?.name, "primary");
     assert.equal(primary?.image, "repo/image:0.0.0", "the task's image");
     assert.deepEqual(primary?.command, []);
@@ -667,6 +668,11 @@ describe("TaskTemplate: pod templates", () => {
       { name: "POD_ENV", value: "p" },
     ]);
     assert.equal(sidecar?.image, "xyz.com/other:side", "other containers' images are resolved too");
+    assert.equal(
+      logger?.image,
+      "xyz.com/abc:tag1",
+      "a container without an image gets the default one, as in flytekit",
+    );
     assert.deepEqual(spec.volumes, [{ name: "data", emptyDir: {} }]);
     assert.deepEqual(tt.config, { primary_container_name: "primary" });
     assert.equal(tt.metadata?.podTemplateName, "A");
