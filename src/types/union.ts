@@ -5,7 +5,7 @@ import { FlyteTypeError } from "../errors.js";
 import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { scalarOf, unionLiteral } from "../idl/literals.js";
-import { literalType, withTag } from "../idl/types.js";
+import { literalType, typeStructure } from "../idl/types.js";
 import { NoneType } from "./primitives.js";
 import {
   type AnyType,
@@ -73,8 +73,12 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
     this.name = name ?? `union<${variants.map((v) => v.name).join(" | ")}>`;
   }
 
+  /**
+   * The variants' types as flytekit tags them: the structure is replaced by `TypeStructure{tag}`, so a struct
+   * variant keeps its schema but not its `dataclass_type` (these are also the `stored_type`s of union literals).
+   */
   private get taggedTypes(): LiteralType[] {
-    this.cachedTaggedTypes ??= this.variants.map((v) => withTag(v.literalType, v.tag));
+    this.cachedTaggedTypes ??= this.variants.map((v) => ({ ...v.literalType, structure: typeStructure(v.tag) }));
     return this.cachedTaggedTypes;
   }
 
