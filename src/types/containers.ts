@@ -169,6 +169,7 @@ export class MapType<T extends AnyType> extends FlyteType<
       for (const l of Object.values(lit.value.value.literals)) this.value.collectBlobUris(l, out);
   }
   jsonSchema(): Record<string, unknown> {
-    return { type: "object", additionalProperties: this.value.jsonSchema() };
+    // mashumaro's schema of `Dict[str, T]` names the key type too.
+    return { type: "object", propertyNames: { type: "string" }, additionalProperties: this.value.jsonSchema() };
   }
 }

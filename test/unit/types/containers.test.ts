@@ -267,6 +267,7 @@ describe("containers and the JSON Schema of struct fields", () => {
     assert.deepEqual(t.list(t.int).jsonSchema(), { type: "array", items: { type: "integer" } });
     assert.deepEqual(t.map(t.list(t.str)).jsonSchema(), {
       type: "object",
+      propertyNames: { type: "string" },
       additionalProperties: { type: "array", items: { type: "string" } },
     });
   });
