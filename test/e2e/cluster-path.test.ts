@@ -17,7 +17,8 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,12 +86,18 @@ interface Registry {
   launchPlans: Map<string, LaunchPlan>;
 }
 
-function readPackage(file: string): Registry {
-  const reg: Registry = { tasks: new Map(), workflows: new Map(), launchPlans: new Map() };
+/**
+ * Reads a package as registration would: the entities by name and the code bundle, if any. `register` stands for
+ * flytectl's placeholder filling (`{{ .remote_package_path }}`, `{{ .dest_dir }}`) in the task args.
+ */
+function readPackage(file: string, register: (arg: string) => string = (a) => a): Registry & { bundle?: Uint8Array } {
+  const reg: Registry & { bundle?: Uint8Array } = { tasks: new Map(), workflows: new Map(), launchPlans: new Map() };
   for (const m of readTar(new Uint8Array(gunzipSync(readFileSync(file))))) {
     const kind = /_([123])\.pb$/.exec(m.name)?.[1];
-    if (kind === "1") {
+    if (/^fast[0-9a-f]{32}\.tar\.gz$/.test(m.name)) reg.bundle = m.data;
+    else if (kind === "1") {
       const tt = fromBinary(TaskSpecSchema, m.data).template!;
+      if (tt.target.case === "container") tt.target.value.args = tt.target.value.args.map(register);
       reg.tasks.set(tt.id!.name, tt);
     } else if (kind === "2") {
       const spec = fromBinary(WorkflowSpecSchema, m.data);
@@ -260,7 +267,7 @@ class Propeller {
     });
     this.commands.push(args);
     const entrypoint = args[0]!;
-    assert.match(entrypoint, /^tsflyte-(map-)?execute$/);
+    assert.match(entrypoint, /^tsflyte-(fast-|map-)?execute$/);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? tmpdir(),
@@ -384,12 +391,65 @@ const CASES: readonly [file: string, wf: string, inputs: Record<string, unknown>
   ["dynamic", "wf", { n: 3 }],
 ];
 
+/** The cases run again from a fast-registration package (`--copy all`): code from the bundle, not the image. */
+const FAST_CASES: readonly [file: string, wf: string, inputs: Record<string, unknown>][] = [
+  ["hello", "wf", { name: "fast" }],
+  ["subworkflow", "parent", { a: 2, b: 7 }],
+  ["map", "wf", { n: 3, factor: 2 }],
+  ["dynamic", "wf", { n: 3 }],
+];
+
+function packageExamples(out: string, ...extra: string[]): void {
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(repo, "bin", "tsflyte.js"),
+      "package",
+      "examples/",
+      "-o",
+      out,
+      "--image",
+      "ghcr.io/acme/examples:v1",
+      ...extra,
+    ],
+    { cwd: repo, encoding: "utf8", timeout: 60_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+}
+
+/** Launches `name` of examples/<file>.ts through its default launch plan and compares with a local run. */
+async function launchAndCompare(
+  propeller: Propeller,
+  reg: Registry,
+  file: string,
+  name: string,
+  given: Record<string, unknown>,
+): Promise<void> {
+  const { entities } = await loadEntities(join(repo, "examples", `${file}.ts`), repo);
+  const wf = entities.get(name) as Entity & ((inputs: Record<string, unknown>) => Promise<unknown>);
+  assert.ok(wf, `examples/${file}.ts exports ${name}`);
+  const lp = reg.launchPlans.get(wf.name);
+  assert.ok(lp, `the package has the default launch plan of ${wf.name}`);
+  const data = localData();
+  const lits = Object.fromEntries(
+    Object.entries(given).map(([k, v]) => [k, wf.interface.inputTypes[k]!.toLiteral(v, data, [k])]),
+  );
+  const before = propeller.commands.length;
+  const out = await propeller.launch(lp, lits);
+  assert.ok(propeller.commands.length > before, "containers ran");
+  assert.deepEqual(wf.interface.literalsToOutputs(out, data, wf.name), await wf(given));
+}
+
 describe("the cluster path: a registration package run as propeller would, through S3", () => {
   let scratch: string;
   let server: S3rver;
   let unshim: () => void;
   let propeller: Propeller;
   let reg: Registry;
+  let fastPropeller: Propeller;
+  let fastReg: Registry;
+  let fastUri: string;
+  let destDir: string;
 
   before(async () => {
     assert.ok(
@@ -398,12 +458,7 @@ describe("the cluster path: a registration package run as propeller would, throu
     );
     scratch = mkdtempSync(join(tmpdir(), "cluster-path-"));
     const pkg = join(scratch, "pkg.tgz");
-    const r = spawnSync(
-      process.execPath,
-      [join(repo, "bin", "tsflyte.js"), "package", "examples/", "-o", pkg, "--image", "ghcr.io/acme/examples:v1"],
-      { cwd: repo, encoding: "utf8", timeout: 60_000 },
-    );
-    assert.equal(r.status, 0, r.stderr);
+    packageExamples(pkg);
     reg = readPackage(pkg);
     unshim = shimDesForS3rver();
     server = new S3rver({
@@ -415,7 +470,24 @@ describe("the cluster path: a registration package run as propeller would, throu
     });
     const { port } = await server.run();
     const endpoint = `http://127.0.0.1:${port}`;
-    propeller = new Propeller(new S3Storage({ endpoint, credentials: CREDS }), endpoint, reg);
+    const s3 = new S3Storage({ endpoint, credentials: CREDS });
+    propeller = new Propeller(s3, endpoint, reg);
+
+    // Fast registration: flytectl uploads the bundle and fills the placeholders. The destination directory stands
+    // for the image's source root, where the dependencies are installed.
+    const fastPkg = join(scratch, "fast.tgz");
+    packageExamples(fastPkg, "--copy", "all");
+    const bundle = readPackage(fastPkg).bundle;
+    assert.ok(bundle, "the fast package has a code bundle");
+    fastUri = `s3://flyte/fast/${createHash("md5").update(bundle).digest("hex")}.tar.gz`;
+    await s3.put(fastUri, bundle);
+    destDir = join(scratch, "root");
+    mkdirSync(destDir);
+    symlinkSync(join(repo, "node_modules"), join(destDir, "node_modules"));
+    fastReg = readPackage(fastPkg, (a) =>
+      a.replace("{{ .remote_package_path }}", fastUri).replace("{{ .dest_dir }}", destDir),
+    );
+    fastPropeller = new Propeller(s3, endpoint, fastReg);
   });
 
   after(async () => {
@@ -425,22 +497,13 @@ describe("the cluster path: a registration package run as propeller would, throu
   });
 
   for (const [file, name, given] of CASES) {
-    test(`examples/${file}.ts ${name} ${JSON.stringify(given)}: the containers' outputs equal a local run`, async () => {
-      const { entities } = await loadEntities(join(repo, "examples", `${file}.ts`), repo);
-      const wf = entities.get(name) as Entity & ((inputs: Record<string, unknown>) => Promise<unknown>);
-      assert.ok(wf, `examples/${file}.ts exports ${name}`);
-      const lp = reg.launchPlans.get(wf.name);
-      assert.ok(lp, `the package has the default launch plan of ${wf.name}`);
-      const data = localData();
-      const lits = Object.fromEntries(
-        Object.entries(given).map(([k, v]) => [k, wf.interface.inputTypes[k]!.toLiteral(v, data, [k])]),
-      );
-      const before = propeller.commands.length;
-      const out = await propeller.launch(lp, lits);
-      assert.ok(propeller.commands.length > before, "containers ran");
-      const remote = wf.interface.literalsToOutputs(out, data, wf.name);
-      assert.deepEqual(remote, await wf(given));
-    });
+    test(`examples/${file}.ts ${name} ${JSON.stringify(given)}: the containers' outputs equal a local run`, () =>
+      launchAndCompare(propeller, reg, file, name, given));
+  }
+
+  for (const [file, name, given] of FAST_CASES) {
+    test(`fast registration: examples/${file}.ts ${name} ${JSON.stringify(given)} from the code bundle`, () =>
+      launchAndCompare(fastPropeller, fastReg, file, name, given));
   }
 
   test("every container was started with the serialized args, only the templates filled in", () => {
@@ -455,5 +518,21 @@ describe("the cluster path: a registration package run as propeller would, throu
       propeller.commands.some((a) => a[0] === "tsflyte-map-execute"),
       "the map task ran through tsflyte-map-execute",
     );
+  });
+
+  test("fast registration: every container, the dynamic task's sub-tasks too, fetched the bundle first", () => {
+    assert.ok(fastPropeller.commands.length >= 10, `${fastPropeller.commands.length} containers`);
+    for (const args of fastPropeller.commands) {
+      assert.deepEqual(args.slice(0, 6), [
+        "tsflyte-fast-execute",
+        "--additional-distribution",
+        fastUri,
+        "--dest-dir",
+        destDir,
+        "--",
+      ]);
+    }
+    assert.ok(fastPropeller.commands.some((a) => a[6] === "tsflyte-map-execute"));
+    assert.ok(existsSync(join(destDir, "examples", "dynamic.ts")), "the bundle was unpacked into the destination");
   });
 });
