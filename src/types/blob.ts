@@ -132,6 +132,19 @@ export class BlobValueType extends FlyteType<FlyteBlob, FlyteBlob | string> {
   }
 
   jsonSchema(): Record<string, unknown> {
-    return { type: "object", properties: { path: { type: "string" } }, required: ["path"] };
+    // mashumaro's schema of the FlyteFile / FlyteDirectory dataclasses (whatever the format): `path` is a
+    // `Union[str, os.PathLike]` defaulting to None, and a file also has its optional string-to-string `metadata`.
+    const path = { anyOf: [{ type: "string" }, { type: "string", format: "path" }], default: null };
+    if (this.isDirectory) {
+      return { type: "object", title: "FlyteDirectory", properties: { path }, additionalProperties: false };
+    }
+    const metadata = {
+      anyOf: [
+        { type: "object", propertyNames: { type: "string" }, additionalProperties: { type: "string" } },
+        { type: "null" },
+      ],
+      default: null,
+    };
+    return { type: "object", title: "FlyteFile", properties: { path, metadata }, additionalProperties: false };
   }
 }

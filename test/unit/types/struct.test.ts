@@ -64,7 +64,21 @@ describe("struct literal type", () => {
         e: { enum: ["x", "y"] },
         d: { type: "string", format: "date-time" },
         du: { type: "number", format: "time-delta", default: 0.005 },
-        f: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
+        f: {
+          type: "object",
+          title: "FlyteFile",
+          properties: {
+            path: { anyOf: [{ type: "string" }, { type: "string", format: "path" }], default: null },
+            metadata: {
+              anyOf: [
+                { type: "object", propertyNames: { type: "string" }, additionalProperties: { type: "string" } },
+                { type: "null" },
+              ],
+              default: null,
+            },
+          },
+          additionalProperties: false,
+        },
         n: {
           type: "object",
           title: "Inner",
