@@ -114,13 +114,24 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
     for (const k of this.keys) {
       const f = this.fields[k]!;
       // A field that may be left out is a dataclass field with a default: `None` for optionals, as mashumaro writes.
+      // A list, map or struct default can only be a `default_factory` in Python, which mashumaro does not write.
       const schema = f.jsonSchema();
-      if (f.hasDefault) schema.default = jsonValue(f.toMsgpack(f.defaultValue, NO_DATA, [k]));
-      else if (f.acceptsNone) schema.default = null;
+      if (f.hasDefault) {
+        const value = f.toMsgpack(f.defaultValue, NO_DATA, [k]);
+        if (value === null || typeof value !== "object" || value instanceof MsgpackFloat)
+          schema.default = jsonValue(value);
+      } else if (f.acceptsNone) schema.default = null;
       properties[k] = schema;
       if (!f.acceptsNone && !f.hasDefault) required.push(k);
     }
-    return { type: "object", title: this.title, properties, additionalProperties: false, required };
+    // mashumaro leaves out an empty `properties` (a struct with no fields) and an empty `required`.
+    return {
+      type: "object",
+      title: this.title,
+      ...(this.keys.length > 0 ? { properties } : {}),
+      additionalProperties: false,
+      ...(required.length > 0 ? { required } : {}),
+    };
   }
 
   private checkKeys(value: unknown, path: Path): Record<string, unknown> {
