@@ -220,21 +220,37 @@ for (const r of rows) {
 }
 if (process.argv.includes("--strict") && failed > 0) process.exit(1);
 
-if (process.argv.includes("--compare")) {
-  const target = process.argv[process.argv.indexOf("--compare") + 1];
+/** `--compare flytekit` (or `--compare=flytekit`): the same workloads in Python flytekit, side by side. */
+function compareTarget(argv: readonly string[]): string | undefined {
+  for (const [i, a] of argv.entries()) {
+    if (a === "--compare") return argv[i + 1] ?? "";
+    if (a.startsWith("--compare=")) return a.slice("--compare=".length);
+  }
+  return undefined;
+}
+
+const target = compareTarget(process.argv.slice(2));
+if (target !== undefined) {
   if (target !== "flytekit") throw new Error(`--compare takes "flytekit", got ${JSON.stringify(target)}`);
   const { compareWithFlytekit } = await import("./compare.js");
+  // Structs back from literals, for the comparison only.
+  const recLit = recType.toLiteral(recs, NO_DATA);
+  const structsFromMs = await timeIt(() => recType.fromLiteral(recLit, NO_DATA), 7);
   const cmp = compareWithFlytekit({
     perTaskUs: (chainMs * 1000) / N,
     listToMs: toMs,
     listFromMs: fromMs,
-    structsMs: structMs,
+    structsToMs: structMs,
+    structsFromMs,
   });
-  console.log("\nfigure | flytekit | flytekit-ts | ratio (flytekit / flytekit-ts)");
+  console.log(
+    `\nflytekit ${cmp.flytekit} (Python ${cmp.python}) against flytekit-ts (Node ${process.versions.node})\n`,
+  );
+  console.log("figure | flytekit | flytekit-ts | ratio (flytekit / flytekit-ts)");
   console.log("--- | --- | --- | ---");
-  for (const c of cmp) {
+  for (const c of cmp.rows) {
     const f = c.flytekit === undefined ? "-" : `${fmt(c.flytekit)} ${c.unit}`;
-    const o = c.ours === undefined ? "-" : `${fmt(c.ours)} ${c.unit}`;
+    const o = c.ours === undefined ? (c.note ?? "-") : `${fmt(c.ours)} ${c.unit}`;
     const ratio = c.flytekit !== undefined && c.ours !== undefined ? `${fmt(c.flytekit / c.ours)}x` : "-";
     console.log(`${c.name} | ${f} | ${o} | ${ratio}`);
   }
