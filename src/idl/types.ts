@@ -52,5 +52,6 @@ export function typeAnnotation(annotations: JsonObject): TypeAnnotation {
 
 /** A copy of `t` whose `structure.tag` is `tag` (how union variants are tagged). */
 export function withTag(t: LiteralType, tag: string): LiteralType {
-  return { ...t, structure: typeStructure(tag, t.structure?.dataclassType ?? {}) };
+  // flytekit replaces the whole structure with the tag (a struct variant keeps no dataclass_type).
+  return { ...t, structure: typeStructure(tag) };
 }
