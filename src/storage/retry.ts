@@ -117,7 +117,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
 }
 
 /**
- * Whether an HTTP status is worth retrying: 408, 429 and every 5xx except 501 (not implemented) and 505
+ * Whether an HTTP status is worth retrying: 408, 429 and every 5xx except 501 (Not Implemented) and 505
  * (HTTP version not supported).
  */
 export function isRetryableStatus(status: number): boolean {

@@ -19,7 +19,6 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -53,31 +52,9 @@ import type { TaskTemplate } from "../../src/idl/gen/flyteidl/core/tasks_pb.js";
 import type { Node, WorkflowTemplate } from "../../src/idl/gen/flyteidl/core/workflow_pb.js";
 import { collectionLiteral, literalMap, mapLiteral, scalarLiteral } from "../../src/idl/literals.js";
 import { S3Storage } from "../../src/storage/s3.js";
+import { S3RVER_CREDENTIALS as CREDS, shimDesForS3rver } from "../helpers/s3rver.js";
 
 const repo = join(import.meta.dirname, "..", "..");
-// s3rver's built-in account; it checks the access key id but does not verify V4 signatures.
-const CREDS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
-
-/**
- * s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node >= 17) lacks; while the
- * tests run, its DES calls are served by AES-128-CBC (the tokens stay opaque to clients). See
- * test/unit/storage/s3.e2e.test.ts.
- */
-function shimDesForS3rver(): () => void {
-  const nodeCrypto = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto");
-  const { createCipheriv, createDecipheriv } = nodeCrypto;
-  const pad = (b: Buffer) => Buffer.concat([b, Buffer.alloc(16 - b.length)]);
-  const swap =
-    (orig: (...a: any[]) => any) =>
-    (alg: string, key: Buffer, iv: Buffer, ...rest: any[]) =>
-      alg === "des" ? orig("aes-128-cbc", pad(key), pad(iv)) : orig(alg, key, iv, ...rest);
-  (nodeCrypto as any).createCipheriv = swap(createCipheriv);
-  (nodeCrypto as any).createDecipheriv = swap(createDecipheriv);
-  return () => {
-    (nodeCrypto as any).createCipheriv = createCipheriv;
-    (nodeCrypto as any).createDecipheriv = createDecipheriv;
-  };
-}
 
 /** What registration would have stored: the package's entities by name. */
 interface Registry {
