@@ -17,6 +17,7 @@ import { WorkflowSpecSchema } from "../../src/idl/gen/flyteidl/admin/workflow_pb
 import { serializationSettings } from "../../src/serialize/settings.js";
 import { type SerializedEntity, Serializer } from "../../src/serialize/translate.js";
 import { repoRoot, sharedConformanceDir } from "./oracles.js";
+import { IO_ARGS } from "../unit/serialize/helpers.js";
 
 const SNACKS = join(sharedConformanceDir, "pyflyte-snacks");
 const TWINS = join(repoRoot, "test", "conformance", "snacks");
@@ -129,19 +130,6 @@ function walk(v: unknown, fn: (o: Json) => void): void {
     for (const x of Object.values(v)) walk(x, fn);
   }
 }
-
-const IO_ARGS = [
-  "--inputs",
-  "{{.input}}",
-  "--output-prefix",
-  "{{.outputPrefix}}",
-  "--raw-output-data-prefix",
-  "{{.rawOutputDataPrefix}}",
-  "--checkpoint-path",
-  "{{.checkpointOutputPrefix}}",
-  "--prev-checkpoint",
-  "{{.prevCheckpointPrefix}}",
-];
 
 /** Checks the args are the SDK's default command, and returns them with the SDK-specific values replaced. */
 function normaliseArgs(args: string[], sdk: "python" | "typescript", exportName: string): string[] {

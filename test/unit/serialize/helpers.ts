@@ -71,3 +71,17 @@ export function exported<T extends object>(name: string, entity: T, file: string
   bindExports({ [name]: entity }, file, (v): v is { identity: Identity } => v === entity);
   return entity;
 }
+
+/** The I/O template flags every entrypoint command carries, written out here so the tests pin them independently. */
+export const IO_ARGS: readonly string[] = [
+  "--inputs",
+  "{{.input}}",
+  "--output-prefix",
+  "{{.outputPrefix}}",
+  "--raw-output-data-prefix",
+  "{{.rawOutputDataPrefix}}",
+  "--checkpoint-path",
+  "{{.checkpointOutputPrefix}}",
+  "--prev-checkpoint",
+  "{{.prevCheckpointPrefix}}",
+];

@@ -18,7 +18,7 @@ import {
 } from "../../../src/idl/gen/flyteidl/core/tasks_pb.js";
 import { fastSettings, SDK_VERSION } from "../../../src/serialize/settings.js";
 import { resetCommandFn, serializeTask, setCommandFn } from "../../../src/serialize/translate.js";
-import { exported, roundTrip, settings, wireFields } from "./helpers.js";
+import { exported, roundTrip, settings, wireFields, IO_ARGS } from "./helpers.js";
 
 const FILE = import.meta.filename;
 const MODULE = "test.unit.serialize.task.test";
@@ -42,22 +42,7 @@ function pod(tt: TaskTemplate) {
   return tt.target.value as Extract<TaskTemplate["target"], { case: "k8sPod" }>["value"];
 }
 
-const EXECUTE = [
-  "tsflyte-execute",
-  "--inputs",
-  "{{.input}}",
-  "--output-prefix",
-  "{{.outputPrefix}}",
-  "--raw-output-data-prefix",
-  "{{.rawOutputDataPrefix}}",
-  "--checkpoint-path",
-  "{{.checkpointOutputPrefix}}",
-  "--prev-checkpoint",
-  "{{.prevCheckpointPrefix}}",
-  "--resolver",
-  "flytekit_ts.default_task_resolver",
-  "--",
-];
+const EXECUTE = ["tsflyte-execute", ...IO_ARGS, "--resolver", "flytekit_ts.default_task_resolver", "--"];
 
 // Exported-style tasks: named after their "export", as the CLI names them.
 const add = task({ inputs: { a: t.int, b: t.int.describe("the second") }, outputs: t.int }, ({ a, b }) => a + b);

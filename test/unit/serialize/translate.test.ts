@@ -55,6 +55,7 @@ import { ArrayNode_ExecutionMode, type Node } from "../../../src/idl/gen/flyteid
 import { SDK_VERSION, type SerializationSettings } from "../../../src/serialize/settings.js";
 import { containerSettings, toDynamicJobSpec } from "../../../src/serialize/dynamic.js";
 import { containerEnv, loaderArgs, resourcesMessage, type SerializedEntity } from "../../../src/serialize/translate.js";
+import { IO_ARGS } from "./helpers.js";
 
 const MODULE = "test.unit.serialize.translate.test";
 
@@ -117,18 +118,6 @@ function enumName(e: Record<string, number>, v: number): string {
   return Object.entries(e).find(([, x]) => x === v)?.[0] ?? String(v);
 }
 
-const STD_ARGS = [
-  "--inputs",
-  "{{.input}}",
-  "--output-prefix",
-  "{{.outputPrefix}}",
-  "--raw-output-data-prefix",
-  "{{.rawOutputDataPrefix}}",
-  "--checkpoint-path",
-  "{{.checkpointOutputPrefix}}",
-  "--prev-checkpoint",
-  "{{.prevCheckpointPrefix}}",
-];
 
 // ---- entities ------------------------------------------------------------------------------------------------
 
@@ -441,7 +430,7 @@ describe("TaskTemplate: container", () => {
     assert.deepEqual(c.command, []);
     assert.deepEqual(c.args, [
       "tsflyte-execute",
-      ...STD_ARGS,
+      ...IO_ARGS,
       "--resolver",
       "flytekit_ts.default_task_resolver",
       "--",
@@ -459,7 +448,7 @@ describe("TaskTemplate: container", () => {
     const c = container(tt);
     assert.deepEqual(c.args, [
       "tsflyte-map-execute",
-      ...STD_ARGS,
+      ...IO_ARGS,
       "--resolver",
       "flytekit_ts.map_task_resolver",
       "--",
@@ -652,7 +641,7 @@ describe("TaskTemplate: pod templates", () => {
     assert.deepEqual(primary?.command, []);
     assert.deepEqual(primary?.args, [
       "tsflyte-execute",
-      ...STD_ARGS,
+      ...IO_ARGS,
       "--resolver",
       "flytekit_ts.default_task_resolver",
       "--",
