@@ -118,7 +118,6 @@ function enumName(e: Record<string, number>, v: number): string {
   return Object.entries(e).find(([, x]) => x === v)?.[0] ?? String(v);
 }
 
-
 // ---- entities ------------------------------------------------------------------------------------------------
 
 const square = task({ inputs: { x: t.int }, outputs: t.int }, ({ x }) => x * x);
