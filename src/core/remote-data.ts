@@ -15,7 +15,9 @@ export async function downloadToLocal(uri: string, isDirectory: boolean, root: s
     await downloadDir(uri, dir);
     return dir;
   }
-  const local = join(dir, basename(uri.replace(/\/+$/, "")) || "file");
+  // The name comes from a storage key: `.`, `..` or an empty last segment would not name a file inside `dir`.
+  const name = basename(uri.replace(/\/+$/, ""));
+  const local = join(dir, name === "" || name === "." || name === ".." ? "file" : name);
   const store = await storageFor(uri);
   await store.download(uri, local);
   return local;

@@ -9,6 +9,7 @@ import { FlyteBlob } from "../types/blob.js";
 import { BlobValueType } from "../types/blob.js";
 import { BoolType, FloatType, IntType, StrType } from "../types/primitives.js";
 import { currentContext } from "./context.js";
+import { fillShellTemplate, PLACEHOLDER, type TemplateValue } from "./shell-template.js";
 import { type Callable, makeCallable } from "./entity.js";
 import { InstanceTask } from "./instance-task.js";
 import type { InputSpec } from "./interface.js";
@@ -21,8 +22,10 @@ export interface ShellTaskOptions<I extends InputSpec, O extends Record<string, 
   /** The task's name (instance tasks are named explicitly). */
   name: string;
   /**
-   * The script. `{inputs.x}` becomes input `x` (a file or directory becomes its local path, a list its items joined by
-   * spaces), `{outputs.y}` the location of output `y`, `{ctx.workingDirectory}` the task's scratch directory.
+   * The script. `{inputs.x}` becomes input `x` (a file or directory becomes its local path, a list its items as
+   * separate words), `{outputs.y}` the location of output `y`, `{ctx.workingDirectory}` the task's scratch directory.
+   * Every value is quoted for the place it stands in (a bare word, inside `"..."` or `'...'`, a here-document), so the
+   * script receives it exactly and never runs it; `\{inputs.x}` is left as written.
    */
   script: string;
   /** Where each output is found after the script runs, as a template like `{ctx.workingDirectory}/out.csv`. */
@@ -31,7 +34,7 @@ export interface ShellTaskOptions<I extends InputSpec, O extends Record<string, 
   shell?: string;
 }
 
-const TEMPLATE = /\{(inputs|outputs|ctx)\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const TEMPLATE = PLACEHOLDER;
 
 /** A task that runs a shell script. */
 export class ShellTask<I extends InputSpec, O extends Record<string, AnyType>> extends InstanceTask<I, O> {
@@ -82,15 +85,22 @@ export class ShellTask<I extends InputSpec, O extends Record<string, AnyType>> e
 
   async execute(inputs: Record<string, unknown>): Promise<unknown> {
     const ctx = currentContext();
-    const inputText: Record<string, string> = {};
-    for (const [k, v] of Object.entries(inputs)) inputText[k] = await formatValue(v);
-    const fill = (tpl: string, outs: Record<string, string>) =>
-      tpl.replace(TEMPLATE, (_m, kind: string, name: string) =>
-        kind === "inputs" ? inputText[name]! : kind === "outputs" ? outs[name]! : ctx.workingDirectory,
+    const inputValues = new Map<string, TemplateValue>();
+    for (const [k, v] of Object.entries(inputs)) inputValues.set(k, await formatValue(v));
+    const lookup = (kind: string, name: string): TemplateValue =>
+      kind === "inputs" ? inputValues.get(name)! : kind === "outputs" ? locations.get(name)! : ctx.workingDirectory;
+    // Output locations are paths, not shell text: their placeholders are filled as they are.
+    const locations = new Map<string, string>();
+    for (const [k, loc] of Object.entries(this.outputLocations)) {
+      locations.set(
+        k,
+        loc.replace(TEMPLATE, (_m, kind: string, name: string) => {
+          const v = lookup(kind, name);
+          return typeof v === "string" ? v : v.join(" ");
+        }),
       );
-    const locations: Record<string, string> = {};
-    for (const [k, loc] of Object.entries(this.outputLocations)) locations[k] = fill(loc, {});
-    const script = fill(this.script, locations);
+    }
+    const script = fillShellTemplate(this.script, lookup, this.name);
     const { code, stderr } = await run(this.shell, script, ctx.workingDirectory, ctx.signal);
     if (code !== 0) {
       throw new FlyteUserError(
@@ -99,7 +109,7 @@ export class ShellTask<I extends InputSpec, O extends Record<string, AnyType>> e
     }
     const out: Record<string, unknown> = {};
     for (const [k, type] of this.interface.outputs) {
-      const loc = locations[k]!;
+      const loc = locations.get(k)!;
       if (!existsSync(loc)) throw new FlyteUserError(`${this.name}: the script did not create output ${k} at ${loc}`);
       if (type instanceof BlobValueType) out[k] = new FlyteBlob(loc, type.isDirectory);
       else {
@@ -134,9 +144,9 @@ function parseNumber(task: string, k: string, text: string, integer: boolean): n
   return n;
 }
 
-async function formatValue(v: unknown): Promise<string> {
+async function formatValue(v: unknown): Promise<TemplateValue> {
   if (v instanceof FlyteBlob) return v.download();
-  if (Array.isArray(v)) return (await Promise.all(v.map(formatValue))).join(" ");
+  if (Array.isArray(v)) return (await Promise.all(v.map(formatValue))).flat();
   if (v instanceof Date) return v.toISOString();
   if (v !== null && typeof v === "object") return JSON.stringify(v);
   return String(v);
