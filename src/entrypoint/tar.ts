@@ -2,8 +2,9 @@
  * A small tar reader for fast-registration bundles (ustar, POSIX pax and GNU long names), and an extractor that
  * refuses any entry that would land outside the destination directory.
  */
-import { copyFile, mkdir, realpath, rm, symlink, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, resolve, sep } from "node:path";
+import { constants } from "node:fs";
+import { copyFile, lstat, mkdir, readlink, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, sep } from "node:path";
 
 const BLOCK = 512;
 
@@ -115,50 +116,116 @@ function inside(root: string, path: string): boolean {
   return path === root || path.startsWith(root + sep);
 }
 
-/** The destination of an archive path under `root`; absolute paths and paths escaping `root` throw. */
-function target(root: string, name: string): string {
-  if (isAbsolute(name) || /^[A-Za-z]:/.test(name))
-    throw new Error(`refusing tar member ${JSON.stringify(name)}: absolute path`);
-  const path = resolve(root, name);
-  if (!inside(root, path))
-    throw new Error(`refusing tar member ${JSON.stringify(name)}: it would be written outside ${root}`);
-  return path;
+function refuse(name: string, why: string): Error {
+  return new Error(`refusing tar member ${JSON.stringify(name)}: ${why}`);
+}
+
+/** The archive path split into its segments; absolute paths and `..` segments throw. */
+function segments(name: string): string[] {
+  if (isAbsolute(name) || /^[A-Za-z]:/.test(name) || name.startsWith("\\")) throw refuse(name, "absolute path");
+  const parts = name.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) throw refuse(name, "a .. segment would lead outside the destination");
+  return parts;
+}
+
+const MAX_LINKS = 40;
+
+/**
+ * Where `rel`, read from directory `from`, really leads on disk now: every symbolic link met on the way is followed
+ * (as the kernel would), missing segments are taken as they are written. The result is then checked against the
+ * destination: a lexical check alone is fooled by chains of links whose `..` climb from where the links really are.
+ */
+async function realTarget(from: string, rel: string, hops = { n: 0 }): Promise<string> {
+  let cur = isAbsolute(rel) ? sep : from;
+  for (const part of rel.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      cur = dirname(cur);
+      continue;
+    }
+    const next = join(cur, part);
+    const st = await lstat(next).catch(() => undefined);
+    if (st?.isSymbolicLink()) {
+      if (++hops.n > MAX_LINKS) throw new Error(`too many levels of symbolic links at ${next}`);
+      cur = await realTarget(cur, await readlink(next), hops);
+    } else cur = next;
+  }
+  return cur;
+}
+
+/**
+ * Creates the directory `parts` under `root` one segment at a time and returns its real path. A segment that is a
+ * link (extracted earlier, or planted) is followed only when it really leads inside `root`, so no directory is ever
+ * created elsewhere.
+ */
+async function ensureDir(root: string, parts: readonly string[], name: string): Promise<string> {
+  let cur = root;
+  for (const part of parts) {
+    const next = join(cur, part);
+    const st = await lstat(next).catch(() => undefined);
+    if (!st) {
+      await mkdir(next);
+      cur = next;
+    } else if (st.isSymbolicLink()) {
+      const real = await realpath(next).catch(() => undefined);
+      if (real === undefined || !inside(root, real))
+        throw refuse(name, `its directory ${part} resolves outside ${root}`);
+      if (!(await stat(real)).isDirectory()) throw refuse(name, `${part} is not a directory`);
+      cur = real;
+    } else if (st.isDirectory()) cur = next;
+    else throw refuse(name, `${part} is not a directory`);
+  }
+  return cur;
 }
 
 /**
  * Extracts a tar archive into `destDir` (created if needed) and returns the paths written, relative to it. Members
- * that would be written outside `destDir` — absolute paths, `..`, links pointing outside, or paths through such
- * links — make it throw before anything outside is touched. Devices, FIFOs and the like are skipped.
+ * that would read or write anything outside `destDir` make it throw before anything outside is touched: absolute
+ * paths, `..`, links whose target really resolves outside (following every link on the way, chains included), paths
+ * through such links, and hard links to anything but a file inside. Links that a later member turns into a way out
+ * are removed and refused at the end. Devices, FIFOs and the like are skipped.
  */
 export async function extractTar(archive: Uint8Array, destDir: string): Promise<string[]> {
   await mkdir(destDir, { recursive: true });
   const root = await realpath(destDir);
   const written: string[] = [];
+  const links: { name: string; path: string; target: string }[] = [];
   for (const e of readTar(archive)) {
-    const path = target(root, e.name);
+    const parts = segments(e.name);
     if (e.type === "other") continue;
     if (e.type === "directory") {
-      await mkdir(path, { recursive: true });
+      await ensureDir(root, parts, e.name);
       continue;
     }
-    const parent = dirname(path);
-    await mkdir(parent, { recursive: true });
-    // The parent may run through a symbolic link extracted earlier: check where it really is.
-    if (!inside(root, await realpath(parent))) {
-      throw new Error(`refusing tar member ${JSON.stringify(e.name)}: its directory resolves outside ${root}`);
-    }
+    if (parts.length === 0) throw refuse(e.name, "no file name");
+    const parent = await ensureDir(root, parts.slice(0, -1), e.name);
+    const path = join(parent, parts[parts.length - 1]!);
     await rm(path, { force: true });
     if (e.type === "symlink") {
-      if (isAbsolute(e.linkName) || !inside(root, resolve(parent, e.linkName))) {
-        throw new Error(`refusing tar member ${JSON.stringify(e.name)}: link target ${e.linkName} is outside ${root}`);
-      }
+      if (isAbsolute(e.linkName)) throw refuse(e.name, `link target ${e.linkName} is absolute`);
+      if (!inside(root, await realTarget(parent, e.linkName)))
+        throw refuse(e.name, `link target ${e.linkName} is outside ${root}`);
       await symlink(e.linkName, path);
+      links.push({ name: e.name, path, target: e.linkName });
     } else if (e.type === "hardlink") {
-      await copyFile(target(root, e.linkName), path);
+      const source = await realTarget(root, segments(e.linkName).join("/"));
+      if (!inside(root, source)) throw refuse(e.name, `hard link target ${e.linkName} is outside ${root}`);
+      const st = await lstat(source).catch(() => undefined);
+      if (!st?.isFile()) throw refuse(e.name, `hard link target ${e.linkName} is not a file in the archive`);
+      await copyFile(source, path, constants.COPYFILE_EXCL);
     } else {
-      await writeFile(path, e.data, { mode: e.mode & 0o777 || 0o644 });
+      await writeFile(path, e.data, { mode: e.mode & 0o777 || 0o644, flag: "wx" });
     }
     written.push(e.name);
   }
+  // A link checked when it was written can lead out once later members replace the directories it climbs through.
+  const escaping: string[] = [];
+  for (const l of links) {
+    if (!inside(root, await realTarget(dirname(l.path), l.target))) {
+      await rm(l.path, { force: true });
+      escaping.push(l.name);
+    }
+  }
+  if (escaping.length > 0) throw refuse(escaping[0]!, `with the later members, its link leads outside ${root}`);
   return written;
 }

@@ -116,6 +116,102 @@ describe("tar", () => {
   });
 });
 
+describe("tar: links that climb out through other links", () => {
+  /** `base/outside/secret.txt` beside the destination `base/x/dest`; `dest/../..` is `base`. */
+  function layout() {
+    const base = tmp();
+    mkdirSync(join(base, "outside"));
+    writeFileSync(join(base, "outside", "secret.txt"), "SECRET");
+    return { base, dest: join(base, "x", "dest") };
+  }
+  // a/b -> .. is the destination itself; a/b/c -> ../.. reads as <dest> where it is written, but the link really
+  // lands in <dest>, so it leads two levels above it.
+  const chain = [
+    { name: "a/", type: "5" },
+    { name: "a/b", type: "2", link: ".." },
+    { name: "a/b/c", type: "2", link: "../.." },
+  ];
+
+  it("a symlink chain plus a hard link cannot read a file outside", async () => {
+    const { base, dest } = layout();
+    await assert.rejects(
+      extractTar(archive([...chain, { name: "h", type: "1", link: "c/outside/secret.txt" }]), dest),
+      /refusing tar member "a\/b\/c"/,
+    );
+    assert.ok(!existsSync(join(dest, "h")));
+    assert.ok(!existsSync(join(dest, "c")));
+    assert.deepEqual(filesUnder(join(base, "outside")), ["secret.txt"]);
+  });
+
+  it("a hard link through a link planted in the destination cannot read a file outside", async () => {
+    const { base, dest } = layout();
+    mkdirSync(dest, { recursive: true });
+    symlinkSync(join(base, "outside"), join(dest, "planted"));
+    await assert.rejects(
+      extractTar(archive([{ name: "h", type: "1", link: "planted/secret.txt" }]), dest),
+      /hard link target planted\/secret.txt is outside/,
+    );
+    assert.ok(!existsSync(join(dest, "h")));
+  });
+
+  it("a hard link to a link is refused (only files of the archive)", async () => {
+    const { dest } = layout();
+    await assert.rejects(
+      extractTar(
+        archive([
+          { name: "d/", type: "5" },
+          { name: "l", type: "2", link: "d" },
+          { name: "h", type: "1", link: "l" },
+        ]),
+        dest,
+      ),
+      /is not a file/,
+    );
+  });
+
+  it("no directory is created outside through a link chain", async () => {
+    const { base, dest } = layout();
+    await assert.rejects(extractTar(archive([...chain, { name: "c/newdir/f", data: "x" }]), dest), /refusing/);
+    assert.ok(!existsSync(join(base, "newdir")));
+  });
+
+  it("a link that later members turn into a way out is removed and refused", async () => {
+    const { base, dest } = layout();
+    // s -> d/x/../.. is <dest> while d does not exist; once d -> . it is <dest>/.., outside.
+    await assert.rejects(
+      extractTar(
+        archive([
+          { name: "s", type: "2", link: "d/x/../.." },
+          { name: "d", type: "2", link: "." },
+        ]),
+        dest,
+      ),
+      /refusing tar member "s"/,
+    );
+    assert.ok(!existsSync(join(dest, "s")));
+    assert.ok(existsSync(join(base, "outside", "secret.txt")));
+  });
+
+  it("links that stay inside still work, chains included", async () => {
+    const { dest } = layout();
+    await extractTar(
+      archive([
+        { name: "pkg/", type: "5" },
+        { name: "pkg/a.js", data: "A" },
+        { name: "up", type: "2", link: "pkg" },
+        { name: "pkg/self", type: "2", link: "../up/a.js" },
+        { name: "copy.js", type: "1", link: "pkg/a.js" },
+        { name: "via/", type: "5" },
+        { name: "via/h.js", type: "1", link: "up/a.js" },
+      ]),
+      dest,
+    );
+    assert.equal(readFileSync(join(dest, "pkg", "self"), "utf8"), "A");
+    assert.equal(readFileSync(join(dest, "copy.js"), "utf8"), "A");
+    assert.equal(readFileSync(join(dest, "via", "h.js"), "utf8"), "A");
+  });
+});
+
 describe("tsflyte-fast-execute", () => {
   function bundle(): string {
     const src = tmp();
