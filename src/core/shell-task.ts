@@ -159,7 +159,9 @@ function run(
   signal: AbortSignal,
 ): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(shell, ["-c", `set -e\n${script}`], { cwd, stdio: ["ignore", "inherit", "pipe"], signal });
+    // The script's output goes through this process's streams, so whatever masks them (secrets) applies to it too.
+    const child = spawn(shell, ["-c", `set -e\n${script}`], { cwd, stdio: ["ignore", "pipe", "pipe"], signal });
+    child.stdout.on("data", (d: Buffer) => process.stdout.write(d));
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();

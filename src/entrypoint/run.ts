@@ -30,6 +30,7 @@ import { type ContainerCheckpoint, containerCheckpoint } from "./checkpoint.js";
 import { containerData, prefetchBlobs } from "./data.js";
 import { classifyError, type ErrorReport, TaskLoadError, unknownOutputReport } from "./errors.js";
 import { faultPoint } from "./faults.js";
+import { maskProcessOutput } from "./mask-output.js";
 import { arrayIndex, type Env, readErrorSettings, readSettings } from "./settings.js";
 
 /** What to run. */
@@ -86,10 +87,20 @@ async function loadTaskFromArgs(args: ExecuteArgs): Promise<Task> {
  * process.exitCode = r.status === "failed" && failOnError ? 1 : 0;
  */
 export async function runContainerTask(opts: RunOptions): Promise<RunResult> {
+  const secrets = opts.secrets ?? new SecretsManager({ local: false });
+  // User code's own output (console.log, a shell task's child) must not show a secret it has read either.
+  const restore = maskProcessOutput(secrets.readValues);
+  try {
+    return await runAttempt(opts, secrets);
+  } finally {
+    restore();
+  }
+}
+
+async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<RunResult> {
   const { args } = opts;
   const env = opts.env ?? process.env;
   const signal = opts.signal ?? new AbortController().signal;
-  const secrets = opts.secrets ?? new SecretsManager({ local: false });
   const redact = secrets.readValues;
   const errorSettings = readErrorSettings(env);
   let logger: Logger = createLogger({

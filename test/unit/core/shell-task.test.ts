@@ -23,6 +23,7 @@ const HOSTILE = [
   "",
   "EOF",
   "a b\tc",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, on purpose
   "${HOME}",
   "!!",
   "\\",

@@ -1,11 +1,12 @@
 // A secret read through the SDK never appears in what the entrypoint writes: error.pb, deck.html, its logs.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { currentContext } from "../../../src/core/context.js";
 import { task } from "../../../src/core/function-task.js";
-import { captured, readError, runTask } from "./helpers.js";
+import { captured, readError, runTask, tmp } from "./helpers.js";
 
 const SENTINEL = "s3ntinel-Pa55w0rd-7c1e";
 
@@ -60,5 +61,29 @@ describe("secret masking", () => {
     assert.equal(bytes.includes(SENTINEL), false);
     assert.match(readError(join(dir, "out", "error.pb")).error!.message, /token \*\*\* rejected/);
     assert.equal(captured.stderr.includes(SENTINEL), false);
+  });
+
+  it("masks what user code and its child processes print, split writes included", () => {
+    const dir = tmp();
+    const child = spawnSync(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", join(import.meta.dirname, "fixtures", "print-secret.ts"), dir],
+      { encoding: "utf8", env: { ...process.env, FLYTE_SDK_LOGGING_LEVEL: "info" }, timeout: 60_000 },
+    );
+    const { stdout, stderr } = child;
+    assert.match(stdout, /status succeeded/, stderr);
+    for (const [name, text] of [
+      ["stdout", stdout],
+      ["stderr", stderr],
+    ] as const) {
+      assert.equal(text.includes(SENTINEL), false, `${name} leaks the secret: ${text}`);
+      assert.equal(text.includes(SENTINEL.slice(3, 15)), false, `${name} leaks part of the secret: ${text}`);
+    }
+    assert.match(stdout, /console\.log \*\*\*\n/);
+    assert.match(stdout, /split \*\*\* end\n/);
+    assert.match(stdout, /shell sees \*\*\*/);
+    assert.match(stdout, /tail s3n\n/, "a prefix that turned out not to be a secret is written in the end");
+    assert.match(stderr, /console\.error \{ pw: '\*\*\*' \}/);
+    assert.match(stderr, /shell err \*\*\*/);
   });
 });
