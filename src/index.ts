@@ -37,6 +37,7 @@ export { workflow, Workflow, type WorkflowOptions, type WorkflowInputs, type Wor
 export { launchPlan, LaunchPlan, type LaunchPlanOptions, type LaunchPlanHandle } from "./core/launch-plan.js";
 export { conditional, eq, neq, gt, gte, lt, lte, and, or, isTrue, type Condition } from "./core/condition.js";
 export { after, isRef, type Ref, type VoidRef } from "./core/promise.js";
+export { withOverrides, type NodeOverrides, type Overridable } from "./core/overrides.js";
 export { Entity, type Callable, type Bindable } from "./core/entity.js";
 export { Interface, type InputSpec, type OutputSpec, type NativeInputs, type NativeOutputs } from "./core/interface.js";
 export {

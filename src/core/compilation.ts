@@ -11,6 +11,7 @@ import { type AnyType, type DataContext, formatPath, type Path } from "../types/
 import { UnionType } from "../types/union.js";
 import type { Entity } from "./entity.js";
 import { isRef, type NodeHandle, refTarget } from "./promise.js";
+import type { Accelerator, PodTemplate, Resources } from "./resources.js";
 
 /** Node metadata, the twin of flytekit's `NodeMetadata`. */
 export interface NodeMetadataSpec {
@@ -18,6 +19,19 @@ export interface NodeMetadataSpec {
   retries?: number;
   timeoutMs?: number;
   interruptible?: boolean;
+  /** Set only by node overrides: whether the node's outputs are cached, under which version, serialized. */
+  cacheable?: boolean;
+  cacheVersion?: string;
+  cacheSerializable?: boolean;
+}
+
+/** What a task node's overrides change besides its metadata (flytekit's `TaskNodeOverrides`). */
+export interface TaskNodeOverridesSpec {
+  resources?: Resources;
+  accelerator?: Accelerator;
+  sharedMemory?: true | string;
+  containerImage?: string;
+  podTemplate?: PodTemplate;
 }
 
 /** A branch of a conditional: a condition and the single node it runs. */
@@ -30,15 +44,18 @@ export interface BranchCase {
 
 /** A compiled node. */
 export interface NodeSpec extends NodeHandle {
-  readonly id: string;
-  /** The entity the node runs; undefined for branch nodes. */
-  readonly entity: Entity | undefined;
+  /** The node id; `withOverrides({ nodeName })` replaces it. */
+  id: string;
+  /** The entity the node runs; undefined for branch nodes. A task config override replaces it with a copy. */
+  entity: Entity | undefined;
   /** Branch cases (if/elif/else), for branch nodes. */
   readonly branch?: { readonly name: string; readonly cases: readonly BranchCase[] };
   /** Input bindings, sorted by variable name. */
   readonly bindings: Binding[];
   readonly upstream: string[];
   readonly metadata: NodeMetadataSpec;
+  /** Task node overrides set with `withOverrides`. */
+  overrides?: TaskNodeOverridesSpec;
   /** The output types of the node, for attribute access and local conversion. */
   readonly outputTypes: Readonly<Record<string, AnyType>>;
 }
@@ -63,9 +80,16 @@ export class CompilationState {
     this.prefix = prefix;
     this.data = data;
   }
-  /** The next node id: `<prefix>n<i>`. */
+  /** Node ids chosen with `withOverrides({ nodeName })`. */
+  readonly renamed = new Set<string>();
+  /** The next node id: `<prefix>n<i>`; an error when a renamed node already took it. */
   nextNodeId(): string {
-    return dnsify(`${this.prefix}n${this.nodes.length}`);
+    const id = dnsify(`${this.prefix}n${this.nodes.length}`);
+    if (this.renamed.has(id))
+      throw new FlyteValidationError(
+        `node id ${JSON.stringify(id)} was given to an earlier node with withOverrides({ nodeName }); choose another name`,
+      );
+    return id;
   }
 }
 

@@ -12,6 +12,7 @@ import type { InputSpec, Interface, NativeOutputs, OutputSpec } from "./interfac
 import { localData } from "./local-data.js";
 import { makeRef, NODE, type Ref, type VoidRef } from "./promise.js";
 import { describeIdentity, type Identity, scanModuleExports } from "./naming.js";
+import { type NodeOverrides, type Overridable, withOverrides } from "./overrides.js";
 
 /**
  * A value or reference that can be bound to an input of type `T` in a workflow body. A call whose inputs are all
@@ -43,13 +44,13 @@ export type ValueInputs<I extends InputSpec> = Simplify<
 
 /** References to a node's outputs, shaped like the declared outputs. */
 export type RefOutputs<O extends OutputSpec> = O extends undefined
-  ? VoidRef
+  ? VoidRef & Overridable
   : O extends AnyType
-    ? Ref<Infer<O>>
+    ? Ref<Infer<O>> & Overridable
     : O extends readonly AnyType[]
-      ? { -readonly [K in keyof O]: Ref<Infer<O[K]>> }
+      ? { -readonly [K in keyof O]: Ref<Infer<O[K]>> } & Overridable
       : O extends Record<string, AnyType>
-        ? Simplify<{ [K in keyof O]: Ref<Infer<O[K]>> }>
+        ? Simplify<{ [K in keyof O]: Ref<Infer<O[K]>> }> & Overridable
         : never;
 
 type Args<T> = {} extends T ? [inputs?: T] : [inputs: T];
@@ -176,26 +177,42 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
   }
 }
 
-/** References to a node's outputs, shaped by the interface. Every shape carries the node for ordering. */
+/**
+ * References to a node's outputs, shaped by the interface. Every shape carries the node for ordering, and a
+ * `withOverrides` method (hidden by an output or struct field of that name; the `withOverrides` function still works).
+ */
 export function outputRefs(node: NodeSpec, iface: Interface): unknown {
-  const ref = (k: string) => makeRef({ nodeId: node.id, varName: k, attrPath: [], type: iface.outputTypes[k] }, node);
+  let result: unknown;
+  const methods = {
+    withOverrides(overrides: NodeOverrides) {
+      return withOverrides(result, overrides);
+    },
+  };
+  const ref = (k: string, m?: Record<string, unknown>) =>
+    makeRef({ nodeId: node.id, varName: k, attrPath: [], type: iface.outputTypes[k] }, node, m);
+  const seal = <T extends object>(o: T): T => {
+    Object.defineProperty(o, NODE, { value: node });
+    if (!Object.hasOwn(o, "withOverrides")) Object.defineProperty(o, "withOverrides", { value: methods.withOverrides });
+    return Object.freeze(o);
+  };
   switch (iface.shape) {
     case "none":
-      return Object.freeze({ [NODE]: node });
+      result = seal({});
+      break;
     case "single":
-      return ref("o0");
-    case "tuple": {
-      const arr = iface.outputs.map(([k]) => ref(k));
-      Object.defineProperty(arr, NODE, { value: node });
-      return Object.freeze(arr);
-    }
+      result = ref("o0", methods);
+      break;
+    case "tuple":
+      result = seal(iface.outputs.map(([k]) => ref(k)));
+      break;
     case "named": {
       const obj: Record<string | symbol, unknown> = {};
       for (const [k] of iface.outputs) obj[k] = ref(k);
-      Object.defineProperty(obj, NODE, { value: node });
-      return Object.freeze(obj);
+      result = seal(obj);
+      break;
     }
   }
+  return result;
 }
 
 /**

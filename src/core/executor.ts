@@ -3,7 +3,7 @@
  * run concurrently; tasks take a bounded number of local slots), passing data between nodes as literals and
  * resolving attribute paths the way propeller does.
  */
-import { FlyteUserError, FlyteValidationError } from "../errors.js";
+import { FlyteRecoverableError, FlyteUserError, FlyteValidationError } from "../errors.js";
 import type { Binding, BindingData, Literal, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import {
   binaryLiteral,
@@ -18,9 +18,12 @@ import {
   stringLiteral,
 } from "../idl/literals.js";
 import type { OutputReference } from "../idl/gen/flyteidl/core/types_pb.js";
+import { formatDuration } from "../types/duration.js";
 import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "../types/msgpack.js";
 import type { NodeSpec } from "./compilation.js";
 import { evaluateCondition } from "./condition.js";
+import { currentState, runInContext } from "./context.js";
+import { localNodeEntity } from "./overrides.js";
 
 type Results = Map<string, LiteralMap>;
 
@@ -70,7 +73,56 @@ async function runNode(node: NodeSpec, results: Results): Promise<LiteralMap> {
   }
   const inputs: Record<string, Literal> = {};
   for (const b of node.bindings) inputs[b.var] = resolveBinding(b.binding!, results);
-  return node.entity!.executeLiterals(literalMap(inputs));
+  const entity = localNodeEntity(node);
+  return runWithNodePolicy(node, () => entity.executeLiterals(literalMap(inputs)));
+}
+
+/** Whether an error (or an error it wraps) asks Flyte for a retry. */
+function isRecoverable(e: unknown): boolean {
+  for (let c = e, i = 0; c instanceof Error && i < 16; c = c.cause, i++)
+    if (c instanceof FlyteRecoverableError) return true;
+  return false;
+}
+
+/**
+ * Runs a node as a cluster would with its metadata: up to `retries` more attempts after a recoverable failure, and
+ * each attempt limited to `timeoutMs` (the attempt's abort signal fires, and the attempt fails as recoverable).
+ */
+async function runWithNodePolicy(node: NodeSpec, run: () => Promise<LiteralMap>): Promise<LiteralMap> {
+  const { retries = 0, timeoutMs } = node.metadata;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return timeoutMs ? await withTimeout(node, timeoutMs, run) : await run();
+    } catch (e) {
+      if (attempt >= retries || !isRecoverable(e)) throw e;
+      currentState().params.logger.warn(`node ${node.id} failed with a recoverable error; retrying`, {
+        attempt: attempt + 1,
+        retries,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+}
+
+async function withTimeout(node: NodeSpec, ms: number, run: () => Promise<LiteralMap>): Promise<LiteralMap> {
+  const state = currentState();
+  const controller = new AbortController();
+  const signal = AbortSignal.any([state.params.signal, controller.signal]);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new FlyteRecoverableError(
+        `node ${node.id} (${node.metadata.name}) timed out after ${formatDuration(ms)}`,
+      );
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([runInContext({ ...state, params: { ...state.params, signal } }, run), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Turns binding data into a literal using the results of finished nodes. */

@@ -63,15 +63,31 @@ function describeTarget(t: OutputTarget): string {
   return `${t.nodeId === "" ? `${node} ${t.varName}` : node}${t.attrPath.map((p) => `.${p}`).join("")}`;
 }
 
-/** Makes a reference to a node output (or a workflow input, node id `""`). */
-export function makeRef<T>(target: OutputTarget, node?: NodeHandle): Ref<T> {
+/** A target whose node id follows its node's, which `withOverrides({ nodeName })` may change. */
+function liveTarget(target: OutputTarget, node: NodeHandle): OutputTarget {
+  const { varName, attrPath, type } = target;
+  return Object.freeze(
+    Object.defineProperty({ varName, attrPath, type }, "nodeId", { get: () => node.id, enumerable: true }),
+  ) as OutputTarget;
+}
+
+/**
+ * Makes a reference to a node output (or a workflow input, node id `""`). `methods` are the call result's methods
+ * (`withOverrides`), which a struct field of the same name hides.
+ */
+export function makeRef<T>(target0: OutputTarget, node?: NodeHandle, methods?: Record<string, unknown>): Ref<T> {
   const holder = Object.freeze({});
+  const target = node && target0.nodeId === node.id ? liveTarget(target0, node) : target0;
   return new Proxy(holder, {
     get(_t, prop) {
       if (prop === REF) return target;
       if (prop === NODE) return node;
       if (prop === "then") return undefined;
       if (typeof prop === "symbol") return undefined;
+      if (methods && Object.hasOwn(methods, prop)) {
+        const type = target.type;
+        if (!(type instanceof StructType && Object.hasOwn(type.fields as object, prop))) return methods[prop];
+      }
       if (prop === "toJSON" || prop === "toString" || prop === "valueOf") {
         return () => {
           throw new FlyteValidationError(

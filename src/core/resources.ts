@@ -78,3 +78,74 @@ export function resolveResources(
   }
   return { requests: values(owner, requests, "resources"), limits: values(owner, limits, "resources") };
 }
+
+/** A pod template: a Kubernetes PodSpec (as JSON), labels and annotations, and the primary container's name. */
+export interface PodTemplate {
+  podSpec: Record<string, unknown>;
+  primaryContainerName?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** A GPU accelerator. */
+export interface Accelerator {
+  device: string;
+  /** A partition size (e.g. MIG `"1g.5gb"`), or `false` to require an unpartitioned device. */
+  partitionSize?: string | false;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function checkStringMap(owner: string, what: string, v: unknown): void {
+  if (v === undefined) return;
+  if (!isPlainObject(v) || Object.values(v).some((x) => typeof x !== "string"))
+    throw new FlyteValidationError(`${owner}: ${what} must map names to strings, got ${JSON.stringify(v)}`);
+}
+
+/** Checks an accelerator option (`what` names it in errors). */
+export function checkAccelerator(owner: string, what: string, v: unknown): asserts v is Accelerator {
+  if (!isPlainObject(v) || typeof v.device !== "string" || v.device === "")
+    throw new FlyteValidationError(
+      `${owner}: ${what} must be { device, partitionSize? } with a device name, got ${JSON.stringify(v)}`,
+    );
+  const p = v.partitionSize;
+  if (p !== undefined && p !== false && (typeof p !== "string" || p === ""))
+    throw new FlyteValidationError(
+      `${owner}: ${what}.partitionSize must be a size like "1g.5gb" or false, got ${JSON.stringify(p)}`,
+    );
+  const unknown = Object.keys(v).filter((k) => k !== "device" && k !== "partitionSize");
+  if (unknown.length) throw new FlyteValidationError(`${owner}: ${what} has unknown field(s) ${unknown.join(", ")}`);
+}
+
+/** Checks a shared memory option: `true` (as large as the memory) or a Kubernetes quantity. */
+export function checkSharedMemory(owner: string, what: string, v: unknown): asserts v is true | string {
+  if (v === true) return;
+  if (typeof v !== "string" || !QUANTITY.test(v))
+    throw new FlyteValidationError(
+      `${owner}: ${what} must be true or a Kubernetes quantity like "2Gi", got ${JSON.stringify(v)}`,
+    );
+}
+
+/** Checks a pod template option. */
+export function checkPodTemplate(owner: string, what: string, v: unknown): asserts v is PodTemplate {
+  if (!isPlainObject(v) || !isPlainObject(v.podSpec))
+    throw new FlyteValidationError(
+      `${owner}: ${what} must be { podSpec, primaryContainerName?, labels?, annotations? } with a PodSpec object, got ${JSON.stringify(v)}`,
+    );
+  const containers = v.podSpec.containers;
+  if (containers !== undefined && (!Array.isArray(containers) || !containers.every(isPlainObject)))
+    throw new FlyteValidationError(`${owner}: ${what}.podSpec.containers must be a list of container objects`);
+  const primary = v.primaryContainerName;
+  if (primary !== undefined && (typeof primary !== "string" || primary === ""))
+    throw new FlyteValidationError(
+      `${owner}: ${what}.primaryContainerName must be a non-empty string, got ${JSON.stringify(primary)}`,
+    );
+  checkStringMap(owner, `${what}.labels`, v.labels);
+  checkStringMap(owner, `${what}.annotations`, v.annotations);
+  const unknown = Object.keys(v).filter(
+    (k) => !["podSpec", "primaryContainerName", "labels", "annotations"].includes(k),
+  );
+  if (unknown.length) throw new FlyteValidationError(`${owner}: ${what} has unknown field(s) ${unknown.join(", ")}`);
+}

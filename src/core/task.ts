@@ -26,7 +26,19 @@ import { Entity } from "./entity.js";
 import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
 import { localDataAt } from "./local-data.js";
 import type { Identity } from "./naming.js";
-import { type ResourceSpec, type Resources, resolveResources, type ResourceValues } from "./resources.js";
+import {
+  type Accelerator,
+  checkAccelerator,
+  checkPodTemplate,
+  checkSharedMemory,
+  type PodTemplate,
+  type ResourceSpec,
+  type Resources,
+  resolveResources,
+  type ResourceValues,
+} from "./resources.js";
+
+export type { Accelerator, PodTemplate } from "./resources.js";
 
 /** Cache settings: a version is required (bump it when the task's behaviour changes). */
 export interface CacheSpec {
@@ -99,21 +111,6 @@ export interface TaskOptions<I extends InputSpec, O extends OutputSpec> {
   labels?: Record<string, string>;
   /** Kubernetes annotations on the task's pod. */
   annotations?: Record<string, string>;
-}
-
-/** A pod template: a Kubernetes PodSpec (as JSON), labels and annotations, and the primary container's name. */
-export interface PodTemplate {
-  podSpec: Record<string, unknown>;
-  primaryContainerName?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-/** A GPU accelerator. */
-export interface Accelerator {
-  device: string;
-  /** A partition size (e.g. MIG `"1g.5gb"`), or `false` to require an unpartitioned device. */
-  partitionSize?: string | false;
 }
 
 /** The option names tasks accept; anything else is rejected at definition time. */
@@ -294,6 +291,10 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     }
     this.flyteInterface = ignore.length ? iface.without(ignore) : iface;
     this.resources = resolveResources(owner, options);
+    if (options.accelerator !== undefined) checkAccelerator(owner, "accelerator", options.accelerator);
+    if (options.sharedMemory !== undefined && options.sharedMemory !== false)
+      checkSharedMemory(owner, "sharedMemory", options.sharedMemory);
+    if (options.podTemplate !== undefined) checkPodTemplate(owner, "podTemplate", options.podTemplate);
     for (const f of options.deckFields ?? []) {
       if (!(DECK_FIELDS as readonly string[]).includes(f))
         throw new FlyteValidationError(

@@ -11,7 +11,7 @@
  */
 import { create, equals, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
-import type { BranchCase, NodeSpec } from "../core/compilation.js";
+import type { BranchCase, NodeSpec, TaskNodeOverridesSpec } from "../core/compilation.js";
 import type { Condition, Operand } from "../core/condition.js";
 import { DynamicTask } from "../core/dynamic.js";
 import { EagerTask } from "../core/eager/eager-task.js";
@@ -22,7 +22,7 @@ import { localData } from "../core/local-data.js";
 import { MapTask } from "../core/map-task.js";
 import { describeIdentity } from "../core/naming.js";
 import { isRef, refTarget } from "../core/promise.js";
-import type { Resources, ResourceValues } from "../core/resources.js";
+import type { Accelerator, PodTemplate, Resources, ResourceValues } from "../core/resources.js";
 import { DEFAULT_RESOLVER_LOCATION } from "../core/resolver.js";
 import { Task } from "../core/task.js";
 import { Workflow } from "../core/workflow.js";
@@ -59,6 +59,8 @@ import {
   ArrayNode_ExecutionMode,
   type Node,
   NodeSchema,
+  type TaskNodeOverrides,
+  TaskNodeOverridesSchema,
   WorkflowMetadata_OnFailurePolicy,
   type WorkflowTemplate,
   WorkflowTemplateSchema,
@@ -269,8 +271,13 @@ export function serializedContext(s: SerializationSettings): string {
 }
 
 function extendedResources(task: Task): ExtendedResources | undefined {
-  const acc = task.options.accelerator;
-  const shm = task.options.sharedMemory;
+  return extendedResourcesOf(task.options.accelerator, task.options.sharedMemory);
+}
+
+function extendedResourcesOf(
+  acc: Accelerator | undefined,
+  shm: boolean | string | undefined,
+): ExtendedResources | undefined {
   if (!acc && !shm) return undefined;
   return create(ExtendedResourcesSchema, {
     gpuAccelerator: acc
@@ -299,6 +306,82 @@ function k8sResources(r: Resources): Record<string, unknown> {
   return out;
 }
 
+/**
+ * A pod template's PodSpec with the task's container merged into its primary container (flytekit's
+ * `_serialize_pod_spec`): image (unless the template names one), command, args, resources and env (the task's first).
+ * Every other container's image is resolved too, and one without an image gets the default.
+ */
+function podSpecWithPrimary(
+  pod: PodTemplate,
+  task: { image: string; args: string[]; env: { key: string; value: string }[]; resources: Resources },
+  s: SerializationSettings,
+): JsonObject {
+  const primaryName = pod.primaryContainerName ?? "primary";
+  const spec = structuredClone(pod.podSpec) as { containers?: Record<string, unknown>[] };
+  const containers = (spec.containers ??= []);
+  let primary = containers.find((c) => c.name === primaryName);
+  if (!primary) {
+    primary = { name: primaryName };
+    containers.push(primary);
+  }
+  primary.image =
+    typeof primary.image === "string" && primary.image ? resolveImage(primary.image, s.image) : task.image;
+  primary.command = [];
+  primary.args = task.args;
+  const res = k8sResources(task.resources);
+  if (Object.keys(res).length) primary.resources = res;
+  primary.env = [...task.env.map(({ key, value }) => ({ name: key, value })), ...((primary.env as unknown[]) ?? [])];
+  for (const c of containers)
+    if (c !== primary) c.image = resolveImage(typeof c.image === "string" ? c.image : undefined, s.image);
+  return spec as JsonObject;
+}
+
+/** flytekit's entry order for node resource overrides: cpu, memory, gpu, ephemeral storage. */
+const OVERRIDE_RESOURCE_ORDER: readonly [keyof ResourceValues, Resources_ResourceName][] = [
+  ["cpu", Resources_ResourceName.CPU],
+  ["mem", Resources_ResourceName.MEMORY],
+  ["gpu", Resources_ResourceName.GPU],
+  ["ephemeralStorage", Resources_ResourceName.EPHEMERAL_STORAGE],
+];
+
+/**
+ * A task node's `TaskNodeOverrides` (flytekit's translator): resources, extended resources, image and pod template
+ * (with the task's container merged into its primary container). Empty when the node has no overrides.
+ */
+export function taskNodeOverrides(
+  task: Task,
+  o: TaskNodeOverridesSpec | undefined,
+  s: SerializationSettings,
+): TaskNodeOverrides {
+  if (!o) return create(TaskNodeOverridesSchema, {});
+  const entries = (v: ResourceValues) =>
+    OVERRIDE_RESOURCE_ORDER.filter(([k]) => v[k] !== undefined).map(([k, name]) => ({ name, value: String(v[k]) }));
+  const inner = task instanceof MapTask ? task.inner : task;
+  let podTemplate: MessageInitShape<typeof K8sPodSchema> | undefined;
+  if (o.podTemplate) {
+    const pod = o.podTemplate;
+    const container = {
+      image: resolveImage(inner.options.containerImage, s.image),
+      args: taskCommand(task, s),
+      env: containerEnv(task, s),
+      resources: effectiveResources(task.resources, s),
+    };
+    podTemplate = {
+      metadata: { labels: pod.labels ?? {}, annotations: pod.annotations ?? {} },
+      podSpec: podSpecWithPrimary(pod, container, s),
+      primaryContainerName: pod.primaryContainerName ?? "primary",
+    };
+  }
+  return create(TaskNodeOverridesSchema, {
+    resources: o.resources
+      ? { requests: entries(o.resources.requests), limits: entries(o.resources.limits) }
+      : undefined,
+    extendedResources: extendedResourcesOf(o.accelerator, o.sharedMemory),
+    containerImage: o.containerImage ? resolveImage(o.containerImage, s.image) : "",
+    podTemplate,
+  });
+}
+
 const DIALECTS = { ansi: Sql_Dialect.ANSI, hive: Sql_Dialect.HIVE, other: Sql_Dialect.OTHER } as const;
 
 /** The TaskTemplate of a task. */
@@ -325,27 +408,11 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
     };
   } else if (pod) {
     const primaryName = pod.primaryContainerName ?? "primary";
-    const spec = structuredClone(pod.podSpec) as { containers?: Record<string, unknown>[] };
-    const containers = (spec.containers ??= []);
-    let primary = containers.find((c) => c.name === primaryName);
-    if (!primary) {
-      primary = { name: primaryName };
-      containers.push(primary);
-    }
-    primary.image = typeof primary.image === "string" && primary.image ? resolveImage(primary.image, s.image) : image;
-    primary.command = [];
-    primary.args = args;
-    const res = k8sResources(resources);
-    if (Object.keys(res).length) primary.resources = res;
-    primary.env = [...env.map(({ key, value }) => ({ name: key, value })), ...((primary.env as unknown[]) ?? [])];
-    // As flytekit: every other container's image is resolved too, and one without an image gets the default.
-    for (const c of containers)
-      if (c !== primary) c.image = resolveImage(typeof c.image === "string" ? c.image : undefined, s.image);
     target = {
       case: "k8sPod",
       value: create(K8sPodSchema, {
         metadata: { labels: pod.labels ?? {}, annotations: pod.annotations ?? {} },
-        podSpec: spec as JsonObject,
+        podSpec: podSpecWithPrimary(pod, { image, args, env, resources }, s),
         primaryContainerName: primaryName,
       }),
     };
@@ -539,27 +606,47 @@ export class Serializer {
     // workflow's short name and interruptible default.
     const lpWorkflow = e instanceof LaunchPlan ? (e.workflow as unknown as Workflow) : undefined;
     const interruptible = n.metadata.interruptible ?? (e instanceof Workflow || lpWorkflow ? false : undefined);
+    const m = n.metadata;
     const meta = {
-      name: lpWorkflow ? lpWorkflow.shortName : n.metadata.name,
-      timeout: n.metadata.timeoutMs ? durationOf(n.metadata.timeoutMs) : undefined,
-      retries: { retries: n.metadata.retries ?? 0 },
+      // (unless withOverrides gave the node a name of its own)
+      name: lpWorkflow && m.name === e!.shortName ? lpWorkflow.shortName : m.name,
+      timeout: m.timeoutMs ? durationOf(m.timeoutMs) : undefined,
+      retries: { retries: m.retries ?? 0 },
       interruptibleValue:
         interruptible === undefined ? { case: undefined } : { case: "interruptible" as const, value: interruptible },
+      cacheableValue:
+        m.cacheable === undefined ? { case: undefined } : { case: "cacheable" as const, value: m.cacheable },
+      cacheVersionValue:
+        m.cacheVersion === undefined ? { case: undefined } : { case: "cacheVersion" as const, value: m.cacheVersion },
+      cacheSerializableValue:
+        m.cacheSerializable === undefined
+          ? { case: undefined }
+          : { case: "cacheSerializable" as const, value: m.cacheSerializable },
     };
     if (n.branch) return this.branchNode(n, subs, meta);
     if (!e) throw new FlyteValidationError(`node ${n.id} runs nothing`);
     let target: MessageInitShape<typeof NodeSchema>["target"];
     let inputs = n.bindings;
+    let nodeMeta: MessageInitShape<typeof NodeSchema>["metadata"] = meta;
     if (e instanceof MapTask) {
       const ref = this.task(e);
+      // As flytekit's ArrayNodeMapTask: the array node's metadata is the map task's name alone; the sub-node's is
+      // the task's (with the node's overrides), under the map task's name.
+      nodeMeta = { name: e.name, retries: { retries: 0 } };
       target = {
         case: "arrayNode",
         value: {
           node: create(NodeSchema, {
             id: e.name,
-            metadata: meta,
+            metadata: { ...meta, name: e.name },
             inputs: n.bindings,
-            target: { case: "taskNode", value: { reference: { case: "referenceId", value: ref }, overrides: {} } },
+            target: {
+              case: "taskNode",
+              value: {
+                reference: { case: "referenceId", value: ref },
+                overrides: taskNodeOverrides(e, n.overrides, this.settings),
+              },
+            },
           }),
           parallelismOption:
             e.concurrency === undefined ? { case: undefined } : { case: "parallelism", value: e.concurrency },
@@ -577,7 +664,13 @@ export class Serializer {
       };
     } else if (e instanceof Task) {
       const ref = this.task(e);
-      target = { case: "taskNode", value: { reference: { case: "referenceId", value: ref }, overrides: {} } };
+      target = {
+        case: "taskNode",
+        value: {
+          reference: { case: "referenceId", value: ref },
+          overrides: taskNodeOverrides(e, n.overrides, this.settings),
+        },
+      };
     } else if (e instanceof LaunchPlan) {
       const lpId = this.launchPlan(e);
       // The launch plan's fixed inputs cannot be bound; everything else is.
@@ -589,7 +682,7 @@ export class Serializer {
     } else {
       throw new FlyteValidationError(`node ${n.id}: cannot serialize ${String((e as Entity).name)}`);
     }
-    return create(NodeSchema, { id: n.id, metadata: meta, inputs, upstreamNodeIds: [...n.upstream], target });
+    return create(NodeSchema, { id: n.id, metadata: nodeMeta, inputs, upstreamNodeIds: [...n.upstream], target });
   }
 
   private branchNode(n: NodeSpec, subs: Map<string, WorkflowTemplate>, meta: object): Node {

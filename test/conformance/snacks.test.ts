@@ -117,7 +117,6 @@ const NORMALISATIONS = {
   ssc: "Container.env _F_SS_C: flytekit's settings document vs ours (same key, own format)",
   structAnnotation:
     "STRUCT literal types carry the cache-key-metadata msgpack annotation (current flytekit) that flytekit 0.32.6 lacked",
-  nodeName: "parent_wf: flytekit-ts has no with_overrides(node_name=…); pyflyte's node-t1-parent is our n0",
   closure:
     "LaunchPlan.closure: pyflyte leaves expected_inputs/outputs empty (admin fills them); ours carries them (checked equal to the spec)",
 } as const;
@@ -207,16 +206,7 @@ function normaliseStructs(j: Json): void {
 }
 
 function normaliseWorkflow(j: Json, sdk: "python" | "typescript"): void {
-  if (sdk === "python") {
-    // parent_wf's first node, wherever its template appears (its own spec, or as a subworkflow).
-    walk(j, (o) => {
-      if (o.id?.name === "core.control_flow.subworkflows.parent_wf" && Array.isArray(o.nodes)) {
-        const text = JSON.stringify(o).replaceAll('"node-t1-parent"', '"n0"');
-        Object.assign(o, JSON.parse(text));
-        note("nodeName");
-      }
-    });
-  } else normaliseStructs(j);
+  if (sdk === "typescript") normaliseStructs(j);
 }
 
 function normaliseLaunchPlan(j: Json, sdk: "python" | "typescript"): void {

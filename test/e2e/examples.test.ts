@@ -70,6 +70,15 @@ describe("examples", () => {
     );
   });
 
+  test("node overrides", async () => {
+    const { wf } = await import("../../examples/overrides.js");
+    assert.equal(await wf({ n: 3 }), 82);
+    assert.deepEqual(
+      wf.compile().nodes.map((n) => n.id),
+      ["first-square", "n1", "n2", "n3"],
+    );
+  });
+
   test("cached task", async () => {
     const { slowSquare } = await import("../../examples/cached.js");
     const t0 = Date.now();

@@ -151,3 +151,35 @@ test("the package compiles with the Flyte compiler", {
   assert.equal(res.exitCode, 0);
   assert.equal(res.results.length, stdout.trim().split("\n").length);
 });
+
+test("tsflyte package examples/overrides.ts: node overrides where flytekit puts them, accepted by the Flyte compiler", {
+  skip: existsSync(compilerPath()) ? false : "the Go compiler harness (.tools/bin/flyte-compiler) is not installed",
+}, async () => {
+  const out = join(scratch, "overrides.tgz");
+  tsflyte("package", "--image", IMAGE, "-o", out, "examples/overrides.ts");
+  const wfEntry = members(out).find((e) => e.name.endsWith("_examples.overrides.wf_2.pb"))!;
+  const nodes = decode(WorkflowSpecSchema, wfEntry.data).template!.nodes;
+  assert.deepEqual(
+    nodes.map((n) => n.id),
+    ["first-square", "n1", "n2", "n3"],
+  );
+  const [first, gpu, pod] = nodes;
+  assert.equal(first!.metadata!.retries!.retries, 3);
+  assert.equal(first!.metadata!.timeout!.seconds, 300n);
+  assert.deepEqual(first!.metadata!.cacheVersionValue, { case: "cacheVersion", value: "1" });
+  const ov = (n: Node) => (n.target.case === "taskNode" ? n.target.value.overrides : undefined);
+  assert.equal(gpu!.metadata!.name, "gpu-square");
+  assert.equal(ov(gpu!)?.containerImage, "ghcr.io/acme/flytekit-ts-examples:gpu", "the image template is resolved");
+  assert.equal(ov(gpu!)?.extendedResources?.gpuAccelerator?.device, "nvidia-tesla-t4");
+  assert.deepEqual(
+    ov(gpu!)?.resources?.limits.map((r) => r.value),
+    ["2"],
+  );
+  const podSpec = ov(pod!)?.podTemplate?.podSpec as { containers: { name: string; image: string; args: string[] }[] };
+  assert.equal(podSpec.containers[0]!.name, "primary");
+  assert.equal(podSpec.containers[0]!.image, IMAGE, "the task's container is merged into the primary container");
+  assert.equal(podSpec.containers[0]!.args[0], "tsflyte-execute");
+  const res = await runCompiler(out, { strict: true });
+  assert.equal(res.exitCode, 0, res.stdout + res.stderr);
+  assert.equal(res.results.filter((x) => x.ok).length, 4, res.stdout);
+});

@@ -6,6 +6,7 @@ import {
   type FlyteBlob,
   type Infer,
   type InferIn,
+  type Overridable,
   type Ref,
   type StandardJSONSchemaV1,
   type StandardSchemaV1,
@@ -201,9 +202,16 @@ export const wf = workflow({ inputs: { a: t.int, s: t.str }, outputs: t.float },
   void check;
   // Inside a body, calls take refs or values and return refs.
   const r = add({ a, b: s });
-  type R = Expect<Equal<typeof r, Ref<number>>>;
+  type R = Expect<Equal<typeof r, Ref<number> & Overridable>>;
   const checkR: R = true;
   void checkR;
+  // withOverrides returns the call result, typed as it was.
+  const o = add({ a, b: s }).withOverrides({ retries: 2, requests: { cpu: "1" } });
+  type O = Expect<Equal<typeof o, Ref<number> & Overridable>>;
+  const checkO: O = true;
+  void checkO;
+  // @ts-expect-error an unknown override
+  add({ a, b: s }).withOverrides({ retry: 2 });
   add({ a: 3 });
   // @ts-expect-error a ref of the wrong type
   add({ a: s });

@@ -1,9 +1,7 @@
 /**
  * Twin of flytesnacks core/control_flow/subworkflows.py: a workflow with a default input used as a subworkflow,
- * nested twice; an untyped dict between tasks; a launch plan of its own name.
- *
- * One difference must exist: flytekit-ts has no `with_overrides(node_name=…)`, so the first node of `parent_wf` is
- * `n0` where pyflyte's is `node-t1-parent` (see docs/conformance.md).
+ * nested twice; an untyped dict between tasks; a launch plan of its own name; a node renamed with
+ * `withOverrides({ nodeName })`.
  */
 import { launchPlan, t, task, workflow } from "flytekit-ts";
 
@@ -26,7 +24,7 @@ export const my_subwf = workflow(
 export const parent_wf = workflow(
   { name: `${M}.parent_wf`, inputs: { a: t.int }, outputs: [t.int, t.str, t.str] },
   ({ a }) => {
-    const { t1_int_output: x } = t1({ a });
+    const { t1_int_output: x } = t1({ a }).withOverrides({ nodeName: "node-t1-parent" });
     const [u, v] = my_subwf({ a: x });
     return [x, u, v];
   },
