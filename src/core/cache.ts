@@ -1,11 +1,22 @@
 /**
  * The local cache: task outputs on disk, keyed by task name, cache version and a hash of the input literals (minus
  * ignored inputs, with `Literal.hash` standing in for a literal's value when set, and msgpack maps in a canonical
- * order). Writes are atomic (temp file and rename), so two runs writing the same key at once leave one whole entry.
+ * order). Entries carry their key and a checksum and are written durably and atomically (see {@link LocalCache}).
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Literal, type LiteralMap, LiteralMapSchema } from "../idl/gen/flyteidl/core/literals_pb.js";
@@ -96,7 +107,49 @@ export function cacheKey(taskName: string, version: string, inputs: LiteralMap, 
   return `${taskName}-${version}-${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
 }
 
-/** A file-per-entry store of output literal maps. */
+/**
+ * An entry file: a magic line, the key it was written for, a SHA-256 over key and payload, then the payload (the
+ * serialized output `LiteralMap`). Reading checks all three, so a truncated, bit-flipped, empty or misplaced file
+ * (another key's entry) is never taken for a hit.
+ */
+const MAGIC = Buffer.from("flytekit-ts local cache entry v1\n");
+const DIGEST_BYTES = 32;
+
+function entryDigest(key: Buffer, payload: Uint8Array): Buffer {
+  const lengths = Buffer.alloc(8);
+  lengths.writeUInt32BE(key.length, 0);
+  lengths.writeUInt32BE(payload.length >>> 0, 4);
+  return createHash("sha256").update(lengths).update(key).update(payload).digest();
+}
+
+function encodeEntry(key: string, payload: Uint8Array): Buffer {
+  const k = Buffer.from(key);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(k.length);
+  return Buffer.concat([MAGIC, len, k, entryDigest(k, payload), payload]);
+}
+
+/** The payload of an entry file written for `key`, or why it is not one. */
+function decodeEntry(bytes: Buffer, key: string): Uint8Array | string {
+  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return "not a cache entry";
+  let pos = MAGIC.length;
+  const keyLength = bytes.readUInt32BE(pos);
+  pos += 4;
+  if (pos + keyLength + DIGEST_BYTES > bytes.length) return "truncated";
+  const k = bytes.subarray(pos, pos + keyLength);
+  pos += keyLength;
+  if (k.toString() !== key) return `written for another key (${k.toString().slice(0, 200)})`;
+  const digest = bytes.subarray(pos, pos + DIGEST_BYTES);
+  const payload = bytes.subarray(pos + DIGEST_BYTES);
+  if (!entryDigest(k, payload).equals(digest)) return "checksum mismatch (truncated or corrupted)";
+  return payload;
+}
+
+/**
+ * A file-per-entry store of output literal maps. Each entry carries its key and a checksum, and is written durably
+ * (temporary file, fsync, rename, fsync of the directory), so concurrent writers of one key leave one whole entry and
+ * a crash leaves the old entry or the new one, never a torn one.
+ */
 export class LocalCache {
   readonly dir: string;
   constructor(dir = cacheDir()) {
@@ -105,30 +158,75 @@ export class LocalCache {
   private path(key: string): string {
     return join(this.dir, `${createHash("sha256").update(key).digest("hex")}.pb`);
   }
-  /** The cached outputs for `key`, if any. A corrupt entry counts as a miss and is removed. */
+  /**
+   * The cached outputs for `key`, if any. An entry that is not whole, not written for `key` or does not decode counts
+   * as a miss and is removed (when the directory allows it); an unreadable cache is a miss too.
+   */
   get(key: string): LiteralMap | undefined {
+    const path = this.path(key);
     let bytes: Buffer;
+    let ino: number;
     try {
-      bytes = readFileSync(this.path(key));
+      const fd = openSync(path, "r");
+      try {
+        ino = fstatSync(fd).ino;
+        bytes = readFileSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     } catch {
       return undefined;
     }
-    try {
-      return fromBinary(LiteralMapSchema, bytes);
-    } catch {
-      rmSync(this.path(key), { force: true });
-      return undefined;
+    const payload = decodeEntry(bytes, key);
+    if (typeof payload !== "string") {
+      try {
+        return fromBinary(LiteralMapSchema, payload);
+      } catch {
+        // A checksum that matches a payload that does not decode: written by something else; drop it too.
+      }
     }
+    try {
+      // Only the file that was read: a concurrent writer may have renamed a whole entry into place since.
+      if (statSync(path).ino === ino) rmSync(path, { force: true });
+    } catch {
+      // A read-only cache keeps its bad entry; it stays a miss.
+    }
+    return undefined;
   }
-  /** Stores outputs under `key`, atomically. */
+  /** Stores outputs under `key`, durably and atomically. Throws when the directory cannot be written. */
   put(key: string, outputs: LiteralMap): void {
     mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, `.${randomBytes(8).toString("hex")}.tmp`);
-    writeFileSync(tmp, toBinary(LiteralMapSchema, outputs));
-    renameSync(tmp, this.path(key));
+    try {
+      const fd = openSync(tmp, "wx", 0o644);
+      try {
+        writeFileSync(fd, encodeEntry(key, toBinary(LiteralMapSchema, outputs)));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path(key));
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    syncDir(this.dir);
   }
   /** Removes every entry. */
   clear(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Makes a rename in `dir` durable. Some platforms and file systems cannot fsync a directory: that is not an error. */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // best effort
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

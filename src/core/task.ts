@@ -381,7 +381,12 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
       }
     }
     const out = await this.runSandboxed(inputs);
-    cache.put(key, out);
+    try {
+      cache.put(key, out);
+    } catch (e) {
+      // The task succeeded: a cache that cannot be written costs the next run, not this one.
+      currentState().params.logger.warn(`${this.name}: could not write the local cache entry in ${cache.dir}`, e);
+    }
     return out;
   }
 

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { equals, toJson } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import { cacheKey, LocalCache, t } from "flytekit-ts";
+import { cacheKey, LocalCache, t, task } from "flytekit-ts";
 import { cacheDir, cacheEnabled, cacheOverwrite } from "../../../src/core/cache.js";
 import {
   type Literal,
@@ -23,6 +23,20 @@ import {
   stringLiteral,
 } from "../../../src/idl/literals.js";
 import { NO_DATA } from "../../../src/types/type.js";
+
+async function captureStderr<R>(fn: () => Promise<R>): Promise<{ result: R; stderr: string }> {
+  let stderr = "";
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { result: await fn(), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
 
 const withHash = (lit: Literal, hash: string): Literal => ({ ...lit, hash });
 const lm = (literals: Record<string, Literal>): LiteralMap => literalMap(literals);
@@ -293,6 +307,100 @@ describe("LocalCache", () => {
         : "";
     assert.equal(s, "x".repeat(200000) + n, "the entry is one process's whole write");
     assert.equal(entries(c).length, 1);
+  });
+
+  it("a flipped bit anywhere in an entry is a miss, and the entry is removed", () => {
+    const c = fresh();
+    c.put("k", outputs(1));
+    const [file] = entries(c);
+    const whole = readFileSync(join(c.dir, file!));
+    for (let i = 0; i < whole.length; i++) {
+      for (const bit of [0x01, 0x80]) {
+        const bad = Buffer.from(whole);
+        bad[i]! ^= bit;
+        writeFileSync(join(c.dir, file!), bad);
+        assert.equal(c.get("k"), undefined, `byte ${i} bit ${bit}`);
+        assert.deepEqual(entries(c), [], `byte ${i}: removed`);
+      }
+    }
+    // Flipping a bit of the integer's value alone still decodes: the checksum is what catches it.
+    writeFileSync(join(c.dir, file!), whole);
+    assert.ok(equals(LiteralMapSchema, c.get("k")!, outputs(1)));
+  });
+
+  it("a truncated or zero-byte entry is a miss, removed, and the next put works", () => {
+    const c = fresh();
+    c.put("k", outputs(1));
+    const [file] = entries(c);
+    const whole = readFileSync(join(c.dir, file!));
+    for (let n = 0; n < whole.length; n++) {
+      writeFileSync(join(c.dir, file!), whole.subarray(0, n));
+      assert.equal(c.get("k"), undefined, `${n} bytes`);
+      assert.deepEqual(entries(c), [], `${n} bytes: removed`);
+    }
+    c.put("k", outputs(2));
+    assert.ok(equals(LiteralMapSchema, c.get("k")!, outputs(2)));
+  });
+
+  it("an entry written for another key is a miss there (copied or renamed into place)", () => {
+    const c = fresh();
+    c.put("key-alpha", outputs(1));
+    c.put("key-beta", outputs(2));
+    const before = entries(c);
+    const pathOf = (k: string) => join(c.dir, before.find((f) => readFileSync(join(c.dir, f)).includes(k))!);
+    const bFile = pathOf("key-beta");
+    writeFileSync(bFile, readFileSync(pathOf("key-alpha")));
+    assert.equal(c.get("key-beta"), undefined);
+    assert.ok(equals(LiteralMapSchema, c.get("key-alpha")!, outputs(1)));
+    assert.equal(existsSync(bFile), false);
+  });
+
+  it("an unwritable cache makes put throw and get miss, and a cached task still succeeds with a warning", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "cache-ro-"));
+    writeFileSync(join(parent, "a-file"), "");
+    const dirs = [join(parent, "a-file", "cache")];
+    if (process.getuid?.() !== 0) {
+      const ro = join(parent, "read-only");
+      mkdirSync(ro);
+      chmodSync(ro, 0o555);
+      dirs.push(ro);
+    }
+    const saved = process.env.FLYTE_LOCAL_CACHE_DIR;
+    try {
+      for (const dir of dirs) {
+        const c = new LocalCache(dir);
+        assert.throws(() => c.put("k", outputs(1)));
+        assert.equal(c.get("k"), undefined);
+        process.env.FLYTE_LOCAL_CACHE_DIR = dir;
+        let runs = 0;
+        const cached = task({ inputs: { x: t.int }, outputs: t.int, cache: { version: "1" } }, ({ x }) => {
+          runs++;
+          return x + 1;
+        });
+        const warned = await captureStderr(() => cached({ x: 1 }));
+        assert.equal(warned.result, 2);
+        assert.match(warned.stderr, /could not write the local cache entry/);
+        assert.equal(await cached({ x: 1 }), 2);
+        assert.equal(runs, 2, "no entry, so it ran again");
+      }
+    } finally {
+      if (saved === undefined) delete process.env.FLYTE_LOCAL_CACHE_DIR;
+      else process.env.FLYTE_LOCAL_CACHE_DIR = saved;
+    }
+  });
+
+  it("a bad entry in a read-only directory stays a miss without failing", () => {
+    const c = fresh();
+    c.put("k", outputs(1));
+    const [file] = entries(c);
+    writeFileSync(join(c.dir, file!), "");
+    chmodSync(c.dir, 0o555);
+    try {
+      assert.equal(c.get("k"), undefined);
+      assert.equal(c.get("k"), undefined);
+    } finally {
+      chmodSync(c.dir, 0o755);
+    }
   });
 
   it("clear() removes every entry", () => {
