@@ -35,6 +35,19 @@ export { InstanceTask } from "./core/instance-task.js";
 export { shellTask, ShellTask, type ShellTaskOptions, type ShellTaskHandle } from "./core/shell-task.js";
 export { workflow, Workflow, type WorkflowOptions, type WorkflowInputs, type WorkflowHandle } from "./core/workflow.js";
 export { launchPlan, LaunchPlan, type LaunchPlanOptions, type LaunchPlanHandle } from "./core/launch-plan.js";
+export {
+  referenceTask,
+  referenceWorkflow,
+  referenceLaunchPlan,
+  ReferenceEntity,
+  ReferenceTask,
+  ReferenceWorkflow,
+  ReferenceLaunchPlan,
+  type ReferenceId,
+  type ReferenceOptions,
+  type ReferenceMock,
+  type ReferenceHandle,
+} from "./core/reference.js";
 export { conditional, eq, neq, gt, gte, lt, lte, and, or, isTrue, type Condition } from "./core/condition.js";
 export { after, isRef, type Ref, type VoidRef } from "./core/promise.js";
 export { withOverrides, type NodeOverrides, type Overridable } from "./core/overrides.js";

@@ -22,6 +22,7 @@ import { localData } from "../core/local-data.js";
 import { MapTask } from "../core/map-task.js";
 import { describeIdentity } from "../core/naming.js";
 import { isRef, refTarget } from "../core/promise.js";
+import { ReferenceEntity } from "../core/reference.js";
 import type { Accelerator, PodTemplate, Resources, ResourceValues } from "../core/resources.js";
 import { DEFAULT_RESOLVER_LOCATION } from "../core/resolver.js";
 import { Task } from "../core/task.js";
@@ -524,6 +525,8 @@ export class Serializer {
    * the workflow flytekit registers for them and its default launch plan.
    */
   add(entity: Entity): void {
+    // A reference is registered already (by someone else): only the nodes that call it refer to its id.
+    if (entity instanceof ReferenceEntity) return;
     if (entity instanceof EagerTask) {
       this.task(entity);
       this.workflow(entity.getAsWorkflow() as unknown as Workflow);
@@ -628,7 +631,9 @@ export class Serializer {
     let target: MessageInitShape<typeof NodeSchema>["target"];
     let inputs = n.bindings;
     let nodeMeta: MessageInitShape<typeof NodeSchema>["metadata"] = meta;
-    if (e instanceof MapTask) {
+    if (e instanceof ReferenceEntity) {
+      target = referenceTarget(e, n.overrides, this.settings);
+    } else if (e instanceof MapTask) {
       const ref = this.task(e);
       // As flytekit's ArrayNodeMapTask: the array node's metadata is the map task's name alone; the sub-node's is
       // the task's (with the node's overrides), under the map task's name.
@@ -814,6 +819,45 @@ export class Serializer {
   ): Identifier {
     this.push({ kind: 3, name, spec: launchPlanSpec(name, wf, defaults, fixed, this.settings) });
     return id(ResourceType.LAUNCH_PLAN, name, this.settings);
+  }
+}
+
+/**
+ * The node target of a call to a reference entity, as flytekit writes it: a task node with the task's id, a
+ * subworkflow node with the workflow's id, a launch plan node with the launch plan's id.
+ */
+function referenceTarget(
+  e: ReferenceEntity,
+  overrides: TaskNodeOverridesSpec | undefined,
+  s: SerializationSettings,
+): MessageInitShape<typeof NodeSchema>["target"] {
+  const r = e.reference;
+  const ref = (resourceType: ResourceType) => create(IdentifierSchema, { resourceType, ...r });
+  if (overrides?.podTemplate) {
+    throw new FlyteValidationError(
+      `${e.name}: a pod template override needs the task's container, which a reference does not have; override resources or the image instead`,
+    );
+  }
+  switch (e.kind) {
+    case "task":
+      return {
+        case: "taskNode",
+        value: {
+          reference: { case: "referenceId", value: ref(ResourceType.TASK) },
+          // Without a pod template, the overrides need nothing of the task itself.
+          overrides: taskNodeOverrides(e as unknown as Task, overrides, s),
+        },
+      };
+    case "workflow":
+      return {
+        case: "workflowNode",
+        value: { reference: { case: "subWorkflowRef", value: ref(ResourceType.WORKFLOW) } },
+      };
+    case "launch-plan":
+      return {
+        case: "workflowNode",
+        value: { reference: { case: "launchplanRef", value: ref(ResourceType.LAUNCH_PLAN) } },
+      };
   }
 }
 
