@@ -69,6 +69,11 @@ export type EntityKind = "task" | "workflow" | "launch-plan";
 
 /** The base of tasks, workflows and launch plans. */
 export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSpec = OutputSpec> {
+  /**
+   * The declared input and output specs, for the type checker only (never set at run time): they let APIs that take
+   * any entity, such as `FlyteRemote.execute`, infer its inputs and outputs.
+   */
+  declare readonly types?: { readonly inputs: I; readonly outputs: O };
   abstract readonly kind: EntityKind;
   /** The typed interface. */
   readonly interface: Interface;

@@ -55,3 +55,15 @@ export function withTag(t: LiteralType, tag: string): LiteralType {
   // flytekit replaces the whole structure with the tag (a struct variant keeps no dataclass_type).
   return { ...t, structure: typeStructure(tag) };
 }
+
+/**
+ * The name of a value of a generated enum (the enums are plain objects, without reverse mappings); the number as
+ * text for a value the bindings do not know.
+ *
+ * @example
+ * enumName(WorkflowExecution_Phase, 4); // "SUCCEEDED"
+ */
+export function enumName(e: Readonly<Record<string, number | string>>, value: number): string {
+  for (const [k, v] of Object.entries(e)) if (v === value) return k;
+  return String(value);
+}

@@ -23,3 +23,29 @@ export {
   type AdminRetryEvent,
   type AdminRetryPolicy,
 } from "./retry.js";
+export {
+  FlyteRemote,
+  interfaceFromIdl,
+  launchPlanInterface,
+  type ExecuteOptions,
+  type FetchOptions,
+  type FetchedLaunchPlan,
+  type FetchedTask,
+  type FetchedWorkflow,
+  type FlyteRemoteOptions,
+  type ListExecutionsOptions,
+  type RegisterOptions,
+  type RegisteredEntity,
+  type Registration,
+  type Scope,
+} from "./remote.js";
+export {
+  FlyteExecution,
+  FlyteExecutionFailedError,
+  type ExecutionProgress,
+  type NodeProgress,
+  type WaitOptions,
+} from "./execution.js";
+export { executionFilters, type ExecutionFilters, type ExecutionPhaseName } from "./filters.js";
+export { FlyteAdminError } from "./errors-admin.js";
+export { typeFromLiteralType } from "../types/guess.js";
