@@ -262,6 +262,10 @@ export class Interface {
 }
 
 /** Runs a conversion, prefixing type errors with the entity and variable. */
+/**
+ * Runs one conversion, naming the entity and the variable in whatever it throws: a type mismatch, and also data that
+ * cannot be read at all (malformed msgpack, a blob that is missing), which would otherwise surface without context.
+ */
 function wrap<R>(owner: string, kind: "input" | "output", name: string, fn: () => R): R {
   try {
     return fn();
@@ -269,7 +273,11 @@ function wrap<R>(owner: string, kind: "input" | "output", name: string, fn: () =
     if (e instanceof FlyteTypeError) {
       throw new FlyteTypeError(`${owner}: ${kind} ${e.message}`, { cause: e, path: e.path, expected: e.expected });
     }
-    throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FlyteTypeError(`${owner}: ${kind} ${name} cannot be ${kind === "input" ? "read" : "written"}: ${why}`, {
+      cause: e,
+      path: [name],
+    });
   }
 }
 

@@ -9,7 +9,7 @@
  * | the task body threw anything else | the error's code, else `USER:<ErrorName>` | NON_RECOVERABLE | USER |
  * | the task could not be loaded (missing module or export, import failure) | `USER:TaskLoadError` | NON_RECOVERABLE | USER |
  * | an output is too large (over the limit, or over the offloading maximum) | `USER:OutputTooLargeError` | NON_RECOVERABLE | USER |
- * | input or output conversion failed (`FlyteTypeError` outside the task body) | `SYSTEM` | NON_RECOVERABLE | SYSTEM |
+ * | input or output conversion failed (`FlyteTypeError` outside the task body): a wrong type, malformed msgpack, a missing blob, a map element that does not decode; the message names the task, the input and the file | `SYSTEM` | NON_RECOVERABLE (RECOVERABLE when a transient storage failure caused it) | SYSTEM |
  * | storage failed (`StorageError`); throttling and transient failures are recoverable | `SYSTEM` | by the error | SYSTEM |
  * | the task returned something that is neither a literal map nor a dynamic job | `UNKNOWN_OUTPUT` | RECOVERABLE | SYSTEM |
  * | anything else (a malformed `inputs.pb`, a bug) | `SYSTEM` | RECOVERABLE | SYSTEM |
@@ -190,7 +190,11 @@ export function classifyError(e: unknown, opts: ClassifyOptions): ErrorReport | 
   if (e instanceof TaskLoadError || e instanceof OutputTooLargeError) {
     return report(e.code, false, "USER", text, redact, at);
   }
-  if (isTypeError(e)) return report("SYSTEM", false, "SYSTEM", text, redact, at);
+  if (isTypeError(e)) {
+    // Data that cannot be converted fails every retry; only a transient storage failure on the way is worth one.
+    const transient = [...causeChain(e)].some((c) => isStorageError(c) && field(c, "recoverable") === true);
+    return report("SYSTEM", transient, "SYSTEM", text, redact, at);
+  }
   if (isStorageError(e)) return report("SYSTEM", field(e, "recoverable") === true, "SYSTEM", text, redact, at);
   return report("SYSTEM", true, "SYSTEM", text, redact, at);
 }

@@ -52,15 +52,33 @@ async function fetchOffloaded(meta: LiteralOffloadedMetadata, signal?: AbortSign
   return decode("Literal", meta.uri, () => fromBinary(LiteralSchema, bytes));
 }
 
+/**
+ * A failure to read input `name` of `task` (from the file `uri`) as a `FlyteTypeError` naming all three; the original
+ * error is its cause, so a transient storage failure stays recognisable.
+ */
+export function inputReadError(task: string, name: string, uri: string, e: unknown): FlyteTypeError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new FlyteTypeError(`${task}: input ${name} (from ${uri}) cannot be read: ${why}`, { cause: e, path: [name] });
+}
+
 /** Replaces every top-level offloaded literal of `lm` by the literal it points at (fetched concurrently). */
-export async function resolveOffloaded(lm: LiteralMap, signal?: AbortSignal): Promise<LiteralMap> {
+export async function resolveOffloaded(
+  lm: LiteralMap,
+  signal?: AbortSignal,
+  task = "the task",
+  uri = "inputs.pb",
+): Promise<LiteralMap> {
   const entries = Object.entries(lm.literals);
   if (!entries.some(([, l]) => l.value.case === "offloadedMetadata")) return lm;
   const resolved = await Promise.all(
-    entries.map(
-      async ([k, l]) =>
-        [k, l.value.case === "offloadedMetadata" ? await fetchOffloaded(l.value.value, signal) : l] as const,
-    ),
+    entries.map(async ([k, l]) => {
+      if (l.value.case !== "offloadedMetadata") return [k, l] as const;
+      try {
+        return [k, await fetchOffloaded(l.value.value, signal)] as const;
+      } catch (e) {
+        throw inputReadError(task, k, `${uri}, offloaded to ${l.value.value.uri}`, e);
+      }
+    }),
   );
   return literalMap(Object.fromEntries(resolved));
 }
@@ -154,16 +172,23 @@ export async function mapTaskInputs(
   index: number,
   bound: ReadonlySet<string>,
   signal?: AbortSignal,
+  task = "the map task",
 ): Promise<LiteralMap> {
   const entries = decode("LiteralMap", uri, () => mapEntries(bytes));
   const out: Record<string, Literal> = {};
   await Promise.all(
     [...entries].map(async ([k, v]) => {
-      if (bound.has(k)) {
-        const lit = decode("Literal", `${uri} (input ${k})`, () => fromBinary(LiteralSchema, v));
-        out[k] = lit.value.case === "offloadedMetadata" ? await fetchOffloaded(lit.value.value, signal) : lit;
-      } else {
-        out[k] = await listElement(v, index, k, signal);
+      try {
+        if (bound.has(k)) {
+          const lit = fromBinary(LiteralSchema, v);
+          out[k] = lit.value.case === "offloadedMetadata" ? await fetchOffloaded(lit.value.value, signal) : lit;
+        } else {
+          out[k] = await listElement(v, index, k, signal);
+        }
+      } catch (e) {
+        if (e instanceof FlyteTypeError && e.path[0] === k)
+          throw new FlyteTypeError(`${task}: ${e.message} (${uri})`, { cause: e, path: e.path });
+        throw inputReadError(task, bound.has(k) ? k : `${k}[${index}]`, uri, e);
       }
     }),
   );

@@ -148,14 +148,23 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
     params = paramsFor(task.name, task.metadata?.generatesDeck ?? false);
     logger = params.logger;
     const state: ContextState = { mode: "task", localRoot, params };
-    const { decodeLiteralMap, encodeOutputs, mapTaskInputs, resolveOffloaded } = await io;
+    const { decodeLiteralMap, encodeOutputs, inputReadError, mapTaskInputs, resolveOffloaded } = await io;
     const inputs = opts.map
-      ? await mapTaskInputs(await inputBytes, args.inputs, arrayIndex(env), new Set(opts.map.bound), signal)
-      : await resolveOffloaded(decodeLiteralMap(await inputBytes, args.inputs), signal);
-    const blobUris: string[] = [];
-    for (const [k, lit] of Object.entries(inputs.literals))
-      task.interface.inputTypes[k]?.collectBlobUris(lit, blobUris);
-    const data = containerData(args.rawOutputDataPrefix, localRoot, await prefetchBlobs(blobUris, signal));
+      ? await mapTaskInputs(await inputBytes, args.inputs, arrayIndex(env), new Set(opts.map.bound), signal, task.name)
+      : await resolveOffloaded(decodeLiteralMap(await inputBytes, args.inputs), signal, task.name, args.inputs);
+    const prefetched = new Map<string, Uint8Array>();
+    await Promise.all(
+      Object.entries(inputs.literals).map(async ([k, lit]) => {
+        const uris: string[] = [];
+        task.interface.inputTypes[k]?.collectBlobUris(lit, uris);
+        try {
+          for (const [uri, bytes] of await prefetchBlobs(uris, signal)) prefetched.set(uri, bytes);
+        } catch (e) {
+          throw inputReadError(task.name, k, uris.length === 1 ? uris[0]! : `${uris.length} blobs`, e);
+        }
+      }),
+    );
+    const data = containerData(args.rawOutputDataPrefix, localRoot, prefetched);
     faultPoint("after-inputs");
 
     // A dynamic task serializes its sub-tasks with the registration settings, and the fast bundle it was run from.

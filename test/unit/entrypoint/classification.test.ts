@@ -10,11 +10,12 @@ import { IgnoreOutputs } from "../../../src/core/ignore-outputs.js";
 import { TaskLoadError } from "../../../src/entrypoint/errors.js";
 import { ContainerError_Kind, type ErrorDocument } from "../../../src/idl/gen/flyteidl/core/errors_pb.js";
 import { ExecutionError_ErrorKind } from "../../../src/idl/gen/flyteidl/core/execution_pb.js";
-import { integerLiteral, stringLiteral } from "../../../src/idl/literals.js";
+import { binaryLiteral, integerLiteral, stringLiteral } from "../../../src/idl/literals.js";
 import { registerStorage, unregisterStorage } from "../../../src/storage/registry.js";
 import { MemoryStorage } from "../../../src/storage/memory.js";
 import { StorageError } from "../../../src/storage/errors.js";
 import { t } from "../../../src/types/index.js";
+import type { DataContext } from "../../../src/types/type.js";
 import { argsIn, filesUnder, quiet, readError, runTask, tmp, writeInputs } from "./helpers.js";
 import { runContainerTask } from "../../../src/entrypoint/run.js";
 
@@ -157,6 +158,52 @@ describe("error classification", () => {
     const doc = await errorOf(add, { a: stringLiteral("not a number") });
     assert.deepEqual(golden(doc), { code: "SYSTEM", kind: NON_RECOVERABLE, origin: SYSTEM, worker: "" });
     assert.match(doc.error!.message, /FlyteTypeError: .*input a/);
+  });
+
+  it("data that cannot be read (bad msgpack, a missing blob) → SYSTEM, NON_RECOVERABLE, naming task, input and file", async () => {
+    const dir = tmp();
+    const missing = join(dir, "no-such-blob");
+    const noData = { putBlob: () => missing } as unknown as DataContext;
+    const takesDict = task({ inputs: { d: t.dict() }, outputs: t.int }, () => 1);
+    const takesAny = task({ inputs: { v: t.any() }, outputs: t.int }, () => 1);
+    const cases = [
+      { task: takesDict, input: "d", lit: binaryLiteral(Uint8Array.from([0x82, 0xa1]), "msgpack"), where: /d/ },
+      { task: takesDict, input: "d", lit: binaryLiteral(Uint8Array.from([0xc1]), "msgpack"), where: /d/ },
+      { task: takesAny, input: "v", lit: t.any().toLiteral({ a: 1 }, noData), where: /no-such-blob/ },
+    ];
+    for (const c of cases) {
+      const doc = await errorOf(c.task, { [c.input]: c.lit });
+      assert.deepEqual(golden(doc), { code: "SYSTEM", kind: NON_RECOVERABLE, origin: SYSTEM, worker: "" }, c.input);
+      const m = doc.error!.message;
+      assert.match(m, new RegExp(`FlyteTypeError: ${c.task.name.replaceAll(".", "\\.")}: input ${c.input}`), m);
+      assert.match(m, c.where);
+    }
+  });
+
+  it("a blob in object storage: missing → NON_RECOVERABLE, throttled → RECOVERABLE, both naming the input and URI", async () => {
+    const store = new MemoryStorage("blobs");
+    const get = store.get.bind(store);
+    store.get = async (uri, opts) => {
+      if (uri.endsWith("/slow")) {
+        throw new StorageError({ operation: "GetObject", uri, kind: "throttled", detail: "SlowDown", attempts: 5 });
+      }
+      return get(uri, opts);
+    };
+    registerStorage("blobs", () => store);
+    try {
+      const takesAny = task({ inputs: { v: t.any() }, outputs: t.int }, () => 1);
+      for (const [uri, kind] of [
+        ["blobs://b/gone", NON_RECOVERABLE],
+        ["blobs://b/slow", RECOVERABLE],
+      ] as const) {
+        const lit = t.any().toLiteral(1, { putBlob: () => uri } as unknown as DataContext);
+        const doc = await errorOf(takesAny, { v: lit });
+        assert.deepEqual(golden(doc), { code: "SYSTEM", kind, origin: SYSTEM, worker: "" }, uri);
+        assert.match(doc.error!.message, new RegExp(`input v \\(from ${uri}\\) cannot be read`));
+      }
+    } finally {
+      unregisterStorage("blobs");
+    }
   });
 
   it("output conversion failure → SYSTEM, NON_RECOVERABLE, SYSTEM", async () => {

@@ -87,6 +87,39 @@ describe("map-task elements", () => {
     assertLiteral(readOutputs(join(dir, "out", "outputs.pb")).literals.o0, integerLiteral(16n));
   });
 
+  it("an element that does not decode → SYSTEM, NON_RECOVERABLE, naming the task, the input, the element and the file", async () => {
+    const dir = tmp();
+    const good = toBinary(LiteralSchema, integerLiteral(0n));
+    const garbage = new Uint8Array([0x0a, 0xff]);
+    for (const [x, offset, index, what] of [
+      [listWithGarbage([1n, 2n, 3n], 2), good, 2, /input x\[2\] \(from /],
+      [listWithGarbage([1n, 2n, 3n], 2), garbage, 0, /input offset \(from /],
+    ] as const) {
+      writeFileSync(
+        join(dir, "inputs.pb"),
+        encodeLiteralMap([
+          ["x", x],
+          ["offset", offset],
+        ]),
+      );
+      const result = await quiet(() =>
+        runContainerTask({
+          args: argsIn(dir),
+          env: env(index),
+          map: { bound: ["offset"] },
+          loadTask: async () => square,
+        }),
+      );
+      assert.equal(result.status, "failed");
+      const e = readError(join(dir, "out", "error.pb")).error!;
+      assert.equal(e.code, "SYSTEM");
+      assert.equal(e.kind, 0, "NON_RECOVERABLE: a retry reads the same bytes");
+      assert.match(e.message, new RegExp(`${square.name.replaceAll(".", "\\.")}: `));
+      assert.match(e.message, what);
+      assert.ok(e.message.includes(join(dir, "inputs.pb")), e.message);
+    }
+  });
+
   it("fetches an offloaded list, and an offloaded element", async () => {
     const dir = tmp();
     const element = toBinary(LiteralSchema, integerLiteral(5n));
