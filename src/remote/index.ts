@@ -3,8 +3,8 @@
  * flytectl and pyflyte read it, and authentication as flytekit does it.
  *
  * @example
- * import { createAdminClients } from "flytekit-ts/remote";
- * const clients = createAdminClients({ endpoint: "dns:///localhost:30080", insecure: true });
+ * import { createAdminClients, loadPlatformConfig } from "flytekit-ts/remote";
+ * const clients = createAdminClients(loadPlatformConfig());
  * console.log((await clients.admin.getVersion({})).controlPlaneVersion?.Version);
  *
  * @module
@@ -12,9 +12,22 @@
 export {
   createAdminClients,
   type AdminClients,
+  type AdminClientConfig,
   type AdminClientOptions,
-  type AdminConnectionConfig,
 } from "./clients.js";
+export {
+  DEFAULT_ENDPOINT,
+  findConfigFile,
+  loadPlatformConfig,
+  PLATFORM_DEFAULTS,
+  storageS3Options,
+  type AdminConnectionConfig,
+  type AuthType,
+  type LoadPlatformConfigOptions,
+  type PlatformConfig,
+  type PlatformConfigOverrides,
+  type StorageConfig,
+} from "./config.js";
 export { resolveEndpoint, type AdminEndpoint } from "./endpoint.js";
 export { FlyteAdminUnavailableError, FlyteAuthenticationError, FlyteConfigError } from "./errors.js";
 export {
@@ -49,3 +62,20 @@ export {
 export { executionFilters, type ExecutionFilters, type ExecutionPhaseName } from "./filters.js";
 export { FlyteAdminError } from "./errors-admin.js";
 export { typeFromLiteralType } from "../types/guess.js";
+export {
+  Authenticator,
+  DEFAULT_REDIRECT_URI,
+  type AuthOptions,
+  type AuthSettings,
+} from "./auth/authenticator.js";
+export {
+  defaultTokenCacheDir,
+  FileTokenCache,
+  MemoryTokenCache,
+  type Credentials,
+  type TokenCache,
+} from "./auth/credentials.js";
+export { discoverAuthServer, type AuthServerInfo } from "./auth/discovery.js";
+export { authInterceptor } from "./auth/interceptor.js";
+export { openInBrowser } from "./auth/pkce.js";
+export { OAuthGrantError, type DeviceCodeInfo } from "./auth/token-endpoint.js";

@@ -23,9 +23,9 @@ export interface AdminRetryPolicy {
   readonly totalTimeoutMs: number;
 }
 
-/** Defaults: 6 attempts, waits up to 0.5, 1, 2, 4, 8 s, nothing started after 60 s. */
+/** Defaults: 5 attempts (flytectl's 4 retries), waits up to 0.5, 1, 2, 4 s, nothing started after 60 s. */
 export const DEFAULT_ADMIN_RETRY_POLICY: AdminRetryPolicy = Object.freeze({
-  maxAttempts: 6,
+  maxAttempts: 5,
   baseDelayMs: 500,
   maxDelayMs: 8000,
   totalTimeoutMs: 60_000,

@@ -22,7 +22,7 @@ import {
 
 export interface AdminServerOptions {
   /** Returns whether a bearer token is valid; without it no authorization is required. */
-  acceptToken?: (token: string) => boolean;
+  acceptToken?: (token: string) => boolean | Promise<boolean>;
   /** Metadata key the token travels in (admin's `authorizationMetadataKey`), default `authorization`. */
   metadataKey?: string;
   oauth2Metadata?: MessageInitShape<typeof OAuth2MetadataResponseSchema>;
@@ -45,17 +45,19 @@ export interface AdminServer {
 export async function startAdminServer(opts: AdminServerOptions = {}): Promise<AdminServer> {
   const calls: AdminServer["calls"] = [];
   const key = opts.metadataKey ?? "authorization";
-  const check = (ctx: HandlerContext) => {
+  const check = async (ctx: HandlerContext) => {
     const authorization = ctx.requestHeader.get(key);
     calls.push({ procedure: `${ctx.service.typeName}/${ctx.method.name}`, authorization });
     if (!opts.acceptToken) return;
     const m = /^Bearer (.+)$/.exec(authorization ?? "");
-    if (!m || !opts.acceptToken(m[1]!)) throw new ConnectError("token is missing or invalid", Code.Unauthenticated);
+    if (!m || !(await opts.acceptToken(m[1]!))) {
+      throw new ConnectError("token is missing or invalid", Code.Unauthenticated);
+    }
   };
   const routes = (router: ConnectRouter) => {
     router.service(AdminService, {
-      getVersion(_req, ctx) {
-        check(ctx);
+      async getVersion(_req, ctx) {
+        await check(ctx);
         return create(GetVersionResponseSchema, {
           controlPlaneVersion: create(VersionSchema, { Version: opts.version ?? "v1.16.8", Build: "test" }),
         });
