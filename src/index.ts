@@ -34,7 +34,22 @@ export {
 export { InstanceTask } from "./core/instance-task.js";
 export { shellTask, ShellTask, type ShellTaskOptions, type ShellTaskHandle } from "./core/shell-task.js";
 export { workflow, Workflow, type WorkflowOptions, type WorkflowInputs, type WorkflowHandle } from "./core/workflow.js";
-export { launchPlan, LaunchPlan, type LaunchPlanOptions, type LaunchPlanHandle } from "./core/launch-plan.js";
+export {
+  launchPlan,
+  LaunchPlan,
+  type LaunchPlanOptions,
+  type LaunchPlanHandle,
+  type LaunchPlanSettings,
+  type LaunchPlanSecurityContext,
+  type RunAs,
+} from "./core/launch-plan.js";
+export type {
+  CronSchedule,
+  FixedRateSchedule,
+  Notification,
+  NotificationPhase,
+  Schedule,
+} from "./core/schedule.js";
 export {
   referenceTask,
   referenceWorkflow,

@@ -17,7 +17,7 @@ import { DynamicTask } from "../core/dynamic.js";
 import { EagerTask } from "../core/eager/eager-task.js";
 import type { Entity } from "../core/entity.js";
 import type { Interface } from "../core/interface.js";
-import { LaunchPlan } from "../core/launch-plan.js";
+import { LaunchPlan, type LaunchPlanSecurityContext, type ResolvedLaunchPlanSettings } from "../core/launch-plan.js";
 import { localData } from "../core/local-data.js";
 import { MapTask } from "../core/map-task.js";
 import { describeIdentity } from "../core/naming.js";
@@ -41,7 +41,17 @@ import {
 import { type Identifier, IdentifierSchema, ResourceType } from "../idl/gen/flyteidl/core/identifier_pb.js";
 import { type Parameter, ParameterSchema } from "../idl/gen/flyteidl/core/interface_pb.js";
 import { type Binding, BindingSchema, type Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
-import { Secret_MountType, SecurityContextSchema } from "../idl/gen/flyteidl/core/security_pb.js";
+import {
+  type SecretSchema,
+  Secret_MountType,
+  type SecurityContext,
+  SecurityContextSchema,
+} from "../idl/gen/flyteidl/core/security_pb.js";
+import { ConcurrencyLimitBehavior } from "../idl/gen/flyteidl/admin/launch_plan_pb.js";
+import { FixedRateUnit, type ScheduleSchema } from "../idl/gen/flyteidl/admin/schedule_pb.js";
+import { WorkflowExecution_Phase } from "../idl/gen/flyteidl/core/execution_pb.js";
+import type { SecretRequest } from "../core/context.js";
+import type { ResolvedSchedule } from "../core/schedule.js";
 import {
   ContainerSchema,
   type ExtendedResources,
@@ -424,13 +434,7 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
       value: create(ContainerSchema, { image, command: [], args, env, resources: resourcesMessage(resources, s) }),
     };
   }
-  const secrets = (task.options.secrets ?? []).map((sr) => ({
-    group: sr.group,
-    key: sr.key ?? "",
-    groupVersion: sr.groupVersion ?? "",
-    mountRequirement: Secret_MountType[sr.mountRequirement ?? "ANY"],
-    envVar: sr.envVar ?? "",
-  }));
+  const secrets = secretMessages(task.options.secrets ?? []);
   return create(TaskTemplateSchema, {
     id: id(ResourceType.TASK, name, s),
     type: task.taskType,
@@ -459,6 +463,16 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
     extendedResources: extendedResources(inner),
     config,
   });
+}
+
+function secretMessages(list: readonly SecretRequest[]): MessageInitShape<typeof SecretSchema>[] {
+  return list.map((sr) => ({
+    group: sr.group,
+    key: sr.key ?? "",
+    groupVersion: sr.groupVersion ?? "",
+    mountRequirement: Secret_MountType[sr.mountRequirement ?? "ANY"],
+    envVar: sr.envVar ?? "",
+  }));
 }
 
 function durationOf(ms: number) {
@@ -798,14 +812,14 @@ export class Serializer {
     this.workflow(wf);
     let lpId: Identifier;
     if (lp.name === wf.name) {
-      if (Object.keys(lp.defaultInputs).length || Object.keys(lp.fixedInputs).length) {
+      if (Object.keys(lp.defaultInputs).length || Object.keys(lp.fixedInputs).length || lp.settings.given.length) {
         throw new FlyteValidationError(
-          `a launch plan of ${wf.name} with default or fixed inputs needs a name of its own: the workflow's name belongs to its default launch plan`,
+          `a launch plan of ${wf.name} with default or fixed inputs or settings (${lp.settings.given.join(", ") || "none"}) needs a name of its own: the workflow's name belongs to its default launch plan`,
         );
       }
       lpId = id(ResourceType.LAUNCH_PLAN, wf.name, this.settings);
     } else {
-      lpId = this.launchPlanMessage(checkNamed(lp), wf, lp.defaultInputs, lp.fixedInputs);
+      lpId = this.launchPlanMessage(checkNamed(lp), wf, lp.defaultInputs, lp.fixedInputs, lp.settings);
     }
     this.launchPlanIds.set(lp, lpId);
     return lpId;
@@ -816,8 +830,9 @@ export class Serializer {
     wf: Workflow,
     defaults: Readonly<Record<string, Literal>>,
     fixed: Readonly<Record<string, Literal>>,
+    settings?: ResolvedLaunchPlanSettings,
   ): Identifier {
-    this.push({ kind: 3, name, spec: launchPlanSpec(name, wf, defaults, fixed, this.settings) });
+    this.push({ kind: 3, name, spec: launchPlanSpec(name, wf, defaults, fixed, this.settings, settings) });
     return id(ResourceType.LAUNCH_PLAN, name, this.settings);
   }
 }
@@ -878,10 +893,44 @@ function sameSpec(a: SerializedEntity, b: SerializedEntity): boolean {
   return false;
 }
 
+const PHASE_NUMBERS = {
+  SUCCEEDED: WorkflowExecution_Phase.SUCCEEDED,
+  FAILED: WorkflowExecution_Phase.FAILED,
+  ABORTED: WorkflowExecution_Phase.ABORTED,
+  TIMED_OUT: WorkflowExecution_Phase.TIMED_OUT,
+} as const;
+
+function scheduleMessage(sc: ResolvedSchedule): MessageInitShape<typeof ScheduleSchema> {
+  return {
+    kickoffTimeInputArg: sc.kickoffTimeInput,
+    ScheduleExpression:
+      sc.kind === "cron"
+        ? { case: "cronSchedule", value: { schedule: sc.cron, offset: sc.offset } }
+        : { case: "rate", value: { value: sc.value, unit: FixedRateUnit[sc.unit] } },
+  };
+}
+
+function securityContextMessage(sc: LaunchPlanSecurityContext | undefined): SecurityContext | undefined {
+  if (!sc) return undefined;
+  const r = sc.runAs;
+  return create(SecurityContextSchema, {
+    runAs: r
+      ? {
+          iamRole: r.iamRole ?? "",
+          k8sServiceAccount: r.k8sServiceAccount ?? "",
+          executionIdentity: r.executionIdentity ?? "",
+        }
+      : undefined,
+    secrets: secretMessages(sc.secrets ?? []),
+  });
+}
+
 /**
- * An `admin.LaunchPlan`: id, spec (workflow id, default inputs as parameters, fixed inputs, empty labels,
- * annotations and raw output config) and a closure with the expected inputs and outputs (flytectl dereferences the
- * closure without a check, so it is always present).
+ * An `admin.LaunchPlan` as flytekit's `get_serializable_launch_plan` writes it: id, spec (workflow id, schedule and
+ * notifications in the entity metadata, default inputs as parameters, fixed inputs, labels, annotations, raw output
+ * config, max parallelism, security context, overwrite cache, concurrency policy; no auth role, which flytekit turns
+ * into the security context) and a closure with the expected inputs and outputs (flytectl dereferences the closure
+ * without a check, so it is always present; its state is left unset, inactive, as flytekit leaves it).
  */
 export function launchPlanSpec(
   name: string,
@@ -889,18 +938,31 @@ export function launchPlanSpec(
   defaults: Readonly<Record<string, Literal>>,
   fixed: Readonly<Record<string, Literal>>,
   s: SerializationSettings,
+  settings?: ResolvedLaunchPlanSettings,
 ): LaunchPlanMsg {
   const params = parameters(wf.interface, defaults, fixed);
   return create(LaunchPlanSchema, {
     id: id(ResourceType.LAUNCH_PLAN, name, s),
     spec: {
       workflowId: id(ResourceType.WORKFLOW, wf.name, s),
-      entityMetadata: {},
+      entityMetadata: {
+        schedule: settings?.schedule ? scheduleMessage(settings.schedule) : undefined,
+        notifications: (settings?.notifications ?? []).map((n) => ({
+          phases: n.phases.map((p) => PHASE_NUMBERS[p]),
+          type: { case: n.type, value: { recipientsEmail: [...n.recipients] } },
+        })),
+      },
       defaultInputs: { parameters: params },
       fixedInputs: { literals: { ...fixed } },
-      labels: {},
-      annotations: {},
-      rawOutputDataConfig: {},
+      labels: { values: { ...settings?.labels } },
+      annotations: { values: { ...settings?.annotations } },
+      rawOutputDataConfig: { outputLocationPrefix: settings?.rawOutputDataPrefix ?? "" },
+      maxParallelism: settings?.maxParallelism ?? 0,
+      securityContext: securityContextMessage(settings?.securityContext),
+      overwriteCache: settings?.overwriteCache ?? false,
+      concurrencyPolicy: settings?.concurrency
+        ? { max: settings.concurrency.max, behavior: ConcurrencyLimitBehavior.SKIP }
+        : undefined,
     },
     closure: { expectedInputs: { parameters: params }, expectedOutputs: wf.interface.toIdl().outputs },
   });

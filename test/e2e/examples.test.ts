@@ -70,6 +70,18 @@ describe("examples", () => {
     );
   });
 
+  test("scheduled launch plan", async () => {
+    const { nightlyStamp } = await import("../../examples/launch-plan.js");
+    const at = new Date("2026-01-02T03:00:00Z");
+    assert.equal(await nightlyStamp({ at }), "nightly at 2026-01-02T03:00:00.000Z");
+    assert.deepEqual(nightlyStamp.settings.schedule, {
+      kind: "cron",
+      cron: "0 3 * * *",
+      offset: "",
+      kickoffTimeInput: "at",
+    });
+  });
+
   test("node overrides", async () => {
     const { wf } = await import("../../examples/overrides.js");
     assert.equal(await wf({ n: 3 }), 82);

@@ -183,3 +183,24 @@ test("tsflyte package examples/overrides.ts: node overrides where flytekit puts 
   assert.equal(res.exitCode, 0, res.stdout + res.stderr);
   assert.equal(res.results.filter((x) => x.ok).length, 4, res.stdout);
 });
+
+test("tsflyte package examples/launch-plan.ts: a scheduled launch plan with notifications, accepted by the Flyte compiler", {
+  skip: existsSync(compilerPath()) ? false : "the Go compiler harness (.tools/bin/flyte-compiler) is not installed",
+}, async () => {
+  const out = join(scratch, "launch-plan.tgz");
+  tsflyte("package", "--image", IMAGE, "-o", out, "examples/launch-plan.ts");
+  const entry = members(out).find((e) => e.name.endsWith("_examples.launch_plan.nightly_stamp_3.pb"))!;
+  const spec = decode(LaunchPlanSchema, entry.data).spec!;
+  const sc = spec.entityMetadata!.schedule!;
+  assert.equal(sc.kickoffTimeInputArg, "at");
+  assert.deepEqual(sc.ScheduleExpression.case === "cronSchedule" && sc.ScheduleExpression.value.schedule, "0 3 * * *");
+  assert.deepEqual(
+    spec.entityMetadata!.notifications.map((n) => [n.type.case, n.phases.length, n.type.value?.recipientsEmail]),
+    [["slack", 2, ["oncall@example.com"]]],
+  );
+  assert.deepEqual(spec.labels!.values, { team: "data" });
+  assert.equal(spec.maxParallelism, 4);
+  const res = await runCompiler(out, { strict: true });
+  assert.equal(res.exitCode, 0, res.stdout + res.stderr);
+  assert.ok(res.results.length > 0 && res.results.every((x) => x.ok), res.stdout);
+});
