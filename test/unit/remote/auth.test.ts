@@ -277,6 +277,34 @@ describe("auth against a real OpenID provider", () => {
       }
     });
 
+    test("end to end from a flytectl config.yaml: discovery, secret file, token, call", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "flyte-e2e-"));
+      writeFileSync(join(dir, "client_secret"), `${SERVICE_CLIENT_SECRET}\n`, { mode: 0o600 });
+      const file = join(dir, "config.yaml");
+      writeFileSync(
+        file,
+        [
+          "admin:",
+          `  endpoint: ${admin.endpoint}`,
+          "  insecure: true",
+          "  authType: ClientSecret",
+          `  clientId: ${SERVICE_CLIENT_ID}`,
+          "  clientSecretLocation: client_secret",
+          "  scopes: [all]",
+          "",
+        ].join("\n"),
+      );
+      const remote = await import("flytekit-ts/remote");
+      oidc.grants.length = 0;
+      const clients = remote.createAdminClients(remote.loadPlatformConfig({ env: { FLYTECTL_CONFIG: file } }));
+      try {
+        assert.equal((await clients.admin.getVersion({})).controlPlaneVersion?.Version, "v1.16.8");
+      } finally {
+        clients.close();
+      }
+      assert.deepEqual(oidc.grants, ["client_credentials"]);
+    });
+
     test("a missing secret is named", async () => {
       const clients = connect({ authType: "ClientSecret", clientId: SERVICE_CLIENT_ID });
       try {
