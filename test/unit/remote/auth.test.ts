@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import {
   FileTokenCache,
   FlyteAuthenticationError,
   MemoryTokenCache,
+  openInBrowser,
 } from "../../../src/remote/index.js";
 import { type AdminServer, startAdminServer } from "../../helpers/admin-server.js";
 import {
@@ -395,6 +396,25 @@ describe("external command", () => {
     } finally {
       clients.close();
     }
+  });
+});
+
+describe("openInBrowser", () => {
+  test("runs $BROWSER with the URL as one argument, never through a shell", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flyte-browser-"));
+    const out = join(dir, "argv.json");
+    const script = join(dir, "browser.mjs");
+    writeFileSync(
+      script,
+      `#!${process.execPath}\nimport { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(2)));\n`,
+    );
+    chmodSync(script, 0o755);
+    const url = "http://127.0.0.1:1/auth?a=1&b=$(touch pwned);c='x' \"y\"";
+    openInBrowser(url, { BROWSER: script });
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(JSON.parse(readFileSync(out, "utf8")), [url]);
+    assert.ok(!existsSync(join(process.cwd(), "pwned")));
   });
 });
 
