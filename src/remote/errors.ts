@@ -62,6 +62,20 @@ export class FlyteAdminUnavailableError extends FlyteError {
   }
 }
 
+/**
+ * The connection to the admin failed in a way retrying cannot fix: TLS spoken to a plaintext server or the
+ * reverse, or a certificate that does not verify. The message says which setting to change.
+ */
+export class FlyteAdminConnectionError extends FlyteError {
+  /** The admin endpoint, as configured. */
+  readonly endpoint: string;
+
+  constructor(endpoint: string, message: string, opts: { cause?: unknown } = {}) {
+    super(`cannot talk to FlyteAdmin at ${endpoint}: ${message}`, { ...opts, origin: "USER", recoverable: false });
+    this.endpoint = endpoint;
+  }
+}
+
 function formatValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (value === undefined) return "nothing";

@@ -29,7 +29,12 @@ export {
   type StorageConfig,
 } from "./config.js";
 export { resolveEndpoint, type AdminEndpoint } from "./endpoint.js";
-export { FlyteAdminUnavailableError, FlyteAuthenticationError, FlyteConfigError } from "./errors.js";
+export {
+  FlyteAdminConnectionError,
+  FlyteAdminUnavailableError,
+  FlyteAuthenticationError,
+  FlyteConfigError,
+} from "./errors.js";
 export {
   DEFAULT_ADMIN_RETRY_POLICY,
   unavailableRetryInterceptor,

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { backoffDelay, type RetryPolicy, resolveRetryPolicy } from "../storage/retry.js";
 import type { AdminEndpoint } from "./endpoint.js";
-import { FlyteAdminUnavailableError } from "./errors.js";
+import { FlyteAdminConnectionError, FlyteAdminUnavailableError } from "./errors.js";
 
 /** Tunables of the retries on an unreachable admin. All durations are in milliseconds. */
 export interface AdminRetryPolicy {
@@ -69,7 +69,8 @@ export function unavailableRetryInterceptor(
       try {
         return await next(req);
       } catch (err) {
-        if (!(err instanceof ConnectError) || err.code !== Code.Unavailable || req.signal.aborted) throw err;
+        if (!(err instanceof ConnectError) || req.signal.aborted) throw err;
+        if (err.code !== Code.Unavailable) throw connectionProblem(endpoint, err) ?? err;
         const delayMs = backoffDelay(attempt, policy, false);
         if (attempt >= policy.maxAttempts || Date.now() + delayMs - started > policy.totalTimeoutMs) {
           throw new FlyteAdminUnavailableError(endpoint.configured, attempt, err.rawMessage, { cause: err });
@@ -79,4 +80,37 @@ export function unavailableRetryInterceptor(
       }
     }
   };
+}
+
+const TLS_TO_PLAINTEXT = /wrong version number|packet length too long|unknown protocol|EPROTO/i;
+const CERTIFICATE = /certificate|self[- ]signed|Hostname\/IP does not match|ERR_TLS_CERT|unable to verify/i;
+
+/** A transport failure that no retry can fix, explained with the setting to change; else `undefined`. */
+function connectionProblem(endpoint: AdminEndpoint, err: ConnectError): FlyteAdminConnectionError | undefined {
+  const msg = err.rawMessage;
+  if (err.code === Code.Internal && TLS_TO_PLAINTEXT.test(msg)) {
+    return new FlyteAdminConnectionError(
+      endpoint.configured,
+      `the server does not speak TLS (${msg.split(":").slice(-3).join(":").trim()}); ` +
+        "for a plaintext admin set admin.insecure: true (FLYTE_PLATFORM_INSECURE=true)",
+      { cause: err },
+    );
+  }
+  if (err.code === Code.Internal && CERTIFICATE.test(msg)) {
+    return new FlyteAdminConnectionError(
+      endpoint.configured,
+      `its TLS certificate does not verify (${msg}); set admin.caCertFilePath to the CA that signed it, ` +
+        "or admin.insecureSkipVerify: true on a test cluster",
+      { cause: err },
+    );
+  }
+  if (endpoint.insecure && err.code === Code.Canceled && /stream closed with error code CANCEL/.test(msg)) {
+    return new FlyteAdminConnectionError(
+      endpoint.configured,
+      "the server closed the plaintext HTTP/2 connection without an answer; if the admin uses TLS, " +
+        "set admin.insecure: false",
+      { cause: err },
+    );
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type AdminRetryEvent,
   createAdminClients,
+  FlyteAdminConnectionError,
   FlyteAdminUnavailableError,
   FlyteConfigError,
   resolveEndpoint,
@@ -87,10 +88,39 @@ describe("createAdminClients", () => {
       skip.close();
 
       const strict = createAdminClients({ endpoint: `localhost:${tls.port}` }, { retry: { maxAttempts: 1 } });
-      await assert.rejects(strict.admin.getVersion({}), /certificate/i);
+      await assert.rejects(
+        strict.admin.getVersion({}),
+        (err: unknown) =>
+          err instanceof FlyteAdminConnectionError &&
+          err.endpoint === `localhost:${tls.port}` &&
+          /certificate/.test(err.message) &&
+          err.message.includes("admin.caCertFilePath"),
+      );
       strict.close();
+
+      const plain = createAdminClients({ endpoint: `localhost:${tls.port}`, insecure: true });
+      await assert.rejects(
+        plain.admin.getVersion({}),
+        (err: unknown) => err instanceof FlyteAdminConnectionError && err.message.includes("admin.insecure: false"),
+      );
+      plain.close();
     } finally {
       await tls.close();
+    }
+  });
+
+  test("TLS spoken to a plaintext admin names the insecure setting", async () => {
+    const clients = createAdminClients({ endpoint: `127.0.0.1:${server.port}` });
+    try {
+      await assert.rejects(
+        clients.admin.getVersion({}),
+        (err: unknown) =>
+          err instanceof FlyteAdminConnectionError &&
+          err.message.includes(`127.0.0.1:${server.port}`) &&
+          err.message.includes("admin.insecure: true"),
+      );
+    } finally {
+      clients.close();
     }
   });
 
