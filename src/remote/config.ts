@@ -183,7 +183,7 @@ export function findConfigFile(
  * | consoleEndpoint | `console.endpoint` | `FLYTE_PLATFORM_CONSOLE_ENDPOINT` |
  * | authType | `admin.authType` | `FLYTE_CREDENTIALS_AUTH_MODE` |
  * | clientId | `admin.clientId` | `FLYTE_CREDENTIALS_CLIENT_ID` |
- * | clientSecret | file `admin.clientSecretLocation`, variable named by `admin.clientSecretEnvVar` | `FLYTE_CREDENTIALS_CLIENT_SECRET`, `FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION`, `FLYTE_CREDENTIALS_CLIENT_SECRET_ENV_VAR` |
+ * | clientSecret | the variable `admin.clientSecretEnvVar` names, else the file `admin.clientSecretLocation` (relative to the config file) | `FLYTE_CREDENTIALS_CLIENT_SECRET_ENV_VAR`, `FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION`, last `FLYTE_CREDENTIALS_CLIENT_SECRET` |
  * | scopes | `admin.scopes` | `FLYTE_CREDENTIALS_SCOPES` (comma-separated) |
  * | audience | `admin.audience` | `FLYTE_CREDENTIALS_AUDIENCE` |
  * | command | `admin.command` | `FLYTE_CREDENTIALS_COMMAND` (comma-separated) |
@@ -222,14 +222,15 @@ export function loadPlatformConfig(options: LoadPlatformConfigOptions = {}): Pla
   const caCertFilePath =
     o.caCertFilePath ?? envSrc.str("FLYTE_PLATFORM_CA_CERT_FILE_PATH") ?? yaml.path("admin.caCertFilePath");
 
-  const secretFromOptions = o.clientSecret;
+  // flytekit's order: the variable clientSecretEnvVar names, then the clientSecretLocation file, then
+  // FLYTE_CREDENTIALS_CLIENT_SECRET.
   const secretLocation =
     envSrc.str("FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION") ?? yaml.path("admin.clientSecretLocation");
   const secretEnvVar = envSrc.str("FLYTE_CREDENTIALS_CLIENT_SECRET_ENV_VAR") ?? yaml.str("admin.clientSecretEnvVar");
-  let clientSecret = secretFromOptions ?? envSrc.str("FLYTE_CREDENTIALS_CLIENT_SECRET");
+  let clientSecret = o.clientSecret;
   if (clientSecret === undefined && secretEnvVar !== undefined) {
-    const v = env[secretEnvVar];
-    if (v !== undefined && v !== "") clientSecret = v.trim();
+    const v = env[secretEnvVar]?.trim();
+    if (v) clientSecret = v;
   }
   if (clientSecret === undefined && secretLocation !== undefined) {
     const key = envSrc.has("FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION")
@@ -245,6 +246,7 @@ export function loadPlatformConfig(options: LoadPlatformConfigOptions = {}): Pla
       throw new FlyteConfigError(key, where, secretLocation, "a file holding a non-empty client secret");
     }
   }
+  clientSecret ??= envSrc.str("FLYTE_CREDENTIALS_CLIENT_SECRET");
 
   const authRaw = envSrc.str("FLYTE_CREDENTIALS_AUTH_MODE") ?? yaml.str("admin.authType");
   const authType =

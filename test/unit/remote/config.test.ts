@@ -172,6 +172,19 @@ describe("loadPlatformConfig", () => {
     });
     assert.equal(byEnvVar.clientSecret, "env-secret");
 
+    // flytekit's precedence: the named variable, then the file, then FLYTE_CREDENTIALS_CLIENT_SECRET.
+    const all = writeYaml(
+      `admin:\n  endpoint: dns:///x:1\n  clientSecretEnvVar: MY_SECRET\n  clientSecretLocation: ${join(dir, "client_secret")}\n`,
+    );
+    const env = { MY_SECRET: "named", FLYTE_CREDENTIALS_CLIENT_SECRET: "plain" };
+    assert.equal(loadPlatformConfig({ env, configFile: all }).clientSecret, "named");
+    assert.equal(loadPlatformConfig({ env: { ...env, MY_SECRET: "" }, configFile: all }).clientSecret, "file-secret");
+    assert.equal(
+      loadPlatformConfig({ env: { FLYTE_CREDENTIALS_CLIENT_SECRET: "plain" }, configFile: false }).clientSecret,
+      "plain",
+    );
+    assert.equal(loadPlatformConfig({ env, configFile: all, overrides: { clientSecret: "opt" } }).clientSecret, "opt");
+
     rejectsWith(
       () =>
         loadPlatformConfig({
