@@ -63,7 +63,8 @@ export {
   type ReferenceMock,
   type ReferenceHandle,
 } from "./core/reference.js";
-export { conditional, eq, neq, gt, gte, lt, lte, and, or, isTrue, type Condition } from "./core/condition.js";
+export { eq, neq, gt, gte, lt, lte, and, or, isTrue, isFalse, isNone, type Condition } from "./core/condition.js";
+export { conditional } from "./core/conditional.js";
 export { after, isRef, type Ref, type VoidRef } from "./core/promise.js";
 export { withOverrides, type NodeOverrides, type Overridable } from "./core/overrides.js";
 export { Entity, type Callable, type Bindable } from "./core/entity.js";

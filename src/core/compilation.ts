@@ -9,9 +9,10 @@ import type { OutputReference, PromiseAttribute } from "../idl/gen/flyteidl/core
 import { ListType, MapType } from "../types/containers.js";
 import { type AnyType, type DataContext, formatPath, type Path } from "../types/type.js";
 import { UnionType } from "../types/union.js";
-import type { Entity } from "./entity.js";
+import type { CompiledCondition } from "./condition.js";
 import { isRef, type NodeHandle, refTarget } from "./promise.js";
 import type { Accelerator, PodTemplate, Resources } from "./resources.js";
+import type { Runnable } from "./runnable.js";
 
 /** Node metadata, the twin of flytekit's `NodeMetadata`. */
 export interface NodeMetadataSpec {
@@ -36,7 +37,7 @@ export interface TaskNodeOverridesSpec {
 
 /** A branch of a conditional: a condition and the single node it runs. */
 export interface BranchCase {
-  readonly condition: import("./condition.js").Condition | undefined;
+  readonly condition: CompiledCondition | undefined;
   readonly node: NodeSpec | undefined;
   /** For `fail()` branches: the error message. */
   readonly error?: string;
@@ -47,7 +48,7 @@ export interface NodeSpec extends NodeHandle {
   /** The node id; `withOverrides({ nodeName })` replaces it. */
   id: string;
   /** The entity the node runs; undefined for branch nodes. A task config override replaces it with a copy. */
-  entity: Entity | undefined;
+  entity: Runnable | undefined;
   /** Branch cases (if/elif/else), for branch nodes. */
   readonly branch?: { readonly name: string; readonly cases: readonly BranchCase[] };
   /** Input bindings, sorted by variable name. */

@@ -1,19 +1,18 @@
 /**
- * Conditionals in workflow bodies: `conditional(name).if(cond).run(() => call).elif(...).run(...).else().run(...)`,
- * compiled into a branch node whose cases each run one node.
+ * Conditions of conditionals: comparisons of references and constants joined by and/or, how a conditional types its
+ * constants against the operands they meet, and how a condition is evaluated locally.
  */
-import { FlyteValidationError } from "../errors.js";
-import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
+import { describeValue, FlyteTypeError, FlyteValidationError } from "../errors.js";
+import type { Literal, Primitive } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { OutputReference } from "../idl/gen/flyteidl/core/types_pb.js";
+import { SimpleType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { primitiveOf, scalarOf } from "../idl/literals.js";
-import { type BranchCase, CompilationState, type NodeSpec } from "./compilation.js";
-import { currentState, runInContext } from "./context.js";
-import { outputRefs } from "./entity.js";
-import { Interface } from "./interface.js";
-import { isRef, nodeOf, type Ref, refTarget } from "./promise.js";
+import { type AnyType, NO_DATA } from "../types/type.js";
+import { UnionType } from "../types/union.js";
+import { isRef, type OutputTarget, type Ref, refTarget } from "./promise.js";
 
-/** A constant or a reference compared in a condition. */
-export type Operand = Ref<unknown> | number | string | boolean | Date;
+/** A constant or a reference compared in a condition; `null` only in `eq`/`neq` (see {@link isNone}). */
+export type Operand = Ref<unknown> | number | bigint | string | boolean | Date | null;
 
 /** A comparison operator. */
 export type ComparisonOperator = "eq" | "neq" | "gt" | "gte" | "lt" | "lte";
@@ -45,54 +44,265 @@ export const and = (left: Condition, right: Condition): Condition => ({ kind: "a
 export const or = (left: Condition, right: Condition): Condition => ({ kind: "or", left, right });
 /** The boolean reference is true. */
 export const isTrue = (r: Ref<boolean>): Condition => eq(r, true);
+/** The boolean reference is false. */
+export const isFalse = (r: Ref<boolean>): Condition => eq(r, false);
+/**
+ * The reference holds no value (flytekit's `is_none`), e.g. an optional output that was not set.
+ *
+ * @example
+ * conditional("found").if(isNone(lookup({ key }))).run(() => fallback({ key })).else().run(() => use({ key }));
+ */
+export const isNone = (r: Ref<unknown>): Condition => eq(r, null);
 
-function primitiveValue(lit: Literal): number | string | boolean | bigint | Date {
-  const p = primitiveOf(lit);
-  switch (p?.value.case) {
+/** A condition operand after compilation: a reference, or a constant typed by the operand it meets. */
+export type CompiledOperand =
+  | { readonly kind: "ref"; readonly target: OutputTarget }
+  /** `value` is undefined for the none constant. */
+  | { readonly kind: "const"; readonly value: Primitive | undefined };
+
+/** A condition after compilation: its constants are primitives of the type of the reference they are compared with. */
+export type CompiledCondition =
+  | {
+      readonly kind: "cmp";
+      readonly op: ComparisonOperator;
+      readonly left: CompiledOperand;
+      readonly right: CompiledOperand;
+    }
+  | { readonly kind: "and" | "or"; readonly left: CompiledCondition; readonly right: CompiledCondition };
+
+/** The simple types conditions compare (Flyte compares primitives only). */
+const COMPARABLE = new Set<SimpleType>([
+  SimpleType.INTEGER,
+  SimpleType.FLOAT,
+  SimpleType.STRING,
+  SimpleType.BOOLEAN,
+  SimpleType.DATETIME,
+  SimpleType.DURATION,
+]);
+
+/** Whether the type is one of the primitive types a condition compares (int, float, str, bool, datetime, duration). */
+export function isComparableType(type: AnyType): boolean {
+  const lt = type.literalType;
+  return lt.type.case === "simple" && COMPARABLE.has(lt.type.value) && !lt.structure && !lt.annotation;
+}
+
+/** The comparable variants of a type: itself, or the comparable variants of a union (an optional's inner type). */
+function comparableVariants(type: AnyType): AnyType[] {
+  if (type instanceof UnionType) return (type.variants as readonly AnyType[]).filter(isComparableType);
+  return isComparableType(type) ? [type] : [];
+}
+
+/** Describes an operand for messages: `workflow input x`, `output o0 of node n1`, with its attribute path. */
+export function describeOperand(t: OutputTarget): string {
+  const path = t.attrPath.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+  return t.nodeId === "" ? `workflow input ${t.varName}${path}` : `output ${t.varName}${path} of node ${t.nodeId}`;
+}
+
+/** The type a constant has on its own, for a comparison with a reference of unknown type. */
+function naturalPrimitive(v: number | bigint | string | boolean | Date): Primitive["value"] {
+  if (typeof v === "boolean") return { case: "boolean", value: v };
+  if (typeof v === "string") return { case: "stringValue", value: v };
+  if (typeof v === "bigint") return { case: "integer", value: v };
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    const seconds = Math.floor(ms / 1000);
+    return {
+      case: "datetime",
+      value: { $typeName: "google.protobuf.Timestamp", seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1e6 },
+    };
+  }
+  return Number.isSafeInteger(v) ? { case: "integer", value: BigInt(v) } : { case: "floatValue", value: v };
+}
+
+function primitive(value: Primitive["value"]): Primitive {
+  return { $typeName: "flyteidl.core.Primitive", value };
+}
+
+/**
+ * Compiles a condition of conditional `name`: each constant takes the type of the reference it is compared with
+ * (`gt(x, 2)` with a float `x` compares with the float 2.0), as Flyte's compiler requires the two sides of a
+ * comparison to have the same type. A constant that cannot have that type, two references of different types, a
+ * reference of a type conditions cannot compare, or two constants, are errors naming the conditional and the operand.
+ */
+export function compileCondition(c: Condition, name: string): CompiledCondition {
+  if (c.kind !== "cmp") {
+    return { kind: c.kind, left: compileCondition(c.left, name), right: compileCondition(c.right, name) };
+  }
+  const where = `conditional ${JSON.stringify(name)}`;
+  const refType = (o: Ref<unknown>): AnyType | undefined => {
+    const t = refTarget(o);
+    if (t.type && comparableVariants(t.type).length === 0) {
+      throw new FlyteValidationError(
+        `${where}: ${describeOperand(t)} is a ${t.type.name}; conditions compare int, float, str, bool, datetime and duration values (or optional ones)`,
+      );
+    }
+    return t.type;
+  };
+  const constant = (v: Exclude<Operand, Ref<unknown>>, other: Ref<unknown>): CompiledOperand => {
+    if (v !== null && !["number", "bigint", "string", "boolean"].includes(typeof v) && !(v instanceof Date)) {
+      throw new FlyteValidationError(
+        `${where}: cannot compare ${describeValue(v)}; constants are numbers, bigints, strings, booleans, dates or null`,
+      );
+    }
+    const t = refTarget(other);
+    const type = refType(other);
+    if (v === null) {
+      if (c.op !== "eq" && c.op !== "neq") {
+        throw new FlyteValidationError(
+          `${where}: ${describeOperand(t)} can only be tested for none with eq, neq or isNone`,
+        );
+      }
+      if (type && !type.acceptsNone) {
+        throw new FlyteValidationError(
+          `${where}: ${describeOperand(t)} is a ${type.name}, which is never none; declare it optional to test it with isNone`,
+        );
+      }
+      return { kind: "const", value: undefined };
+    }
+    if (!type) return { kind: "const", value: primitive(naturalPrimitive(v)) };
+    const reasons: string[] = [];
+    for (const variant of comparableVariants(type)) {
+      const simple = variant.literalType.type.value;
+      if (typeof v === "bigint" && simple === SimpleType.INTEGER) {
+        if (BigInt.asIntN(64, v) === v) return { kind: "const", value: primitive({ case: "integer", value: v }) };
+        reasons.push(`${v} is out of the int64 range`);
+        continue;
+      }
+      try {
+        const p = primitiveOf(variant.toLiteral(v, NO_DATA, [t.varName]));
+        if (p) return { kind: "const", value: p };
+      } catch (e) {
+        if (!(e instanceof FlyteTypeError)) throw e;
+        reasons.push(e.message);
+      }
+    }
+    throw new FlyteTypeError(
+      `${where}: the constant ${describeValue(v)} cannot be compared with ${describeOperand(t)}: expected ${type.name}, got ${constantTypeName(v)}${reasons.length ? ` (${reasons.join("; ")})` : ""}`,
+      { expected: type.name },
+    );
+  };
+  const { left, right } = c;
+  if (isRef(left) && isRef(right)) {
+    const [lt, rt] = [refType(left), refType(right)];
+    if (lt && rt && lt.literalType.type.case === "simple" && rt.literalType.type.case === "simple") {
+      if (lt.literalType.type.value !== rt.literalType.type.value) {
+        throw new FlyteTypeError(
+          `${where}: cannot compare ${describeOperand(refTarget(left))} (${lt.name}) with ${describeOperand(refTarget(right))} (${rt.name}); both sides must have the same type`,
+          { expected: lt.name },
+        );
+      }
+    }
+    return {
+      kind: "cmp",
+      op: c.op,
+      left: { kind: "ref", target: refTarget(left) },
+      right: { kind: "ref", target: refTarget(right) },
+    };
+  }
+  if (isRef(left))
+    return {
+      kind: "cmp",
+      op: c.op,
+      left: { kind: "ref", target: refTarget(left) },
+      right: constant(right as Exclude<Operand, Ref<unknown>>, left),
+    };
+  if (isRef(right))
+    return {
+      kind: "cmp",
+      op: c.op,
+      left: constant(left as Exclude<Operand, Ref<unknown>>, right),
+      right: { kind: "ref", target: refTarget(right) },
+    };
+  throw new FlyteValidationError(
+    `${where}: ${c.op}(${showConstant(left)}, ${showConstant(right)}) compares two constants; one side must be a workflow input or a node output`,
+  );
+}
+
+function showConstant(v: Operand): string {
+  if (v instanceof Date) return v.toISOString();
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+
+function constantTypeName(v: number | bigint | string | boolean | Date): string {
+  if (v instanceof Date) return "a date";
+  if (typeof v === "number") return Number.isInteger(v) ? "an integer" : "a float";
+  return `a ${typeof v}`;
+}
+
+/** The ids of the nodes a compiled condition reads. */
+export function conditionNodeIds(c: CompiledCondition, out: Set<string>): void {
+  if (c.kind !== "cmp") {
+    conditionNodeIds(c.left, out);
+    conditionNodeIds(c.right, out);
+    return;
+  }
+  for (const o of [c.left, c.right]) if (o.kind === "ref" && o.target.nodeId !== "") out.add(o.target.nodeId);
+}
+
+type Comparable = number | string | boolean | bigint;
+
+function primitiveValue(p: Primitive): Comparable {
+  const v = p.value;
+  switch (v.case) {
     case "integer":
-      return p.value.value;
     case "floatValue":
     case "stringValue":
     case "boolean":
-      return p.value.value;
+      return v.value;
     case "datetime":
-      return new Date(Number(p.value.value.seconds) * 1000 + p.value.value.nanos / 1e6);
+    case "duration":
+      return v.value.seconds * 1_000_000_000n + BigInt(v.value.nanos);
+    default:
+      throw new FlyteValidationError(`conditions compare primitive values only, not a ${v.case ?? "empty"} primitive`);
   }
+}
+
+/** The value of a literal read by a condition: a primitive, or undefined for none (also inside a union). */
+function literalValue(lit: Literal, what: string): Comparable | undefined {
+  const p = primitiveOf(lit);
+  if (p) return primitiveValue(p);
   const s = scalarOf(lit);
-  if (s?.value.case === "union" && s.value.value.value) return primitiveValue(s.value.value.value);
-  throw new FlyteValidationError("conditions compare primitive values only (int, float, str, bool, datetime)");
+  if (s?.value.case === "noneType") return undefined;
+  if (s?.value.case === "union" && s.value.value.value) return literalValue(s.value.value.value, what);
+  throw new FlyteValidationError(
+    `${what}: conditions compare int, float, str, bool, datetime and duration values, got a ${s?.value.case ?? lit.value.case ?? "empty"} literal`,
+  );
 }
 
-function norm(v: number | string | boolean | bigint | Date): number | string | boolean | bigint {
-  return v instanceof Date ? v.getTime() : v;
-}
-
-/** Evaluates a condition, reading references through `read`. */
-export function evaluateCondition(c: Condition, read: (ref: OutputReference) => Literal): boolean {
+/**
+ * Evaluates a compiled condition, reading references through `read`. A comparison with a none value is false,
+ * except `eq` (true when both sides are none) and `neq`, so a conditional on a value that turns out to be none
+ * takes its else branch.
+ */
+export function evaluateCondition(c: CompiledCondition, read: (ref: OutputReference) => Literal): boolean {
   if (c.kind !== "cmp") {
     return c.kind === "and"
       ? evaluateCondition(c.left, read) && evaluateCondition(c.right, read)
       : evaluateCondition(c.left, read) || evaluateCondition(c.right, read);
   }
-  const value = (o: Operand) => {
-    if (!isRef(o)) return norm(o);
-    const t = refTarget(o);
-    return norm(
-      primitiveValue(
-        read({
-          $typeName: "flyteidl.core.OutputReference",
-          nodeId: t.nodeId,
-          var: t.varName,
-          attrPath: t.attrPath.map((p) => ({
-            $typeName: "flyteidl.core.PromiseAttribute",
-            value: typeof p === "number" ? { case: "intValue", value: p } : { case: "stringValue", value: p },
-          })),
-        }),
-      ),
+  const value = (o: CompiledOperand): Comparable | undefined => {
+    if (o.kind === "const") return o.value && primitiveValue(o.value);
+    const t = o.target;
+    return literalValue(
+      read({
+        $typeName: "flyteidl.core.OutputReference",
+        nodeId: t.nodeId,
+        var: t.varName,
+        attrPath: t.attrPath.map((p) => ({
+          $typeName: "flyteidl.core.PromiseAttribute",
+          value: typeof p === "number" ? { case: "intValue", value: p } : { case: "stringValue", value: p },
+        })),
+      }),
+      describeOperand(t),
     );
   };
   let a = value(c.left);
   let b = value(c.right);
+  if (a === undefined || b === undefined) {
+    if (c.op === "eq") return a === b;
+    if (c.op === "neq") return a !== b;
+    return false;
+  }
   if (typeof a === "bigint" && typeof b === "number") a = Number(a);
   if (typeof b === "bigint" && typeof a === "number") b = Number(b);
   switch (c.op) {
@@ -109,121 +319,4 @@ export function evaluateCondition(c: Condition, read: (ref: OutputReference) => 
     default:
       return a <= b;
   }
-}
-
-function conditionRefs(c: Condition, out: Set<string>): void {
-  if (c.kind !== "cmp") {
-    conditionRefs(c.left, out);
-    conditionRefs(c.right, out);
-    return;
-  }
-  for (const o of [c.left, c.right]) if (isRef(o) && refTarget(o).nodeId !== "") out.add(refTarget(o).nodeId);
-}
-
-/**
- * Builds a conditional; finish it with `.else().run(...)` or `.else().fail(message)`. (Branches use `run`, not
- * `then`, so that no builder is ever thenable.)
- */
-export class ConditionalBuilder<R = unknown> {
-  readonly name: string;
-  private readonly cases: BranchCase[] = [];
-  private readonly comp: CompilationState;
-  private readonly id: string;
-  private pending: Condition | undefined | null = null;
-  private readonly branchState: CompilationState;
-
-  constructor(name: string) {
-    const state = currentState();
-    if (state.mode !== "compile" || !state.compilation) {
-      throw new FlyteValidationError(`conditional(${JSON.stringify(name)}) can only be used inside a workflow body`);
-    }
-    this.name = name;
-    this.comp = state.compilation;
-    this.id = this.comp.nextNodeId();
-    this.branchState = new CompilationState(`${this.id}-`, this.comp.data);
-  }
-
-  /** The first case. */
-  if(condition: Condition): { run: <T>(fn: () => T) => ConditionalBuilder<T> } {
-    return this.elif(condition) as unknown as { run: <T>(fn: () => T) => ConditionalBuilder<T> };
-  }
-
-  /** Another case. */
-  elif(condition: Condition): { run: (fn: () => R) => ConditionalBuilder<R> } {
-    this.pending = condition;
-    return { run: (fn) => this.addCase(fn) };
-  }
-
-  /** The fallback case. */
-  else(): { run: (fn: () => R) => R; fail: (message: string) => R } {
-    this.pending = undefined;
-    return {
-      run: (fn: () => R): R => {
-        this.addCase(fn);
-        return this.finish() as R;
-      },
-      fail: (message: string): R => {
-        this.cases.push({ condition: undefined, node: undefined, error: message });
-        return this.finish() as R;
-      },
-    };
-  }
-
-  private addCase(fn: () => unknown): ConditionalBuilder<R> {
-    // All cases share one compilation state, so their node ids (`n1-n0`, `n1-n1`...) are unique in the workflow.
-    const sub = this.branchState;
-    const before = sub.nodes.length;
-    const outer = currentState();
-    const result = runInContext({ ...outer, compilation: sub }, fn);
-    if (sub.nodes.length !== before + 1 || !nodeOf(result)) {
-      throw new FlyteValidationError(
-        `${this.name}: each branch must call exactly one task, workflow or launch plan (got ${sub.nodes.length - before})`,
-      );
-    }
-    this.cases.push({ condition: this.pending ?? undefined, node: sub.nodes[before] });
-    return this;
-  }
-
-  private finish(): unknown {
-    const upstream = new Set<string>();
-    const innerIds = new Set<string>();
-    for (const c of this.cases) {
-      if (c.condition) conditionRefs(c.condition, upstream);
-      if (c.node) innerIds.add(c.node.id);
-    }
-    for (const c of this.cases) for (const u of c.node?.upstream ?? []) if (!innerIds.has(u)) upstream.add(u);
-    const first = this.cases.find((c) => c.node)?.node;
-    const outputTypes = first?.outputTypes ?? {};
-    const node: NodeSpec = {
-      id: this.id,
-      entity: undefined,
-      branch: { name: this.name, cases: this.cases },
-      bindings: [],
-      upstream: [...upstream],
-      metadata: { name: this.name },
-      outputTypes,
-    };
-    this.comp.nodes.push(node);
-    const entries = Object.entries(outputTypes);
-    const iface = new Interface(
-      {},
-      entries.length === 0
-        ? undefined
-        : entries.length === 1 && entries[0]![0] === "o0"
-          ? entries[0]![1]
-          : Object.fromEntries(entries),
-      this.name,
-    );
-    return outputRefs(node, iface);
-  }
-}
-
-/**
- * Starts a conditional inside a workflow body.
- *
- * @example
- * const r = conditional("sign").if(gt(x, 0)).run(() => pos({ x })).else().run(() => neg({ x }));
- */
-export function conditional(name: string): ConditionalBuilder {
-  return new ConditionalBuilder(name);
 }

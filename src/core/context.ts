@@ -10,6 +10,7 @@ import { FlyteUserError } from "../errors.js";
 import type { CompilationState } from "./compilation.js";
 import { Deck } from "../deck/deck.js";
 import { type Logger, createLogger } from "./logger.js";
+import type { Runnable } from "./runnable.js";
 
 /**
  * How code is running, the twin of flytekit's `ExecutionState.Mode` plus compilation.
@@ -163,7 +164,7 @@ export interface ContextState {
 
 /** Receives entity calls made inside eager code: runs them in-process or launches them as executions. */
 export interface Controller {
-  submit(entity: import("./entity.js").Entity, inputs: Record<string, unknown>): Promise<unknown>;
+  submit(entity: Runnable, inputs: Record<string, unknown>): Promise<unknown>;
 }
 
 const storage = new AsyncLocalStorage<ContextState>();
@@ -218,7 +219,9 @@ export function makeParams(opts: {
     rawOutputPrefix: opts.rawOutputPrefix ?? join(opts.localRoot, "raw"),
     checkpoint: opts.checkpoint ?? localCheckpoint(join(opts.workingDirectory, "__cp")),
     secrets,
-    logger: opts.logger ?? createLogger({ executionId, taskName: taskId.name, redact: secrets.readValues }),
+    logger:
+      opts.logger ??
+      createLogger({ executionName: executionId.name, taskName: taskId.name, redact: secrets.readValues }),
     enableDeck: opts.enableDeck ?? false,
     decks,
     defaultDeck: opts.defaultDeck ?? lazyDefaultDeck(decks),

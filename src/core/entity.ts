@@ -12,6 +12,7 @@ import type { InputSpec, Interface, NativeOutputs, OutputSpec } from "./interfac
 import { localData } from "./local-data.js";
 import { makeRef, NODE, type Ref, type VoidRef } from "./promise.js";
 import { describeIdentity, type Identity, scanModuleExports } from "./naming.js";
+import type { EntityKind } from "./runnable.js";
 import { type NodeOverrides, type Overridable, withOverrides } from "./overrides.js";
 
 /**
@@ -64,8 +65,7 @@ export interface Callable<I extends InputSpec, O extends OutputSpec> {
   (...args: Args<BindInputs<I>>): RefOutputs<O>;
 }
 
-/** Kinds of entities. */
-export type EntityKind = "task" | "workflow" | "launch-plan";
+export type { EntityKind } from "./runnable.js";
 
 /** The base of tasks, workflows and launch plans. */
 export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSpec = OutputSpec> {
@@ -135,7 +135,7 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
   invoke(inputs: Record<string, unknown> = {}): unknown {
     const state = currentState();
     if (state.mode === "compile") return this.compileCall(state.compilation!, inputs);
-    if (state.controller) return state.controller.submit(this as unknown as Entity, inputs);
+    if (state.controller) return state.controller.submit(this, inputs);
     return this.localCall(inputs);
   }
 
@@ -171,7 +171,7 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
     }
     const node: NodeSpec = {
       id: comp.nextNodeId(),
-      entity: this as unknown as Entity,
+      entity: this,
       bindings,
       upstream: [...upstream],
       metadata: this.nodeMetadata(),

@@ -2,7 +2,6 @@
  * A structured logger: JSON lines on stderr with the execution id and task name, secrets masked.
  */
 import { mask } from "../deck/deck.js";
-import type { ExecutionId } from "./context.js";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -17,12 +16,11 @@ export interface Logger {
   error(message: string, fields?: unknown): void;
 }
 
-/** Creates a logger. The level comes from `FLYTE_SDK_LOGGING_LEVEL` (debug, info, warn, error; default warn). */
-export function createLogger(opts: {
-  executionId: ExecutionId;
-  taskName: string;
-  redact: ReadonlySet<string>;
-}): Logger {
+/**
+ * Creates a logger for one execution (`executionName`, the execution id's name) and task. The level comes from
+ * `FLYTE_SDK_LOGGING_LEVEL` (debug, info, warn, error; default warn).
+ */
+export function createLogger(opts: { executionName: string; taskName: string; redact: ReadonlySet<string> }): Logger {
   const envLevel = (process.env.FLYTE_SDK_LOGGING_LEVEL ?? "warn").toLowerCase() as LogLevel;
   const min = ORDER[envLevel] ?? ORDER.warn;
   const write = (level: LogLevel, message: string, fields?: unknown) => {
@@ -32,7 +30,7 @@ export function createLogger(opts: {
       {
         time: new Date().toISOString(),
         level,
-        execution: opts.executionId.name,
+        execution: opts.executionName,
         task: opts.taskName,
         message,
         ...(extra && typeof extra === "object" ? extra : extra !== undefined ? { value: extra } : {}),

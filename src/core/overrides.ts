@@ -15,8 +15,8 @@ import {
   type TaskNodeOverridesSpec,
 } from "./compilation.js";
 import { currentState } from "./context.js";
-import type { Entity } from "./entity.js";
 import { nodeOf } from "./promise.js";
+import type { Runnable } from "./runnable.js";
 import {
   type Accelerator,
   checkAccelerator,
@@ -213,17 +213,17 @@ function checkOverrides(owner: string, o: unknown): CheckedOverrides {
 }
 
 /** Whether a node runs a task (a map task included). */
-function isTaskEntity(e: Entity | undefined): boolean {
+function isTaskEntity(e: Runnable | undefined): boolean {
   return e?.kind === "task";
 }
 
 /** Whether a node runs a map task (an ArrayNode on a cluster). */
-export function isMapEntity(e: Entity | undefined): boolean {
+export function isMapEntity(e: Runnable | undefined): boolean {
   return e !== undefined && e.kind === "task" && Object.hasOwn(e, "inner");
 }
 
 /** A task with another task config: the node runs (and serializes) this copy; the task itself is unchanged. */
-function withTaskConfig(owner: string, entity: Entity, config: unknown): Entity {
+function withTaskConfig(owner: string, entity: Runnable, config: unknown): Runnable {
   const options = (entity as unknown as { options: { taskConfig?: unknown } }).options;
   const current = options.taskConfig;
   if (current === undefined || current === null)
@@ -238,7 +238,7 @@ function withTaskConfig(owner: string, entity: Entity, config: unknown): Entity 
     throw new FlyteValidationError(
       `${owner}: override taskConfig = ${JSON.stringify(config)} cannot change the kind of ${entity.name}'s task config`,
     );
-  return Object.create(entity, { options: { value: Object.freeze({ ...options, taskConfig: config }) } }) as Entity;
+  return Object.create(entity, { options: { value: Object.freeze({ ...options, taskConfig: config }) } }) as Runnable;
 }
 
 function allNodes(nodes: readonly NodeSpec[]): NodeSpec[] {
@@ -313,7 +313,7 @@ export function withOverrides<C>(call: C, overrides: NodeOverrides): C {
  * The entity a node runs locally: its entity, or, when `withOverrides` set the node's cache, a view of the task
  * whose metadata caches (or not) under the node's version, as a cluster caches the node.
  */
-export function localNodeEntity(node: NodeSpec): Entity {
+export function localNodeEntity(node: NodeSpec): Runnable {
   const e = node.entity!;
   const m = node.metadata;
   if (m.cacheable === undefined || !isTaskEntity(e) || isMapEntity(e)) return e;
@@ -324,5 +324,5 @@ export function localNodeEntity(node: NodeSpec): Entity {
     cacheVersion: m.cacheable ? m.cacheVersion : "",
     cacheSerialize: m.cacheable ? (m.cacheSerializable ?? false) : false,
   });
-  return Object.create(e, { metadata: { value: metadata } }) as Entity;
+  return Object.create(e, { metadata: { value: metadata } }) as Runnable;
 }

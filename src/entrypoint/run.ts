@@ -104,7 +104,7 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
   const redact = secrets.readValues;
   const errorSettings = readErrorSettings(env);
   let logger: Logger = createLogger({
-    executionId: { project: "", domain: "", name: env.FLYTE_INTERNAL_EXECUTION_ID ?? env._F_NM ?? "" },
+    executionName: env.FLYTE_INTERNAL_EXECUTION_ID ?? env._F_NM ?? "",
     taskName: "",
     redact,
   });

@@ -12,7 +12,7 @@
 import { create, equals, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type { BranchCase, NodeSpec, TaskNodeOverridesSpec } from "../core/compilation.js";
-import type { Condition, Operand } from "../core/condition.js";
+import { type CompiledCondition, type CompiledOperand, describeOperand, isComparableType } from "../core/condition.js";
 import { DynamicTask } from "../core/dynamic.js";
 import { EagerTask } from "../core/eager/eager-task.js";
 import type { Entity } from "../core/entity.js";
@@ -21,7 +21,6 @@ import { LaunchPlan, type LaunchPlanSecurityContext, type ResolvedLaunchPlanSett
 import { localData } from "../core/local-data.js";
 import { MapTask } from "../core/map-task.js";
 import { describeIdentity } from "../core/naming.js";
-import { isRef, refTarget } from "../core/promise.js";
 import { ReferenceEntity } from "../core/reference.js";
 import type { Accelerator, PodTemplate, Resources, ResourceValues } from "../core/resources.js";
 import { DEFAULT_RESOLVER_LOCATION } from "../core/resolver.js";
@@ -76,16 +75,7 @@ import {
   type WorkflowTemplate,
   WorkflowTemplateSchema,
 } from "../idl/gen/flyteidl/core/workflow_pb.js";
-import {
-  booleanLiteral,
-  floatLiteral,
-  integerLiteral,
-  noneLiteral,
-  primitiveOf,
-  stringLiteral,
-} from "../idl/literals.js";
-import { t } from "../types/index.js";
-import { NO_DATA } from "../types/type.js";
+import { noneLiteral } from "../idl/literals.js";
 import { resolveImage, SDK_VERSION, type SerializationSettings } from "./settings.js";
 
 /** Registration file kinds: 1 task, 2 workflow, 3 launch plan (the `_<k>.pb` suffix). */
@@ -621,12 +611,13 @@ export class Serializer {
     // flytekit's workflow nodes carry the subworkflow's interruptible default (false); task nodes leave it unset.
     // A launch plan node takes its workflow's node metadata (flytekit's LaunchPlan.construct_node_metadata): the
     // workflow's short name and interruptible default.
-    const lpWorkflow = e instanceof LaunchPlan ? (e.workflow as unknown as Workflow) : undefined;
+    const lp = e instanceof LaunchPlan ? e : undefined;
+    const lpWorkflow = lp ? (lp.workflow as unknown as Workflow) : undefined;
     const interruptible = n.metadata.interruptible ?? (e instanceof Workflow || lpWorkflow ? false : undefined);
     const m = n.metadata;
     const meta = {
       // (unless withOverrides gave the node a name of its own)
-      name: lpWorkflow && m.name === e!.shortName ? lpWorkflow.shortName : m.name,
+      name: lp && lpWorkflow && m.name === lp.shortName ? lpWorkflow.shortName : m.name,
       timeout: m.timeoutMs ? durationOf(m.timeoutMs) : undefined,
       retries: { retries: m.retries ?? 0 },
       interruptibleValue:
@@ -705,9 +696,9 @@ export class Serializer {
   }
 
   private branchNode(n: NodeSpec, subs: Map<string, WorkflowTemplate>, meta: object): Node {
-    const cases = n.branch!.cases;
+    const { name, cases } = n.branch!;
     const promises = new Map<string, Binding>();
-    const expr = (c: Condition): BooleanExpression => {
+    const expr = (c: CompiledCondition): BooleanExpression => {
       if (c.kind !== "cmp") {
         return create(BooleanExpressionSchema, {
           expr: {
@@ -721,13 +712,18 @@ export class Serializer {
           },
         });
       }
+      if ([c.left, c.right].some((o) => o.kind === "const" && !o.value)) {
+        throw new FlyteValidationError(
+          `conditional ${JSON.stringify(name)}: isNone and comparisons with null run locally only; Flyte's compiler takes only primitive constants and variables of primitive types in conditions (it refuses a none operand)`,
+        );
+      }
       return create(BooleanExpressionSchema, {
         expr: {
           case: "comparison",
           value: {
             operator: OPS[c.op],
-            leftValue: this.operand(c.left, promises),
-            rightValue: this.operand(c.right, promises),
+            leftValue: this.operand(name, c.left, promises),
+            rightValue: this.operand(name, c.right, promises),
           },
         },
       });
@@ -736,63 +732,67 @@ export class Serializer {
     const withCondition = cases.filter((c) => c.condition);
     const last = cases.at(-1)!;
     if (withCondition.length === 0 || last.condition) {
-      throw new FlyteValidationError(`${n.branch!.name}: a conditional needs an if and an else`);
+      throw new FlyteValidationError(`${name}: a conditional needs an if and an else`);
     }
     const ifElse = {
       case: block(withCondition[0]!),
       other: withCondition.slice(1).map(block),
+      // As flytekit writes it, the failed node is named after the conditional.
       default: last.node
         ? { case: "elseNode" as const, value: this.node(last.node, subs) }
-        : { case: "error" as const, value: { failedNodeId: n.id, message: last.error ?? "Condition failed" } },
+        : { case: "error" as const, value: { failedNodeId: name, message: last.error ?? "Condition failed" } },
     };
     return create(NodeSchema, {
       id: n.id,
       metadata: meta,
-      inputs: [...promises.values()],
+      inputs: [...promises.values()].sort((a, b) => (a.var < b.var ? -1 : a.var > b.var ? 1 : 0)),
       upstreamNodeIds: [...n.upstream],
       target: { case: "branchNode", value: { ifElse } },
     });
   }
 
-  /** A condition operand: a reference becomes a variable `<node id>.<var>` bound as an input of the branch node. */
-  private operand(o: Operand, promises: Map<string, Binding>): OperandMsg {
-    if (isRef(o)) {
-      const t = refTarget(o);
-      const v = `${t.nodeId}.${t.varName}`;
-      promises.set(
-        v,
-        create(BindingSchema, {
-          var: v,
-          binding: {
+  /**
+   * A condition operand: a reference becomes a variable `<node id>.<var>` bound as an input of the branch node; a
+   * constant is the primitive the conditional typed it as (none constants are refused before). Flyte's compiler
+   * compares primitive types only (its operands are primitives or variables of the same type), so optional values
+   * cannot be serialized.
+   */
+  private operand(conditional: string, o: CompiledOperand, promises: Map<string, Binding>): OperandMsg {
+    if (o.kind === "const") return { $typeName: "flyteidl.core.Operand", val: { case: "primitive", value: o.value! } };
+    const target = o.target;
+    if (target.type && !isComparableType(target.type)) {
+      throw new FlyteValidationError(
+        `conditional ${JSON.stringify(conditional)}: ${describeOperand(target)} is a ${target.type.name}; Flyte's compiler compares int, float, str, bool, datetime and duration values only (not optional ones)`,
+      );
+    }
+    if (target.attrPath.length > 0) {
+      // The compiler types a branch node's variables by whole outputs, so a field it reads never matches.
+      throw new FlyteValidationError(
+        `conditional ${JSON.stringify(conditional)}: ${describeOperand(target)} is a field of an output; Flyte's compiler cannot type a field in a condition (it compares whole outputs): return the field from a task and compare that output`,
+      );
+    }
+    const v = `${target.nodeId}.${target.varName}`;
+    promises.set(
+      v,
+      create(BindingSchema, {
+        var: v,
+        binding: {
+          value: {
+            case: "promise",
             value: {
-              case: "promise",
-              value: {
-                nodeId: t.nodeId,
-                var: t.varName,
-                attrPath: t.attrPath.map((p) =>
-                  typeof p === "number"
-                    ? { value: { case: "intValue" as const, value: p } }
-                    : { value: { case: "stringValue" as const, value: p } },
-                ),
-              },
+              nodeId: target.nodeId,
+              var: target.varName,
+              attrPath: target.attrPath.map((p) =>
+                typeof p === "number"
+                  ? { value: { case: "intValue" as const, value: p } }
+                  : { value: { case: "stringValue" as const, value: p } },
+              ),
             },
           },
-        }),
-      );
-      return { $typeName: "flyteidl.core.Operand", val: { case: "var", value: v } };
-    }
-    const lit: Literal =
-      typeof o === "boolean"
-        ? booleanLiteral(o)
-        : typeof o === "string"
-          ? stringLiteral(o)
-          : o instanceof Date
-            ? t.datetime.toLiteral(o, NO_DATA)
-            : Number.isInteger(o)
-              ? integerLiteral(BigInt(o))
-              : floatLiteral(o);
-    const p = primitiveOf(lit)!;
-    return { $typeName: "flyteidl.core.Operand", val: { case: "primitive", value: p } };
+        },
+      }),
+    );
+    return { $typeName: "flyteidl.core.Operand", val: { case: "var", value: v } };
   }
 
   /** Serializes a workflow and its default launch plan (same name) and returns the launch plan's id. */

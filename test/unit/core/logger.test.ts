@@ -14,7 +14,7 @@ test("the logger masks secrets, including ones with quotes and backslashes", () 
   process.env.FLYTE_SDK_LOGGING_LEVEL = "debug";
   try {
     const log = createLogger({
-      executionId: { project: "p", domain: "d", name: "e" },
+      executionName: "e",
       taskName: "t",
       redact: new Set([secret]),
     });

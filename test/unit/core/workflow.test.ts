@@ -155,8 +155,8 @@ describe("workflow compilation", () => {
       ["n0", "n1"],
     );
     assert.equal(c.nodes[1]!.branch?.cases.length, 2);
-    assert.equal(c.nodes[1]!.branch!.cases[0]!.node?.id, "n1-n0");
-    assert.equal(c.nodes[1]!.branch!.cases[1]!.node?.id, "n1-n1");
+    assert.equal(c.nodes[1]!.branch!.cases[0]!.node?.id, "n0");
+    assert.equal(c.nodes[1]!.branch!.cases[1]!.node?.id, "n1");
     assert.deepEqual(c.nodes[1]!.upstream, ["n0"]);
     assert.equal(await outer({ a: 20 }), 121);
     assert.equal(await outer({ a: 2 }), 3);

@@ -1,0 +1,87 @@
+/**
+ * Conditionals through the CLI, as a user runs them (`node bin/tsflyte.js`, on the built dist/): every shape of the
+ * conditional twins runs locally, conditions on none take their branches, and what Flyte's compiler cannot take
+ * (isNone) fails at `tsflyte serialize` with a message naming the conditional.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BIN = join(ROOT, "bin", "tsflyte.js");
+const TWINS = "test/conformance/twins/conditions.ts";
+const NONE = "test/e2e/fixtures/conditions-none.ts";
+const scratch = mkdtempSync(join(tmpdir(), "tsflyte-conditions-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
+  FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
+};
+delete env.NODE_TEST_CONTEXT;
+
+function tsflyte(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function ok(...args: string[]): Promise<unknown> {
+  const r = await tsflyte(...args);
+  assert.equal(r.code, 0, `tsflyte ${args.join(" ")} failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+async function fails(...args: string[]): Promise<string> {
+  const r = await tsflyte(...args);
+  assert.equal(r.code, 1, `expected tsflyte ${args.join(" ")} to fail:\n${r.stdout}\n${r.stderr}`);
+  return r.stderr;
+}
+
+before(() => {
+  if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) {
+    throw new Error("dist/cli/main.js is missing: run `npm run build` before the e2e tests");
+  }
+});
+
+describe("tsflyte run: conditionals", () => {
+  test("if/elif/else on a float with whole-number bounds, and the failing else", async () => {
+    assert.equal(await ok("run", TWINS, "multiplier", "--my_input", "0.5"), 1);
+    assert.equal(await ok("run", TWINS, "multiplier", "--my_input", "4"), 16);
+    assert.match(await fails("run", TWINS, "multiplier", "--my_input", "11"), /The input must be between 0 and 10/);
+  });
+
+  test("nested conditionals, on node outputs, strings, booleans, datetimes and durations", async () => {
+    assert.equal(await ok("run", TWINS, "nested", "--my_input", "3", "--x", "2"), 9);
+    assert.equal(await ok("run", TWINS, "nestedDirect", "--x", "1", "--y", "2"), 4);
+    assert.equal(await ok("run", TWINS, "nestedDirect", "--x", "1", "--y", "6"), 36);
+    assert.equal(await ok("run", TWINS, "nestedDirect", "--x", "0", "--y", "2"), 4);
+    assert.equal(await ok("run", TWINS, "mixed", "--s", "c", "--i", "1", "--b"), "<c>");
+    assert.equal(await ok("run", TWINS, "mixed", "--s", "c", "--i", "1", "--no-b"), "<not b>");
+    assert.equal(await ok("run", TWINS, "times", "--d", "2025-01-01T00:00:00Z", "--dur", "30m"), 1);
+    assert.equal(await ok("run", TWINS, "times", "--d", "2025-01-01T00:00:00Z", "--dur", "2h"), 2);
+    assert.equal(await ok("run", TWINS, "outputs", "--x", "20"), 8);
+    assert.equal(await ok("run", TWINS, "outputs", "--x", "5"), 2);
+  });
+
+  test("isNone, and a comparison with none taking the else branch", async () => {
+    assert.equal(await ok("run", NONE, "found", "--key", ""), "missing");
+    assert.equal(await ok("run", NONE, "found", "--key", "abcdef"), "long");
+    assert.equal(await ok("run", NONE, "found", "--key", "ab"), "short");
+  });
+
+  test("tsflyte serialize refuses isNone, naming the conditional, and writes nothing", async () => {
+    const out = join(scratch, "out");
+    const err = await fails("serialize", NONE, "-o", out);
+    assert.match(err, /conditional "found": isNone and comparisons with null run locally only/);
+    assert.ok(!existsSync(out) || readdirSync(out).length === 0);
+  });
+});
