@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { describeValue, FlyteTypeError, FlyteValidationError } from "../errors.js";
 import type { Binding, BindingData, Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { OutputReference, PromiseAttribute } from "../idl/gen/flyteidl/core/types_pb.js";
+import { areTypesCastable } from "../types/castable.js";
 import { ListType, MapType } from "../types/containers.js";
 import { type AnyType, type DataContext, formatPath, type Path } from "../types/type.js";
 import { UnionType } from "../types/union.js";
@@ -127,6 +128,15 @@ export function bindingData(
 ): BindingData {
   if (isRef(value)) {
     const t = refTarget(value);
+    // Flyte's compiler refuses a binding whose type cannot be cast to the input's: refuse it here, at compile().
+    if (t.type && !areTypesCastable(t.type.literalType, type.literalType)) {
+      const v = `${t.varName}${t.attrPath.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("")}`;
+      const from = t.nodeId === "" ? `workflow input ${v}` : `output ${v} of node ${t.nodeId}`;
+      throw new FlyteTypeError(
+        `${formatPath(path)}: expected ${type.name}, got ${from} of type ${t.type.name}, which Flyte cannot bind to ${type.name}`,
+        { path, expected: type.name },
+      );
+    }
     if (t.nodeId !== "") upstream.add(t.nodeId);
     const promise: OutputReference = {
       $typeName: "flyteidl.core.OutputReference",

@@ -165,7 +165,10 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
         bindings.push(binding(k, bindingData(type, v, comp.data, upstream, [k])));
       } catch (e) {
         if (e instanceof FlyteTypeError)
-          throw new FlyteTypeError(`${this.name}: input ${e.message}`, { cause: e, path: e.path });
+          throw new FlyteTypeError(`${this.name} (node ${comp.nextNodeId()}): input ${e.message}`, {
+            cause: e,
+            path: e.path,
+          });
         throw e;
       }
     }

@@ -2,7 +2,7 @@
  * Workflows: a synchronous body that calls tasks, workflows and launch plans with references, compiled into nodes
  * and bindings with flytekit's rules, and run locally with data passed between nodes as literals.
  */
-import { FlyteTypeError, FlyteValidationError } from "../errors.js";
+import { describeValue, FlyteTypeError, FlyteValidationError } from "../errors.js";
 import type { Binding, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { StrType } from "../types/primitives.js";
 import type { AnyType, Infer } from "../types/type.js";
@@ -14,7 +14,7 @@ import { runGraph } from "./executor.js";
 import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
 import { localData } from "./local-data.js";
 import { newIdentity } from "./naming.js";
-import { makeRef, type Ref } from "./promise.js";
+import { isRef, makeRef, nodeOf, type Ref } from "./promise.js";
 
 /** Refs to the workflow's inputs, as its body receives them. */
 export type WorkflowInputs<I extends InputSpec> = { [K in keyof I]: Ref<Infer<I[K]>> };
@@ -230,8 +230,11 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
  */
 export function bindOutputs(iface: Interface, result: unknown, comp: CompilationState, owner: string): Binding[] {
   if (iface.shape === "none") {
+    // flytekit: "Interface output should've been VoidPromise or None".
     if (result !== undefined && result !== null && !isVoidLike(result)) {
-      throw new FlyteValidationError(`${owner}: declares no outputs but its body returned a value`);
+      throw new FlyteValidationError(
+        `${owner}: declares no outputs but its body returned ${isRef(result) || nodeOf(result) ? "a node's outputs" : describeValue(result)}; return nothing (or the result of a call without outputs), or declare the outputs`,
+      );
     }
     return [];
   }
@@ -249,8 +252,9 @@ export function bindOutputs(iface: Interface, result: unknown, comp: Compilation
   });
 }
 
+/** Whether `v` is what a call without outputs returns in a body (a node handle and nothing else). */
 function isVoidLike(v: unknown): boolean {
-  return typeof v === "object" && v !== null && Object.keys(v).length === 0;
+  return typeof v === "object" && v !== null && !isRef(v) && nodeOf(v) !== undefined && Object.keys(v).length === 0;
 }
 
 /** A workflow as users hold it: callable, with the workflow's properties. */

@@ -85,3 +85,25 @@ describe("tsflyte run: conditionals", () => {
     assert.ok(!existsSync(out) || readdirSync(out).length === 0);
   });
 });
+
+describe("tsflyte run and serialize: bindings Flyte would refuse fail before running", () => {
+  const BAD = "test/e2e/fixtures/bad-bindings.ts";
+
+  test("list<optional<str>> from a map with a success ratio into list<str>", async () => {
+    const err = await fails("run", BAD, "lossy", "--xs", '["a"]');
+    assert.match(
+      err,
+      /join \(node n1\): input xs: expected list<str>, got output o0 of node n0 of type list<optional<str>>/,
+    );
+    // serialize stops at the first of the file's two bad workflows
+    const serr = await fails("serialize", BAD, "-o", join(scratch, "bad"));
+    assert.match(serr, /input xs: expected list<str>|declares no outputs but its body returned/);
+  });
+
+  test("a workflow without outputs whose body returns a value", async () => {
+    assert.match(
+      await fails("run", BAD, "dropped", "--s", "a"),
+      /declares no outputs but its body returned a node's outputs/,
+    );
+  });
+});
