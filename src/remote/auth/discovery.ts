@@ -10,8 +10,11 @@ import { FlyteAuthenticationError } from "../errors.js";
 
 /** What the admin says about its authorization server and its public client. */
 export interface AuthServerInfo {
+  /** Where tokens are requested (all flows). */
   readonly tokenEndpoint?: string;
+  /** Where the browser logs in (PKCE). */
   readonly authorizationEndpoint?: string;
+  /** Where device codes are requested (device flow), when the server offers it. */
   readonly deviceAuthorizationEndpoint?: string;
   /** The public client's id (PKCE, device flow). */
   readonly clientId?: string;
