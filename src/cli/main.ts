@@ -22,6 +22,15 @@ export const commands: Readonly<Record<string, Command>> = {
   run: runCommand,
   serialize: serializeCommand,
   package: packageCommand,
+  // The cluster commands load the gRPC client only when they run, so local commands start fast.
+  register: {
+    summary: "Register the entities in PATHs on a Flyte cluster (fast registration)",
+    run: async (args, ctx) => (await import("./remote.js")).registerCommand.run(args, ctx),
+  },
+  execution: {
+    summary: "Inspect, follow or terminate executions on a Flyte cluster",
+    run: async (args, ctx) => (await import("./remote.js")).executionCommand.run(args, ctx),
+  },
 };
 
 /** Where `main` writes and resolves paths; each defaults to the process's. */

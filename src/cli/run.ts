@@ -8,16 +8,30 @@ import type { AnyType } from "../types/type.js";
 import { type Command, type CommandContext, UsageError } from "./command.js";
 import { formatJson, toJsonValue } from "./json.js";
 import { findEntity, type LoadedModule, loadEntities } from "./load.js";
+import { parseKeyValues } from "./serialize.js";
 
 // parse-inputs.js loads the IDL type bindings; it is imported on first use so that `tsflyte --help` starts fast.
 type InputParsing = typeof import("./parse-inputs.js");
 
-const RUN_USAGE = "Usage: tsflyte run [--json] [--verbose] FILE NAME [--<input> <value> ...]";
+const RUN_USAGE =
+  "Usage: tsflyte run [--json] [--verbose] [--remote [remote options]] FILE NAME [--<input> <value> ...]";
 
 const OPTIONS_HELP = `Options:
   --json         print only the outputs, as JSON (no header on stderr)
   -v, --verbose  print stack traces on errors
-  -h, --help     show help: with FILE, the entities it exports; with NAME, that entity's inputs and outputs`;
+  -h, --help     show help: with FILE, the entities it exports; with NAME, that entity's inputs and outputs
+
+Remote options (before FILE; --wait also after NAME):
+  --remote                 register (fast registration) and run on the Flyte cluster of the Flyte config
+  --wait                   follow the nodes until the execution ends, then print its outputs
+  --config FILE, --project NAME, --domain NAME
+                           the Flyte config (default $FLYTECTL_CONFIG or ~/.flyte/config.yaml), project
+                           (default flytesnacks) and domain (default development)
+  --version VERSION        the registration version (default: a digest of the code)
+  --name NAME              the execution's name; an existing execution of that name is attached to
+  --image URI              the default image of the tasks
+  --label KEY=VALUE, --annotation KEY=VALUE, --env KEY=VALUE   (repeatable)
+  --overwrite-cache        run cached tasks again and overwrite their cache entries`;
 
 const RUN_HELP = `${RUN_USAGE}
 
@@ -43,6 +57,9 @@ ${OPTIONS_HELP}
 An option after NAME yields to an input of the same name; give it before FILE then.
 `;
 
+/** Remote options that take a value, before FILE. */
+const REMOTE_VALUE_FLAGS = new Set(["config", "project", "domain", "version", "name", "image"]);
+
 const KIND_LABELS: Record<Entity["kind"], string> = {
   task: "task",
   workflow: "workflow",
@@ -66,9 +83,24 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   let file: string | undefined;
   let name: string | undefined;
   let rest: readonly string[] = [];
+  let remote = false;
+  let wait = false;
+  let overwriteCache = false;
+  const remoteValues: Record<string, string> = {};
+  const remoteLists: Record<string, string[]> = { label: [], annotation: [], env: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--json") json = true;
+    const flag = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    const key = flag?.[1] ?? "";
+    if (file === undefined && flag && (REMOTE_VALUE_FLAGS.has(key) || Object.hasOwn(remoteLists, key))) {
+      const value = flag[2] ?? args[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`, "Run 'tsflyte run --help' for usage.");
+      if (Object.hasOwn(remoteLists, key)) remoteLists[key]!.push(value);
+      else remoteValues[key] = value;
+    } else if (arg === "--remote" && file === undefined) remote = true;
+    else if (arg === "--wait" && file === undefined) wait = true;
+    else if (arg === "--overwrite-cache" && file === undefined) overwriteCache = true;
+    else if (arg === "--json") json = true;
     else if (arg === "--verbose" || arg === "-v") ctx.verbose = true;
     else if (arg === "--help" || arg === "-h") help = true;
     else if (arg.startsWith("-") && arg !== "-") {
@@ -111,8 +143,19 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
     ctx.out(entityHelp(entity, file, name, parsing));
     return 0;
   }
+  const remoteUsed =
+    wait ||
+    overwriteCache ||
+    Object.keys(remoteValues).length > 0 ||
+    Object.values(remoteLists).some((l) => l.length > 0);
+  if (remoteUsed && !remote) {
+    throw new UsageError(
+      "--wait, --project, --name and the other remote options need --remote",
+      "Run 'tsflyte run --help' for usage.",
+    );
+  }
   const parsed = parsing.parseInputs(rest, inputs, {
-    reserved: ["json", "verbose", "help", "-h", "-v"],
+    reserved: ["json", "verbose", "help", "-h", "-v", ...(remote ? ["wait"] : [])],
     cwd: ctx.cwd,
     owner: `${KIND_LABELS[entity.kind]} ${entity.name}`,
     hint: `Run 'tsflyte run ${file} ${name} --help' to see its inputs.`,
@@ -120,6 +163,29 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   for (const o of parsed.options) {
     if (o === "--json") json = true;
     else if (o === "--verbose" || o === "-v") ctx.verbose = true;
+    else if (o === "--wait") wait = true;
+  }
+  if (remote) {
+    const { runRemote } = await import("./remote.js");
+    return runRemote(
+      entity,
+      parsed.values,
+      {
+        config: remoteValues.config,
+        project: remoteValues.project,
+        domain: remoteValues.domain,
+        version: remoteValues.version,
+        name: remoteValues.name,
+        image: remoteValues.image,
+        wait,
+        json,
+        labels: parseKeyValues(remoteLists.label, "--label"),
+        annotations: parseKeyValues(remoteLists.annotation, "--annotation"),
+        envs: parseKeyValues(remoteLists.env, "--env"),
+        overwriteCache,
+      },
+      ctx,
+    );
   }
   if (!json) ctx.err(`Running ${KIND_LABELS[entity.kind]} ${entity.name} locally\n`);
   const outputs = await entity.localCall(parsed.values);

@@ -84,3 +84,4 @@ export { discoverAuthServer, type AuthServerInfo } from "./auth/discovery.js";
 export { authInterceptor } from "./auth/interceptor.js";
 export { openInBrowser } from "./auth/pkce.js";
 export { OAuthGrantError, type DeviceCodeInfo } from "./auth/token-endpoint.js";
+export { connectRemote, type ConnectRemoteOptions } from "./connect.js";

@@ -1,0 +1,310 @@
+/**
+ * The cluster commands: `tsflyte register`, `tsflyte run --remote` (called by `run`) and `tsflyte execution
+ * get|list|outputs|terminate`, on a `FlyteRemote` connected from the Flyte config (`--config`, `FLYTECTL_CONFIG`,
+ * `~/.flyte/config.yaml`, `FLYTE_PLATFORM_*`).
+ */
+import { parseArgs } from "node:util";
+import type { Entity } from "../core/entity.js";
+import type { Execution } from "../idl/gen/flyteidl/admin/execution_pb.js";
+import { WorkflowExecution_Phase } from "../idl/gen/flyteidl/core/execution_pb.js";
+import { enumName } from "../idl/types.js";
+import type { FlyteExecution } from "../remote/execution.js";
+import type { ExecutionFilters, ExecutionPhaseName } from "../remote/filters.js";
+import { connectRemote } from "../remote/connect.js";
+import { type Command, type CommandContext, UsageError } from "./command.js";
+import { formatJson } from "./json.js";
+import { loadEntities } from "./load.js";
+import { formatDurationMs, progressRenderer } from "./progress.js";
+import { parseKeyValues, parseOrUsage, sourceFiles } from "./serialize.js";
+
+/** The options every cluster command takes. */
+export const CONNECTION_OPTIONS = {
+  config: { type: "string", short: "c" },
+  project: { type: "string", short: "p" },
+  domain: { type: "string", short: "d" },
+} as const;
+
+const CONNECTION_HELP = `  -c, --config FILE        the Flyte config (default $FLYTECTL_CONFIG, else ~/.flyte/config.yaml;
+                           FLYTE_PLATFORM_URL and FLYTE_PLATFORM_INSECURE override it)
+  -p, --project NAME       the project (default flytesnacks)
+  -d, --domain NAME        the domain (default development)`;
+
+/** Connects a `FlyteRemote` from the connection flags. */
+export function remoteFrom(values: { config?: string; project?: string; domain?: string }, ctx: CommandContext) {
+  return connectRemote({
+    configFile: values.config,
+    project: values.project,
+    domain: values.domain,
+    cwd: ctx.cwd,
+    onRetry: (e) =>
+      ctx.err(
+        `admin at ${e.endpoint} unreachable (attempt ${e.attempt}); retrying in ${formatDurationMs(e.delayMs)}\n`,
+      ),
+  });
+}
+
+const REGISTER_HELP = `Usage: tsflyte register [options] PATH...
+
+Registers every task, workflow and launch plan exported by the .ts/.js files under PATH on a Flyte cluster, with
+fast registration: the project's code is bundled and uploaded through FlyteAdmin's DataProxy, and each task fetches
+it before it runs. Registering the same code under the same version again changes nothing.
+
+Options:
+${CONNECTION_HELP}
+  -v, --version VERSION    the version (default: a digest of the entities and the code)
+  -i, --image URI          the default image (default $FLYTEKIT_TS_DEFAULT_IMAGE, else the SDK's image)
+      --copy all|none      all (default): fast registration; none: the image holds the code
+      --env KEY=VALUE      add to every task's container env (repeatable)
+`;
+
+/** `tsflyte register`. */
+export const registerCommand: Command = {
+  summary: "Register the entities in PATHs on a Flyte cluster (fast registration)",
+  async run(args, ctx) {
+    const { values, positionals } = parseOrUsage("register", () =>
+      parseArgs({
+        args: [...args],
+        allowPositionals: true,
+        options: {
+          ...CONNECTION_OPTIONS,
+          version: { type: "string", short: "v" },
+          image: { type: "string", short: "i" },
+          copy: { type: "string" },
+          env: { type: "string", multiple: true },
+          help: { type: "boolean", short: "h" },
+        },
+      }),
+    );
+    if (values.help) {
+      ctx.out(REGISTER_HELP);
+      return 0;
+    }
+    if (positionals.length === 0)
+      throw new UsageError("no paths to register", "Usage: tsflyte register [options] PATH...");
+    const copy = values.copy ?? "all";
+    if (copy !== "all" && copy !== "none")
+      throw new UsageError(`--copy must be all or none, got ${JSON.stringify(copy)}`);
+    const entities: Entity[] = [];
+    for (const f of sourceFiles(positionals, ctx.cwd))
+      entities.push(...(await loadEntities(f, ctx.cwd)).entities.values());
+    if (entities.length === 0)
+      throw new UsageError(`no tasks, workflows or launch plans are exported under ${positionals.join(", ")}`);
+    const remote = await remoteFrom(values, ctx);
+    try {
+      const reg = await remote.register(entities, {
+        version: values.version,
+        fast: copy === "all",
+        image: values.image,
+        env: parseKeyValues(values.env, "--env"),
+      });
+      const kinds = { 1: "task", 2: "workflow", 3: "launch plan" } as const;
+      for (const e of reg.entities)
+        ctx.out(`${e.status === "created" ? "registered" : "unchanged "} ${kinds[e.kind].padEnd(11)} ${e.name}\n`);
+      const created = reg.entities.filter((e) => e.status === "created").length;
+      ctx.err(
+        `${created} registered, ${reg.entities.length - created} already there, in ${reg.project}/${reg.domain} version ${reg.version}${reg.bundle ? ` (code bundle ${reg.bundle})` : ""}\n`,
+      );
+      return 0;
+    } finally {
+      remote.clients.close();
+    }
+  },
+};
+
+/** Options of `tsflyte run --remote`, parsed by `run`. */
+export interface RunRemoteOptions {
+  config?: string;
+  project?: string;
+  domain?: string;
+  version?: string;
+  name?: string;
+  image?: string;
+  wait: boolean;
+  json: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  envs: Record<string, string>;
+  overwriteCache: boolean;
+}
+
+/**
+ * `tsflyte run --remote`: registers the entity (and what it uses) with fast registration, launches it, prints the
+ * execution and its console URL, and with `--wait` follows the nodes and prints the outputs as a local run does.
+ */
+export async function runRemote(
+  entity: Entity,
+  inputs: Record<string, unknown>,
+  opts: RunRemoteOptions,
+  ctx: CommandContext,
+): Promise<number> {
+  const remote = await remoteFrom(opts, ctx);
+  try {
+    const reg = await remote.register([entity], { version: opts.version, image: opts.image });
+    if (!opts.json) ctx.err(`Registered ${entity.name} in ${reg.project}/${reg.domain} version ${reg.version}\n`);
+    const ex = await remote.execute(entity, inputs, {
+      name: opts.name,
+      version: reg.version,
+      labels: opts.labels,
+      annotations: opts.annotations,
+      envs: opts.envs,
+      overwriteCache: opts.overwriteCache,
+    });
+    if (!opts.json) {
+      ctx.err(`${ex.attached ? "Attached to" : "Launched"} execution ${ex.name}\n`);
+      if (ex.consoleUrl) ctx.err(`Console: ${ex.consoleUrl}\n`);
+    }
+    if (!opts.wait) {
+      if (opts.json) ctx.out(`${JSON.stringify({ execution: ex.name, console: ex.consoleUrl ?? null })}\n`);
+      return 0;
+    }
+    return await waitAndPrint(ex, opts.json, ctx);
+  } finally {
+    remote.clients.close();
+  }
+}
+
+async function waitAndPrint(ex: FlyteExecution, json: boolean, ctx: CommandContext): Promise<number> {
+  const render = progressRenderer();
+  await ex.wait(
+    json
+      ? {}
+      : {
+          onProgress: (p) =>
+            ctx.err(
+              render(p)
+                .map((l) => `${l}\n`)
+                .join(""),
+            ),
+        },
+  );
+  ex.checkSucceeded();
+  const outputs = await ex.outputs();
+  ctx.out(`${formatJson(outputs)}\n`);
+  return 0;
+}
+
+const EXECUTION_HELP = `Usage: tsflyte execution <get|list|outputs|terminate|wait> [options] [NAME]
+
+  get NAME                 the execution's phase, what it runs, times, error, and console URL
+  list                     executions, newest first
+      --phase PHASE        only in this phase (repeatable: QUEUED, RUNNING, SUCCEEDED, FAILED, ABORTED…)
+      --launch-plan NAME   only of this launch plan (a workflow's default launch plan has its name)
+      --task NAME          only single-task executions of this task
+      --limit N            at most N (default 20)
+  outputs NAME             the outputs as JSON, typed by the launched entity's registered interface
+  wait NAME                follow the nodes until the end, then print the outputs
+  terminate NAME           abort a running execution
+      --cause TEXT         why (default "terminated from tsflyte")
+
+Options:
+${CONNECTION_HELP}
+      --json               get and list: print JSON
+`;
+
+/** `tsflyte execution`. */
+export const executionCommand: Command = {
+  summary: "Inspect, follow or terminate executions on a Flyte cluster",
+  async run(args, ctx) {
+    const { values, positionals } = parseOrUsage("execution", () =>
+      parseArgs({
+        args: [...args],
+        allowPositionals: true,
+        options: {
+          ...CONNECTION_OPTIONS,
+          phase: { type: "string", multiple: true },
+          "launch-plan": { type: "string" },
+          task: { type: "string" },
+          limit: { type: "string" },
+          cause: { type: "string" },
+          json: { type: "boolean" },
+          help: { type: "boolean", short: "h" },
+        },
+      }),
+    );
+    const [sub, name, ...extra] = positionals;
+    if (values.help || sub === undefined) {
+      ctx.out(EXECUTION_HELP);
+      return values.help ? 0 : 1;
+    }
+    const subs = ["get", "list", "outputs", "terminate", "wait"];
+    if (!subs.includes(sub))
+      throw new UsageError(`unknown execution command ${JSON.stringify(sub)}; use ${subs.join(", ")}`);
+    if (sub === "list" ? name !== undefined : name === undefined || extra.length > 0)
+      throw new UsageError(
+        sub === "list" ? "list takes no NAME" : `${sub} takes one execution NAME`,
+        "Run 'tsflyte execution --help' for usage.",
+      );
+    const remote = await remoteFrom(values, ctx);
+    try {
+      if (sub === "list") {
+        const limit = values.limit === undefined ? 20 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new UsageError(`--limit must be a positive integer, got ${values.limit}`);
+        const filters: ExecutionFilters = {
+          ...(values.phase ? { phase: values.phase.map((p) => p.toUpperCase() as ExecutionPhaseName) } : {}),
+          ...(values["launch-plan"] ? { launchPlan: values["launch-plan"] } : {}),
+          ...(values.task ? { task: values.task } : {}),
+        };
+        const list = await remote.listExecutions(filters, { limit });
+        if (values.json) ctx.out(`${JSON.stringify(list.map(summary), null, 2)}\n`);
+        else for (const e of list) ctx.out(`${listLine(e)}\n`);
+        return 0;
+      }
+      const ex = await remote.fetchExecution(name!);
+      switch (sub) {
+        case "get": {
+          const s = summary(ex.execution);
+          if (values.json) ctx.out(`${JSON.stringify({ ...s, console: ex.consoleUrl ?? null }, null, 2)}\n`);
+          else {
+            for (const [k, v] of Object.entries(s)) if (v !== undefined && v !== "") ctx.out(`${k.padEnd(10)} ${v}\n`);
+            if (ex.consoleUrl) ctx.out(`${"console".padEnd(10)} ${ex.consoleUrl}\n`);
+          }
+          return 0;
+        }
+        case "outputs":
+          ex.checkSucceeded();
+          ctx.out(`${formatJson(await ex.outputs())}\n`);
+          return 0;
+        case "wait":
+          return await waitAndPrint(ex, values.json ?? false, ctx);
+        default:
+          await ex.terminate(values.cause ?? "terminated from tsflyte");
+          ctx.err(`terminating execution ${ex.name}\n`);
+          return 0;
+      }
+    } finally {
+      remote.clients.close();
+    }
+  },
+};
+
+function ms(t: { seconds: bigint; nanos: number } | undefined): number | undefined {
+  return t ? Number(t.seconds) * 1000 + Math.round(t.nanos / 1e6) : undefined;
+}
+
+/** What `execution get` and `list --json` show of an execution. */
+function summary(e: Execution) {
+  const c = e.closure;
+  const lp = e.spec?.launchPlan;
+  const started = ms(c?.startedAt);
+  const duration = ms(c?.duration);
+  const r = c?.outputResult;
+  return {
+    name: `${e.id?.project}/${e.id?.domain}/${e.id?.name}`,
+    phase: enumName(WorkflowExecution_Phase, c?.phase ?? 0),
+    launched: lp ? `${lp.name}@${lp.version}` : "",
+    started: started ? new Date(started).toISOString() : "",
+    duration: duration ? formatDurationMs(duration) : "",
+    error:
+      r?.case === "error"
+        ? `${r.value.code}: ${r.value.message}`
+        : r?.case === "abortMetadata"
+          ? `aborted: ${r.value.cause}`
+          : "",
+  };
+}
+
+function listLine(e: Execution): string {
+  const s = summary(e);
+  return [e.id?.name ?? "", s.phase.padEnd(9), s.launched, s.started, s.duration].join("  ").trimEnd();
+}

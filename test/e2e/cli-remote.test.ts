@@ -1,0 +1,72 @@
+/**
+ * The cluster commands as a user runs them (`node bin/tsflyte.js ...`, the build in dist/), where no cluster is
+ * needed: help, usage errors, and an unreachable admin retried a bounded number of times, then named. The commands
+ * against a real Flyte are in test/cluster/.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const BIN = join(ROOT, "bin", "tsflyte.js");
+const scratch = mkdtempSync(join(tmpdir(), "tsflyte-remote-"));
+// Port 9 (discard) on loopback refuses connections: an admin that is down.
+const config = join(scratch, "config.yaml");
+writeFileSync(
+  config,
+  "admin:\n  endpoint: dns:///127.0.0.1:9\n  insecure: true\n  maxRetries: 1\n  maxBackoffDelay: 100ms\n",
+);
+
+const env: NodeJS.ProcessEnv = { ...process.env, HOME: scratch };
+for (const k of Object.keys(env))
+  if (k.startsWith("FLYTE_") || k === "FLYTECTL_CONFIG" || k === "NODE_TEST_CONTEXT") delete env[k];
+
+function tsflyte(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("tsflyte register, run --remote and execution without a cluster", () => {
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  test("the commands are listed and have help", async () => {
+    const top = await tsflyte("--help");
+    assert.match(top.stdout, /^ {2}register +Register the entities in PATHs on a Flyte cluster/m);
+    assert.match(top.stdout, /^ {2}execution +Inspect, follow or terminate executions/m);
+    const reg = await tsflyte("register", "--help");
+    assert.equal(reg.code, 0);
+    assert.match(reg.stdout, /--version VERSION/);
+    const ex = await tsflyte("execution", "--help");
+    assert.match(ex.stdout, /terminate NAME/);
+    const run = await tsflyte("run", "--help");
+    assert.match(run.stdout, /--remote +register \(fast registration\) and run on the Flyte cluster/);
+  });
+
+  test("remote options without --remote, and bad subcommands, are usage errors", async () => {
+    const r = await tsflyte("run", "--wait", "examples/hello.ts", "wf");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--wait, --project, --name and the other remote options need --remote/);
+    const e = await tsflyte("execution", "explode", "x");
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /unknown execution command "explode"; use get, list, outputs, terminate, wait/);
+    const l = await tsflyte("execution", "list", "--limit", "0", "--config", config);
+    assert.match(l.stderr, /--limit must be a positive integer, got 0/);
+  });
+
+  test("an unreachable admin is retried, then reported with its endpoint", async () => {
+    const r = await tsflyte("execution", "get", "abc", "--config", config);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /admin at dns:\/\/\/127\.0\.0\.1:9 unreachable \(attempt 1\); retrying in/);
+    assert.match(r.stderr, /FlyteAdmin at dns:\/\/\/127\.0\.0\.1:9 is unreachable after 2 attempts/);
+    const run = await tsflyte("run", "--remote", "--config", config, "examples/hello.ts", "wf", "--name", "x");
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /FlyteAdmin at dns:\/\/\/127\.0\.0\.1:9 is unreachable after 2 attempts/);
+  });
+});
