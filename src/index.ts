@@ -32,6 +32,14 @@ export {
   type Accelerator,
 } from "./core/task.js";
 export { InstanceTask } from "./core/instance-task.js";
+export {
+  pluginTask,
+  PluginTask,
+  type PluginTaskOptions,
+  type PluginTaskHandle,
+  type JsonValue,
+} from "./core/plugin-task.js";
+export type { Docs } from "./core/docs.js";
 export { shellTask, ShellTask, type ShellTaskOptions, type ShellTaskHandle } from "./core/shell-task.js";
 export { workflow, Workflow, type WorkflowOptions, type WorkflowInputs, type WorkflowHandle } from "./core/workflow.js";
 export {

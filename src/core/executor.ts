@@ -36,25 +36,34 @@ export async function runGraph(
 ): Promise<LiteralMap> {
   const results: Results = new Map([["", inputs]]);
   const running = new Map<string, Promise<void>>();
-  for (const node of nodes) {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const visiting = new Set<string>();
+  // Nodes start in dependency order, whatever their order in the list (`after` may point at a later node).
+  const start = (node: NodeSpec): Promise<void> => {
+    const known = running.get(node.id);
+    if (known) return known;
+    if (visiting.has(node.id))
+      throw new FlyteValidationError(`${owner}: node ${node.id} depends on itself through ${[...visiting].join(", ")}`);
+    visiting.add(node.id);
     const deps = node.upstream.map((id) => {
-      const p = running.get(id);
-      if (!p) throw new FlyteValidationError(`${owner}: node ${node.id} depends on unknown node ${id}`);
-      return p;
+      const up = byId.get(id);
+      if (!up) throw new FlyteValidationError(`${owner}: node ${node.id} depends on unknown node ${id}`);
+      return start(up);
     });
-    running.set(
-      node.id,
-      Promise.all(deps).then(async () => {
-        try {
-          results.set(node.id, await runNode(node, results));
-        } catch (e) {
-          if (e !== null && typeof e === "object" && !("nodeId" in e))
-            Object.defineProperty(e, "nodeId", { value: node.id });
-          throw e;
-        }
-      }),
-    );
-  }
+    visiting.delete(node.id);
+    const p = Promise.all(deps).then(async () => {
+      try {
+        results.set(node.id, await runNode(node, results));
+      } catch (e) {
+        if (e !== null && typeof e === "object" && !("nodeId" in e))
+          Object.defineProperty(e, "nodeId", { value: node.id });
+        throw e;
+      }
+    });
+    running.set(node.id, p);
+    return p;
+  };
+  for (const node of nodes) start(node);
   await Promise.all(running.values());
   const out: Record<string, Literal> = {};
   for (const b of outputs) out[b.var] = resolveBinding(b.binding!, results);

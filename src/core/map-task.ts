@@ -150,9 +150,6 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
         throw new FlyteValidationError(`${owner}: boundInputs names ${JSON.stringify(b)}, which is not an input`);
       }
     }
-    if (inner.interface.inputs.every(([k]) => bound.includes(k))) {
-      throw new FlyteValidationError(`${owner}: there is no input left to map over (every input is bound)`);
-    }
     const allowsFailures = options.minSuccesses !== undefined || (ratio !== undefined && ratio !== 1);
     const inputs: Record<string, AnyType> = {};
     for (const [k, type] of inner.interface.inputs) inputs[k] = bound.includes(k) ? type : new ListType(type);
@@ -245,7 +242,8 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
       if (lit === undefined) throw new FlyteValidationError(`${this.name}: the list input ${k} is missing`);
       mapped.push([k, this.elementsOf(k, lit, outer)]);
     }
-    const n = mapped[0]![1].length;
+    // With every input bound there is nothing to map over: no elements, as flytekit runs it.
+    const n = mapped.length ? mapped[0]![1].length : 0;
     for (const [k, els] of mapped) {
       if (els.length !== n) {
         throw new FlyteUserError(

@@ -24,6 +24,7 @@ import {
 } from "./context.js";
 import { Entity } from "./entity.js";
 import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
+import { type Docs, type ResolvedDocs, resolveDocs } from "./docs.js";
 import { localDataAt } from "./local-data.js";
 import type { Identity } from "./naming.js";
 import {
@@ -87,8 +88,11 @@ export interface TaskOptions<I extends InputSpec, O extends OutputSpec> {
   enableDeck?: boolean;
   /** Which standard decks to render when decks are on. */
   deckFields?: readonly DeckField[];
-  /** Documentation: a short description, or short and long. */
-  docs?: string | { short?: string; long?: string };
+  /**
+   * Documentation: a text read as a docstring (first line short, the rest long) or `{ short, long }`; written as the
+   * TaskSpec's description.
+   */
+  docs?: Docs;
   /** Inputs injected by plugins that are not part of the Flyte interface. */
   ignoreInputVars?: readonly string[];
   /** Plugin configuration, serialized into the task's `custom` field by plugins. */
@@ -270,6 +274,8 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
   readonly resources: Resources;
   /** The deck fields rendered when decks are on. */
   readonly deckFields: readonly DeckField[];
+  /** The documentation, split into short and long descriptions. */
+  readonly docs: ResolvedDocs | undefined;
 
   constructor(options: TaskOptions<I, O>, identity: Identity, allowedOptions?: readonly string[]) {
     const owner = options.name ?? identity.module ?? "task";
@@ -291,6 +297,7 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     }
     this.flyteInterface = ignore.length ? iface.without(ignore) : iface;
     this.resources = resolveResources(owner, options);
+    this.docs = resolveDocs(owner, options.docs);
     if (options.accelerator !== undefined) checkAccelerator(owner, "accelerator", options.accelerator);
     if (options.sharedMemory !== undefined && options.sharedMemory !== false)
       checkSharedMemory(owner, "sharedMemory", options.sharedMemory);

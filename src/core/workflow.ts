@@ -10,6 +10,7 @@ import { OptionalType } from "../types/union.js";
 import { binding, bindingData, CompilationState, type NodeSpec } from "./compilation.js";
 import { currentState, runInContext } from "./context.js";
 import { type Bindable, type Callable, Entity, makeCallable } from "./entity.js";
+import { type Docs, type ResolvedDocs, resolveDocs } from "./docs.js";
 import { runGraph } from "./executor.js";
 import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
 import { localData } from "./local-data.js";
@@ -48,8 +49,11 @@ export interface WorkflowOptions<I extends InputSpec, O extends OutputSpec> {
   onFailure?: Entity;
   /** Fail immediately when a node fails (default), or let running nodes finish first. */
   failurePolicy?: "immediate" | "after-executable-nodes-complete";
-  /** Documentation. */
-  docs?: string;
+  /**
+   * Documentation: a text read as a docstring (first line short, the rest long) or `{ short, long }`; written as the
+   * WorkflowSpec's description.
+   */
+  docs?: Docs;
 }
 
 const WORKFLOW_OPTIONS = ["name", "inputs", "outputs", "onFailure", "failurePolicy", "docs"];
@@ -92,7 +96,11 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
     }
     this.options = options;
     this.body = body;
+    this.docs = resolveDocs(owner, options.docs);
   }
+
+  /** The documentation, split into short and long descriptions. */
+  readonly docs: ResolvedDocs | undefined;
 
   /** Tasks defined inside the body, in definition order; the workflow is their resolver. */
   private readonly bodyTasks: object[] = [];

@@ -20,6 +20,7 @@ import type { Interface } from "../core/interface.js";
 import { LaunchPlan, type LaunchPlanSecurityContext, type ResolvedLaunchPlanSettings } from "../core/launch-plan.js";
 import { localData } from "../core/local-data.js";
 import { MapTask } from "../core/map-task.js";
+import { PluginTask } from "../core/plugin-task.js";
 import { describeIdentity } from "../core/naming.js";
 import { ReferenceEntity } from "../core/reference.js";
 import type { Accelerator, PodTemplate, Resources, ResourceValues } from "../core/resources.js";
@@ -50,6 +51,12 @@ import { ConcurrencyLimitBehavior } from "../idl/gen/flyteidl/admin/launch_plan_
 import { FixedRateUnit, type ScheduleSchema } from "../idl/gen/flyteidl/admin/schedule_pb.js";
 import { WorkflowExecution_Phase } from "../idl/gen/flyteidl/core/execution_pb.js";
 import type { SecretRequest } from "../core/context.js";
+import type { ResolvedDocs } from "../core/docs.js";
+import {
+  type DescriptionEntity,
+  DescriptionEntitySchema,
+  DescriptionFormat,
+} from "../idl/gen/flyteidl/admin/description_entity_pb.js";
 import type { ResolvedSchedule } from "../core/schedule.js";
 import {
   ContainerSchema,
@@ -359,6 +366,11 @@ export function taskNodeOverrides(
     OVERRIDE_RESOURCE_ORDER.filter(([k]) => v[k] !== undefined).map(([k, name]) => ({ name, value: String(v[k]) }));
   const inner = task instanceof MapTask ? task.inner : task;
   let podTemplate: MessageInitShape<typeof K8sPodSchema> | undefined;
+  if (o.podTemplate && task instanceof PluginTask) {
+    throw new FlyteValidationError(
+      `${task.name}: a pod template override needs the task's container, and a plugin task has none`,
+    );
+  }
   if (o.podTemplate) {
     const pod = o.podTemplate;
     const container = {
@@ -391,15 +403,21 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
   const hooks = task as Task & TaskSerializationHooks;
   const m = task.metadata;
   const inner = task instanceof MapTask ? task.inner : task;
-  const image = resolveImage(inner.options.containerImage, s.image);
-  const args = taskCommand(task, s);
-  const env = containerEnv(task, s);
-  const resources = effectiveResources(task.resources, s);
+  // The container's parts, only for tasks that have one.
+  const container = () => ({
+    image: resolveImage(inner.options.containerImage, s.image),
+    args: taskCommand(task, s),
+    env: containerEnv(task, s),
+    resources: effectiveResources(task.resources, s),
+  });
   const pod = inner.options.podTemplate;
   const sql = hooks.getSql?.(s);
   let target: TaskTemplate["target"];
   const config: Record<string, string> = { ...(hooks.getConfig?.(s) ?? {}) };
-  if (sql) {
+  if (task instanceof PluginTask) {
+    // A backend plugin or agent runs it from its type and custom: no container, as flytekit's container-less tasks.
+    target = { case: undefined };
+  } else if (sql) {
     target = {
       case: "sql",
       value: create(SqlSchema, {
@@ -413,12 +431,13 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
       case: "k8sPod",
       value: create(K8sPodSchema, {
         metadata: { labels: pod.labels ?? {}, annotations: pod.annotations ?? {} },
-        podSpec: podSpecWithPrimary(pod, { image, args, env, resources }, s),
+        podSpec: podSpecWithPrimary(pod, container(), s),
         primaryContainerName: primaryName,
       }),
     };
     config.primary_container_name = primaryName;
   } else {
+    const { image, args, env, resources } = container();
     target = {
       case: "container",
       value: create(ContainerSchema, { image, command: [], args, env, resources: resourcesMessage(resources, s) }),
@@ -453,6 +472,26 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
     extendedResources: extendedResources(inner),
     config,
   });
+}
+
+/**
+ * The description entity of documented tasks and workflows, as flytekit writes a docstring's: the short description,
+ * and a reStructuredText long description (its value left unset when there is none). flytekit writes no source link.
+ */
+function descriptionOf(docs: ResolvedDocs | undefined): DescriptionEntity | undefined {
+  if (!docs) return undefined;
+  return create(DescriptionEntitySchema, {
+    shortDescription: docs.short,
+    longDescription: {
+      content: docs.long === undefined ? { case: undefined } : { case: "value", value: docs.long },
+      format: DescriptionFormat.RST,
+    },
+  });
+}
+
+/** A task's description; map tasks have none (flytekit's map tasks carry no docs). */
+function taskDescription(task: Task): DescriptionEntity | undefined {
+  return task instanceof MapTask ? undefined : descriptionOf(task.docs);
 }
 
 function secretMessages(list: readonly SecretRequest[]): MessageInitShape<typeof SecretSchema>[] {
@@ -547,7 +586,11 @@ export class Serializer {
     if (task instanceof MapTask) this.task(task.inner);
     if (task instanceof DynamicTask) for (const h of task.nodeDependencyHints ?? []) this.add(h as Entity);
     const template = taskTemplate(task, this.settings);
-    this.push({ kind: 1, name: template.id!.name, spec: create(TaskSpecSchema, { template }) });
+    this.push({
+      kind: 1,
+      name: template.id!.name,
+      spec: create(TaskSpecSchema, { template, description: taskDescription(task) }),
+    });
     this.taskIds.set(task, template.id!);
     return template.id!;
   }
@@ -585,7 +628,7 @@ export class Serializer {
       failureNode,
     });
     const subWorkflows = [...subs.values()].sort((a, b) => compareIds(a.id!, b.id!));
-    const spec = create(WorkflowSpecSchema, { template, subWorkflows });
+    const spec = create(WorkflowSpecSchema, { template, subWorkflows, description: descriptionOf(wf.docs) });
     this.push({ kind: 2, name, spec });
     this.workflowSpecs.set(wf, spec);
     this.launchPlanMessage(name, wf, {}, {});
@@ -1000,7 +1043,10 @@ export function parameters(
  * serializeTask(add, serializationSettings()).template?.container?.args; // ["tsflyte-execute", ...]
  */
 export function serializeTask(task: Task<any, any>, settings: SerializationSettings): TaskSpec {
-  return create(TaskSpecSchema, { template: taskTemplate(task as Task, settings) });
+  return create(TaskSpecSchema, {
+    template: taskTemplate(task as Task, settings),
+    description: taskDescription(task as Task),
+  });
 }
 
 /**

@@ -91,6 +91,12 @@ describe("examples", () => {
     );
   });
 
+  test("plugin task", async () => {
+    const { wf, waitForFile } = await import("../../examples/plugin-task.js");
+    assert.equal(await wf({ path: "README.md" }), 9);
+    assert.equal(waitForFile.taskType, "sensor");
+  });
+
   test("cached task", async () => {
     const { slowSquare } = await import("../../examples/cached.js");
     const t0 = Date.now();

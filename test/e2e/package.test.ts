@@ -204,3 +204,30 @@ test("tsflyte package examples/launch-plan.ts: a scheduled launch plan with noti
   assert.equal(res.exitCode, 0, res.stdout + res.stderr);
   assert.ok(res.results.length > 0 && res.results.every((x) => x.ok), res.stdout);
 });
+
+test("tsflyte package examples/plugin-task.ts: a sensor without a container, docs as descriptions; the Flyte compiler accepts it", {
+  skip: existsSync(compilerPath()) ? false : "the Go compiler harness (.tools/bin/flyte-compiler) is not installed",
+}, async () => {
+  const out = join(scratch, "plugin-task.tgz");
+  tsflyte("package", "--image", IMAGE, "-o", out, "examples/plugin-task.ts");
+  const all = members(out);
+  const sensor = decode(
+    TaskSpecSchema,
+    all.find((e) => e.name.endsWith("_examples.plugin_task.wait_for_file_1.pb"))!.data,
+  );
+  assert.equal(sensor.template!.type, "sensor");
+  assert.equal(sensor.template!.target.case, undefined, "no container");
+  assert.equal((sensor.template!.custom as { sensor_name?: string }).sensor_name, "FileSensor");
+  assert.equal(sensor.description!.shortDescription, "Waits until a file exists.");
+  const measured = decode(TaskSpecSchema, all.find((e) => e.name.includes(".nameLength_1.pb"))!.data);
+  assert.equal(measured.description!.shortDescription, "The length of a file's name.");
+  assert.deepEqual(measured.description!.longDescription!.content, {
+    case: "value",
+    value: "Counts characters, not bytes.",
+  });
+  const wf = decode(WorkflowSpecSchema, all.find((e) => e.name.endsWith("_2.pb"))!.data);
+  assert.equal(wf.description!.shortDescription, "Waits for a file, then measures its name.");
+  const res = await runCompiler(out, { strict: true });
+  assert.equal(res.exitCode, 0, res.stdout + res.stderr);
+  assert.equal(res.results.filter((x) => x.ok).length, all.length, res.stdout);
+});

@@ -80,11 +80,30 @@ describe("map task definition", () => {
     assert.throws(() => map(map(flaky) as never), /cannot be mapped again/);
     const two = task({ name: "m.two", inputs: { x: t.int }, outputs: [t.int, t.int] }, ({ x }) => [x, x]);
     assert.throws(() => map(two), /at most one output/);
-    assert.throws(() => map(t1, { boundInputs: ["a", "b"] }), /no input left to map over/);
     assert.throws(() => map(t1, { boundInputs: ["c" as "a"] }), /boundInputs names "c"/);
     assert.throws(() => map(t1, { minSuccessRatio: 1.5 }), FlyteValidationError);
     assert.throws(() => map(t1, { concurrency: -1 }), /non-negative integer/);
     assert.throws(() => map(t1, { parallelism: 2 } as never), /unknown map option "parallelism"/);
+  });
+});
+
+describe("a map with every input bound", () => {
+  test("is allowed, as flytekit allows it: no list to map over, so no elements and an empty output", async () => {
+    let calls = 0;
+    const counted = task({ name: "m.counted", inputs: { a: t.int, b: t.int }, outputs: t.int }, ({ a, b }) => {
+      calls++;
+      return a + b;
+    });
+    const m = map(counted, { boundInputs: ["a", "b"] });
+    assert.deepEqual(m.boundInputs, ["a", "b"]);
+    assert.deepEqual(Object.keys(m.interface.inputTypes), ["a", "b"]);
+    assert.equal(m.interface.inputTypes.a!.name, "int");
+    assert.deepEqual(await m({ a: 1, b: 2 }), []);
+    const wf = workflow({ name: "m.allbound", inputs: {}, outputs: t.list(t.int) }, () =>
+      map(counted, { boundInputs: ["a", "b"] })({ a: 1, b: 2 }),
+    );
+    assert.deepEqual(await wf(), []);
+    assert.equal(calls, 0);
   });
 });
 

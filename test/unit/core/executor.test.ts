@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { after, t, task, workflow } from "flytekit-ts";
+
+describe("local graph runner", () => {
+  test("nodes run in dependency order, also when after() points at a node created later", async () => {
+    const order: string[] = [];
+    const step = task({ name: "ex.step", inputs: { s: t.str }, outputs: t.str }, async ({ s }) => {
+      await new Promise((r) => setTimeout(r, s === "second" ? 0 : 30));
+      order.push(s);
+      return s;
+    });
+    const wf = workflow({ name: "ex.order", inputs: {}, outputs: t.str }, () =>
+      after(step({ s: "second" }), step({ s: "first" })),
+    );
+    assert.deepEqual(
+      wf.compile().nodes.map((n) => [n.id, n.upstream]),
+      [
+        ["n0", ["n1"]],
+        ["n1", []],
+      ],
+    );
+    assert.equal(await wf(), "second");
+    assert.deepEqual(order, ["first", "second"]);
+  });
+
+  test("a cycle of after() dependencies is an error naming the nodes", async () => {
+    const noop = task({ name: "ex.noop", inputs: { s: t.str } }, () => undefined);
+    const wf = workflow({ name: "ex.cycle", inputs: {} }, () => {
+      const a = noop({ s: "a" });
+      const b = after(noop({ s: "b" }), a);
+      after(a, b);
+    });
+    await assert.rejects(wf(), /node n0 depends on itself through n0, n1/);
+  });
+});
