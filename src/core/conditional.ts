@@ -2,7 +2,10 @@
  * Conditionals in workflow bodies: `conditional(name).if(cond).run(() => call).elif(...).run(...).else().run(...)`,
  * compiled into a branch node whose cases each run one node.
  */
-import { FlyteValidationError } from "../errors.js";
+import { equals } from "@bufbuild/protobuf";
+import { FlyteTypeError, FlyteValidationError } from "../errors.js";
+import { LiteralTypeSchema } from "../idl/gen/flyteidl/core/types_pb.js";
+import type { AnyType } from "../types/type.js";
 import { type BranchCase, CompilationState, type NodeSpec } from "./compilation.js";
 import { type CompiledCondition, type Condition, compileCondition, conditionNodeIds } from "./condition.js";
 import { currentState, runInContext } from "./context.js";
@@ -83,6 +86,30 @@ export class ConditionalBuilder<R = unknown> {
     return this;
   }
 
+  /**
+   * The conditional's outputs, as flytekit and Flyte's compiler see them: those every branch that runs a node has
+   * (none when one of them has none), each of one type in every branch, as the compiler requires.
+   */
+  private outputTypes(): Record<string, AnyType> {
+    const nodes = this.cases.flatMap((c) => (c.node ? [c.node] : []));
+    if (nodes.some((n) => Object.keys(n.outputTypes).length === 0)) return {};
+    const out: Record<string, AnyType> = {};
+    for (const [k, type] of Object.entries(nodes[0]?.outputTypes ?? {})) {
+      if (!nodes.every((n) => Object.hasOwn(n.outputTypes, k))) continue;
+      for (const n of nodes) {
+        const other = n.outputTypes[k]!;
+        if (!equals(LiteralTypeSchema, other.literalType, type.literalType)) {
+          throw new FlyteTypeError(
+            `conditional ${JSON.stringify(this.name)}: output ${k} is a ${type.name} in node ${nodes[0]!.id} and a ${other.name} in node ${n.id}; every branch must give it the same type`,
+            { expected: type.name },
+          );
+        }
+      }
+      out[k] = type;
+    }
+    return out;
+  }
+
   private finish(): unknown {
     // A case runs one node, so the nodes of the cases only read nodes outside the conditional.
     const upstream = new Set<string>();
@@ -90,8 +117,7 @@ export class ConditionalBuilder<R = unknown> {
       if (c.condition) conditionNodeIds(c.condition, upstream);
       for (const u of c.node?.upstream ?? []) upstream.add(u);
     }
-    const first = this.cases.find((c) => c.node)?.node;
-    const outputTypes = first?.outputTypes ?? {};
+    const outputTypes = this.outputTypes();
     const node: NodeSpec = {
       id: this.comp.nextNodeId(),
       entity: undefined,

@@ -256,3 +256,59 @@ describe("conditions Flyte's compiler cannot take fail at serialization, not at 
     assert.throws(() => serialize(field), /conditional "field": output o0.y of node n0 is a field of an output/);
   });
 });
+
+describe("the outputs of a conditional", () => {
+  const pair = task({ name: "cond.pair", inputs: { x: t.int }, outputs: { a: t.int, b: t.str } }, ({ x }) => ({
+    a: x,
+    b: `${x}`,
+  }));
+  const onlyA = task({ name: "cond.onlyA", inputs: { x: t.int }, outputs: { a: t.int } }, ({ x }) => ({ a: -x }));
+  const strA = task({ name: "cond.strA", inputs: { x: t.int }, outputs: { a: t.str } }, ({ x }) => ({ a: `${x}` }));
+  const nothing = task({ name: "cond.nothing", inputs: { x: t.int } }, () => undefined);
+
+  test("are those every branch has (flytekit's intersection), of one type in every branch", async () => {
+    const wf = workflow({ name: "cond.common", inputs: { x: t.int }, outputs: t.int }, ({ x }) => {
+      const r = conditional("c")
+        .if(gt(x, 0))
+        .run(() => pair({ x }))
+        .else()
+        .run(() => onlyA({ x }) as never);
+      assert.equal((r as unknown as Record<string, unknown>).b, undefined, "b is not an output of every branch");
+      return (r as { a: Ref<number> }).a;
+    });
+    const branch = wf.compile().nodes[0]!;
+    assert.deepEqual(Object.keys(branch.outputTypes), ["a"]);
+    assert.equal(await wf({ x: 2 }), 2);
+    assert.equal(await wf({ x: -3 }), 3);
+    const clash = workflow(
+      { name: "cond.clash", inputs: { x: t.int }, outputs: t.int },
+      ({ x }) =>
+        (
+          conditional("clash")
+            .if(gt(x, 0))
+            .run(() => onlyA({ x }))
+            .else()
+            .run(() => strA({ x }) as never) as { a: Ref<number> }
+        ).a,
+    );
+    assert.throws(
+      () => clash.compile(),
+      (e: unknown) =>
+        e instanceof FlyteTypeError &&
+        /conditional "clash": output a is a int in node n0 and a str in node n1; every branch must give it the same type/.test(
+          e.message,
+        ),
+    );
+  });
+
+  test("are none when a branch runs a node without outputs", () => {
+    const wf = workflow({ name: "cond.void", inputs: { x: t.int } }, ({ x }) =>
+      conditional("v")
+        .if(gt(x, 0))
+        .run(() => nothing({ x }))
+        .else()
+        .run(() => onlyA({ x }) as never),
+    );
+    assert.deepEqual(wf.compile().nodes[0]!.outputTypes, {});
+  });
+});
