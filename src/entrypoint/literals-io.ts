@@ -15,6 +15,7 @@ import {
 } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { FlyteTypeError } from "../errors.js";
+import { decodeLiteralMapLazily, lazyLiteral, literalCase } from "../idl/lazy.js";
 import { literalMap } from "../idl/literals.js";
 import { storageFor } from "../storage/registry.js";
 import { joinUri } from "../storage/types.js";
@@ -41,15 +42,20 @@ function decode<T>(what: string, uri: string, fn: () => T): T {
   }
 }
 
-/** Decodes `inputs.pb`; malformed bytes are an error naming the URI. */
+/**
+ * Decodes `inputs.pb`, its literals lazily (`idl/lazy.ts`): the type engine reads large lists and maps straight from
+ * the bytes. Malformed bytes are an error naming the URI, at once for the map itself, when read for a literal.
+ */
 export function decodeLiteralMap(bytes: Uint8Array, uri: string): LiteralMap {
-  return decode("LiteralMap", uri, () => fromBinary(LiteralMapSchema, bytes));
+  return decode("LiteralMap", uri, () => decodeLiteralMapLazily(bytes));
 }
 
-/** Fetches the literal an offloaded literal points at (`offloaded_metadata.uri`). */
+/** Fetches the literal an offloaded literal points at (`offloaded_metadata.uri`), to be decoded lazily. */
 async function fetchOffloaded(meta: LiteralOffloadedMetadata, signal?: AbortSignal): Promise<Literal> {
   const bytes = await fetchBytes(meta.uri, signal);
-  return decode("Literal", meta.uri, () => fromBinary(LiteralSchema, bytes));
+  const lit = lazyLiteral(bytes);
+  decode("Literal", meta.uri, () => literalCase(lit));
+  return lit;
 }
 
 /**
@@ -69,14 +75,15 @@ export async function resolveOffloaded(
   uri = "inputs.pb",
 ): Promise<LiteralMap> {
   const entries = Object.entries(lm.literals);
-  if (!entries.some(([, l]) => l.value.case === "offloadedMetadata")) return lm;
+  if (!entries.some(([, l]) => literalCase(l) === "offloadedMetadata")) return lm;
   const resolved = await Promise.all(
     entries.map(async ([k, l]) => {
-      if (l.value.case !== "offloadedMetadata") return [k, l] as const;
+      if (literalCase(l) !== "offloadedMetadata") return [k, l] as const;
+      const meta = l.value.value as LiteralOffloadedMetadata;
       try {
-        return [k, await fetchOffloaded(l.value.value, signal)] as const;
+        return [k, await fetchOffloaded(meta, signal)] as const;
       } catch (e) {
-        throw inputReadError(task, k, `${uri}, offloaded to ${l.value.value.uri}`, e);
+        throw inputReadError(task, k, `${uri}, offloaded to ${meta.uri}`, e);
       }
     }),
   );
@@ -180,8 +187,11 @@ export async function mapTaskInputs(
     [...entries].map(async ([k, v]) => {
       try {
         if (bound.has(k)) {
-          const lit = fromBinary(LiteralSchema, v);
-          out[k] = lit.value.case === "offloadedMetadata" ? await fetchOffloaded(lit.value.value, signal) : lit;
+          const lit = lazyLiteral(v);
+          out[k] =
+            literalCase(lit) === "offloadedMetadata"
+              ? await fetchOffloaded(lit.value.value as LiteralOffloadedMetadata, signal)
+              : lit;
         } else {
           out[k] = await listElement(v, index, k, signal);
         }

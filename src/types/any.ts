@@ -67,6 +67,9 @@ export class AnyValueType extends FlyteType<unknown> {
   fromMsgpack(value: unknown, _ctx: DataContext, path: Path): unknown {
     return mismatch(this, value, path, "untyped values cannot sit inside a struct");
   }
+  override readsBlobs(): boolean {
+    return true;
+  }
   override collectBlobUris(lit: Literal, out: string[]): void {
     const s = scalarOf(lit);
     if (s?.value.case === "blob") out.push(s.value.value.uri);

@@ -6,6 +6,7 @@ import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { collectionLiteral, mapLiteral } from "../idl/literals.js";
 import { literalType } from "../idl/types.js";
 import { setKey } from "./keys.js";
+import { forEachListElement, forEachMapElement, SLOW } from "./wire.js";
 import {
   type AnyType,
   type DataContext,
@@ -53,6 +54,25 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
     }
     return collectionLiteral(out);
   }
+  override readWire(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    ctx: DataContext,
+    path: Path,
+  ): Infer<T>[] | typeof SLOW {
+    const out: Infer<T>[] = [];
+    const el = this.element as FlyteType<Infer<T>, unknown>;
+    const isList = forEachListElement(buf, start, end, (s, e) => {
+      const i = out.length;
+      try {
+        out.push(FlyteType.readElement(el, buf, s, e, ctx, ROOT));
+      } catch (err) {
+        retryWithPath(err, path, i, (p) => FlyteType.readElement(el, buf, s, e, ctx, p));
+      }
+    });
+    return isList ? out : SLOW;
+  }
   protected readLiteral(lit: Literal, ctx: DataContext, path: Path): Infer<T>[] {
     if (lit.value.case !== "collection") return literalMismatch(this, lit, path);
     const lits = lit.value.value.literals;
@@ -93,7 +113,11 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
     }
     return out;
   }
+  override readsBlobs(): boolean {
+    return this.element.readsBlobs();
+  }
   override collectBlobUris(lit: Literal, out: string[]): void {
+    if (!this.readsBlobs()) return;
     if (lit.value.case === "collection") for (const l of lit.value.value.literals) this.element.collectBlobUris(l, out);
   }
   jsonSchema(): Record<string, unknown> {
@@ -118,11 +142,13 @@ export class MapType<T extends AnyType> extends FlyteType<
   protected buildLiteralType(): LiteralType {
     return literalType({ case: "mapValueType", value: this.value.literalType });
   }
-  private entries(value: unknown, path: Path): [string, unknown][] {
+  /** Calls `f` for each entry of a map value (an object or a `Map` with string keys); anything else is a mismatch. */
+  private forEachEntry(value: unknown, path: Path, f: (k: string, v: unknown) => void): void {
     if (value instanceof Map) {
       for (const k of value.keys())
         if (typeof k !== "string") mismatch(this, value, path, `key ${String(k)} is not a string`);
-      return [...value.entries()];
+      for (const [k, v] of value) f(k, v);
+      return;
     }
     if (
       value === null ||
@@ -130,41 +156,83 @@ export class MapType<T extends AnyType> extends FlyteType<
       Array.isArray(value) ||
       (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
     ) {
-      return mismatch(this, value, path);
+      mismatch(this, value, path);
     }
-    return Object.entries(value);
+    const obj = value as Record<string, unknown>;
+    for (const k of Object.keys(obj)) f(k, obj[k]);
+  }
+  /**
+   * Converts every entry with `convert` into a new object. Hot loop: entries are converted with the empty path, and
+   * only a failing entry is converted again with its real path, for the error message.
+   */
+  private convertEntries<R>(value: unknown, path: Path, convert: (v: unknown, p: Path) => R): Record<string, R> {
+    const out: Record<string, R> = {};
+    this.forEachEntry(value, path, (k, v) => {
+      let r: R;
+      try {
+        r = convert(v, ROOT);
+      } catch (e) {
+        retryWithPath(e, path, k, (p) => convert(v, p));
+      }
+      setKey(out, k, r);
+    });
+    return out;
   }
   override mayAccept(value: unknown): boolean {
     return value !== null && typeof value === "object" && !Array.isArray(value);
   }
   parse(value: unknown, path: Path = []): Record<string, Infer<T>> {
-    const out: Record<string, Infer<T>> = {};
-    for (const [k, v] of this.entries(value, path)) setKey(out, k, this.value.parse(v, [...path, k]));
-    return out;
+    return this.convertEntries(value, path, (v, p) => this.value.parse(v, p) as Infer<T>);
   }
   toLiteral(value: unknown, ctx: DataContext, path: Path = []): Literal {
-    const out: Record<string, Literal> = {};
-    for (const [k, v] of this.entries(value, path)) setKey(out, k, this.value.toLiteral(v, ctx, [...path, k]));
-    return mapLiteral(out);
+    return mapLiteral(this.convertEntries(value, path, (v, p) => this.value.toLiteral(v, ctx, p)));
   }
   protected readLiteral(lit: Literal, ctx: DataContext, path: Path): Record<string, Infer<T>> {
     if (lit.value.case !== "map") return literalMismatch(this, lit, path);
+    const lits = lit.value.value.literals;
     const out: Record<string, Infer<T>> = {};
-    for (const [k, l] of Object.entries(lit.value.value.literals))
-      setKey(out, k, this.value.fromLiteral(l, ctx, [...path, k]));
+    for (const k of Object.keys(lits)) {
+      let r: Infer<T>;
+      try {
+        r = this.value.fromLiteral(lits[k]!, ctx, ROOT) as Infer<T>;
+      } catch (e) {
+        retryWithPath(e, path, k, (p) => this.value.fromLiteral(lits[k]!, ctx, p));
+      }
+      setKey(out, k, r);
+    }
     return out;
+  }
+  override readWire(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    ctx: DataContext,
+    path: Path,
+  ): Record<string, Infer<T>> | typeof SLOW {
+    const out: Record<string, Infer<T>> = {};
+    const el = this.value as FlyteType<Infer<T>, unknown>;
+    const isMap = forEachMapElement(buf, start, end, (k, s, e) => {
+      let r: Infer<T>;
+      try {
+        r = FlyteType.readElement(el, buf, s, e, ctx, ROOT);
+      } catch (err) {
+        retryWithPath(err, path, k, (p) => FlyteType.readElement(el, buf, s, e, ctx, p));
+      }
+      setKey(out, k, r);
+    });
+    return isMap ? out : SLOW;
   }
   toMsgpack(value: unknown, ctx: DataContext, path: Path): unknown {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of this.entries(value, path)) setKey(out, k, this.value.toMsgpack(v, ctx, [...path, k]));
-    return out;
+    return this.convertEntries(value, path, (v, p) => this.value.toMsgpack(v, ctx, p));
   }
   fromMsgpack(value: unknown, ctx: DataContext, path: Path): Record<string, Infer<T>> {
-    const out: Record<string, Infer<T>> = {};
-    for (const [k, v] of this.entries(value, path)) setKey(out, k, this.value.fromMsgpack(v, ctx, [...path, k]));
-    return out;
+    return this.convertEntries(value, path, (v, p) => this.value.fromMsgpack(v, ctx, p) as Infer<T>);
+  }
+  override readsBlobs(): boolean {
+    return this.value.readsBlobs();
   }
   override collectBlobUris(lit: Literal, out: string[]): void {
+    if (!this.readsBlobs()) return;
     if (lit.value.case === "map")
       for (const l of Object.values(lit.value.value.literals)) this.value.collectBlobUris(l, out);
   }

@@ -26,6 +26,7 @@ import {
 } from "./duration.js";
 import { MsgpackFloat } from "./msgpack.js";
 import { type DataContext, FlyteType, literalMismatch, mismatch, type Path } from "./type.js";
+import { BOOLEAN, FLOAT, INTEGER, readPrimitive, STRING, type SLOW } from "./wire.js";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** An ISO date and time with no zone designator: `2024-01-02T03:04:05.123` or `2024-01-02 03:04`. */
@@ -58,6 +59,9 @@ export class IntType extends FlyteType<number> {
   }
   override isExact(value: unknown): boolean {
     return typeof value === "number" && Number.isInteger(value);
+  }
+  override readWire(buf: Uint8Array, start: number, end: number): number | typeof SLOW {
+    return readPrimitive(buf, start, end, INTEGER) as number | typeof SLOW;
   }
   protected readLiteral(lit: Literal, _ctx: DataContext, path: Path): number {
     const p = primitiveOf(lit);
@@ -143,6 +147,9 @@ export class FloatType extends FlyteType<number> {
   override isExact(value: unknown): boolean {
     return typeof value === "number" && !Number.isInteger(value);
   }
+  override readWire(buf: Uint8Array, start: number, end: number): number | typeof SLOW {
+    return readPrimitive(buf, start, end, FLOAT) as number | typeof SLOW;
+  }
   protected readLiteral(lit: Literal, _ctx: DataContext, path: Path): number {
     const p = primitiveOf(lit);
     if (p?.value.case === "floatValue") return p.value.value;
@@ -179,6 +186,9 @@ export class StrType extends FlyteType<string> {
   toLiteral(value: unknown, _ctx: DataContext, path: Path = []): Literal {
     return stringLiteral(this.parse(value, path));
   }
+  override readWire(buf: Uint8Array, start: number, end: number): string | typeof SLOW {
+    return readPrimitive(buf, start, end, STRING) as string | typeof SLOW;
+  }
   protected readLiteral(lit: Literal, _ctx: DataContext, path: Path): string {
     const p = primitiveOf(lit);
     if (p?.value.case === "stringValue") return p.value.value;
@@ -211,6 +221,9 @@ export class BoolType extends FlyteType<boolean> {
   }
   toLiteral(value: unknown, _ctx: DataContext, path: Path = []): Literal {
     return booleanLiteral(this.parse(value, path));
+  }
+  override readWire(buf: Uint8Array, start: number, end: number): boolean | typeof SLOW {
+    return readPrimitive(buf, start, end, BOOLEAN) as boolean | typeof SLOW;
   }
   protected readLiteral(lit: Literal, _ctx: DataContext, path: Path): boolean {
     const p = primitiveOf(lit);

@@ -5,9 +5,11 @@
 import { describeValue, FlyteTypeError } from "../errors.js";
 import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
+import { lazyLiteral, literalBytes } from "../idl/lazy.js";
 import { describeLiteral } from "../idl/literals.js";
 import { decodeMsgpack } from "./msgpack.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
+import { SLOW } from "./wire.js";
 
 /** A location inside a value, for error messages: `["xs", 3, "name"]`. */
 export type Path = readonly (string | number)[];
@@ -100,6 +102,12 @@ export abstract class FlyteType<Out = unknown, In = Out> implements StandardSche
 
   /** Reads a `Literal` into a JavaScript value, or raises a `FlyteTypeError`. */
   fromLiteral(lit: Literal, ctx: DataContext, path: Path = []): Out {
+    // A literal still in its wire bytes (inputs.pb): read it directly when the type can.
+    const bytes = literalBytes(lit);
+    if (bytes !== undefined) {
+      const v = this.readWire(bytes, 0, bytes.length, ctx, path);
+      if (v !== SLOW) return v;
+    }
     const s = lit.value.case === "scalar" ? lit.value.value : undefined;
     // Propeller hands msgpack where a primitive, list or map is expected (attribute paths into structs).
     if (s?.value.case === "binary" && s.value.value.tag === "msgpack" && !this.readsBinary) {
@@ -116,6 +124,27 @@ export abstract class FlyteType<Out = unknown, In = Out> implements StandardSche
       if (inner) return this.fromLiteral(inner, ctx, path);
     }
     return this.readLiteral(lit, ctx, path);
+  }
+
+  /**
+   * Reads the serialized literal `buf[start, end)` straight into a value, or returns `SLOW` when this type has no such
+   * path or the literal is not the plain case it handles (then `fromLiteral` decodes it and reads it the usual way).
+   */
+  readWire(_buf: Uint8Array, _start: number, _end: number, _ctx: DataContext, _path: Path): Out | typeof SLOW {
+    return SLOW;
+  }
+
+  /** Reads element `buf[start, end)` of a list or map literal: from the wire when possible, else decoded. */
+  protected static readElement<V>(
+    el: FlyteType<V, unknown>,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    ctx: DataContext,
+    path: Path,
+  ): V {
+    const v = el.readWire(buf, start, end, ctx, path);
+    return v !== SLOW ? v : el.fromLiteral(lazyLiteral(buf.subarray(start, end)), ctx, path);
   }
 
   protected readonly readsBinary: boolean = false;
@@ -154,6 +183,11 @@ export abstract class FlyteType<Out = unknown, In = Out> implements StandardSche
 
   /** Collects the URIs of blobs a reader needs in memory (untyped values) so they can be prefetched. */
   collectBlobUris(_lit: Literal, _out: string[]): void {}
+
+  /** Whether reading this type may need blobs in memory ({@link collectBlobUris} finds some). */
+  readsBlobs(): boolean {
+    return false;
+  }
 
   /**
    * A copy of this type with a default value: the input becomes optional for callers.

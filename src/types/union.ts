@@ -203,7 +203,11 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
     return mismatch(this, value, path, errors.join("; "));
   }
 
+  override readsBlobs(): boolean {
+    return this.variants.some((v) => v.readsBlobs());
+  }
   override collectBlobUris(lit: Literal, out: string[]): void {
+    if (!this.readsBlobs()) return;
     const s = scalarOf(lit);
     const inner = s?.value.case === "union" ? s.value.value.value : lit;
     if (inner) for (const v of this.variants) v.collectBlobUris(inner, out);
