@@ -8,7 +8,6 @@ import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import {
   type Literal,
   type LiteralMap,
-  LiteralMapSchema,
   type LiteralOffloadedMetadata,
   LiteralOffloadedMetadataSchema,
   LiteralSchema,
