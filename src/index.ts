@@ -18,6 +18,16 @@ export { t } from "./types/index.js";
 export type { AnyType, Infer, InferIn, DataContext, Path } from "./types/type.js";
 export { FlyteType } from "./types/type.js";
 export { FlyteBlob } from "./types/blob.js";
+export {
+  DataFrameType,
+  StructuredDataset,
+  type BatchOptions,
+  type ColumnTypes,
+  type DataFrameInput,
+  type DatasetChunk,
+  type ReadOptions,
+  type RowOf,
+} from "./types/index.js";
 export type { StandardJSONSchemaV1, StandardSchemaV1 } from "./types/standard-schema.js";
 export { parseDuration, formatDuration, type DurationInput, type DurationString } from "./types/duration.js";
 export { task, FunctionTask, type TaskFunction, type TaskHandle } from "./core/function-task.js";

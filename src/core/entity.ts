@@ -5,6 +5,7 @@
 import { FlyteTypeError, FlyteValidationError } from "../errors.js";
 import type { LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { ListType, MapType } from "../types/containers.js";
+import { prepareDataframes } from "../types/dataframe-codecs.js";
 import type { AnyType, Infer, InferIn } from "../types/type.js";
 import { binding, bindingData, type CompilationState, type NodeMetadataSpec, type NodeSpec } from "./compilation.js";
 import { currentState } from "./context.js";
@@ -142,6 +143,8 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
   /** Runs the entity in-process with native inputs and returns native outputs. */
   async localCall(inputs: Record<string, unknown>): Promise<unknown> {
     await this.resolveName();
+    const preparing = prepareDataframes();
+    if (preparing) await preparing;
     const data = localData();
     const lm = this.interface.inputsToLiterals(inputs, data, this.name);
     const out = await this.executeLiterals(lm);

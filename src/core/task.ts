@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
 import type { LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { DECK_FIELDS, Deck, type DeckField, renderDecks, valuesTable } from "../deck/deck.js";
+import { prepareDataframes } from "../types/dataframe-codecs.js";
 import { type DurationInput, parseDuration } from "../types/duration.js";
 import type { AnyType, DataContext } from "../types/type.js";
 import { cacheEnabled, cacheKey, cacheOverwrite, LocalCache } from "./cache.js";
@@ -442,6 +443,8 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
    * `postExecute`, outputs to literals, decks. Must run inside a context whose parameters belong to this task.
    */
   async dispatchExecute(inputs: LiteralMap, data: DataContext): Promise<LiteralMap> {
+    const preparing = prepareDataframes();
+    if (preparing) await preparing;
     const state = currentState();
     const params = this.preExecute(state.params);
     const inner: ContextState = params === state.params ? state : { ...state, params };

@@ -3,6 +3,8 @@
  */
 import { AnyValueType } from "./any.js";
 import { BlobValueType } from "./blob.js";
+import type { ColumnTypes } from "./dataframe-arrow.js";
+import { DataFrameType } from "./dataframe.js";
 import { ListType, MapType } from "./containers.js";
 import { EnumType } from "./enum.js";
 import {
@@ -84,6 +86,18 @@ export const t = {
   dir(opts: { format?: string } = {}): BlobValueType {
     return new BlobValueType(true, opts.format ?? "");
   },
+  /**
+   * A dataframe (flytekit's StructuredDataset): Arrow tables in memory, Parquet in storage, read lazily through a
+   * `StructuredDataset`. Declared columns (flytekit's `kwtypes`) are what readers get and writers must provide.
+   *
+   * @example
+   * const inputs = { sales: t.dataframe({ columns: { region: t.str, amount: t.float } }) };
+   */
+  dataframe<const C extends ColumnTypes | undefined = undefined>(
+    opts: { columns?: C; format?: "" | "parquet" } = {},
+  ): DataFrameType<C> {
+    return new DataFrameType(opts);
+  },
   /** A struct typed by any Standard Schema that exports a JSON Schema (zod 4 and others). */
   schema<S extends StandardJSONSchemaV1>(schema: S, opts: { name?: string } = {}): SchemaType<S> {
     return new SchemaType(schema, opts);
@@ -93,6 +107,18 @@ export const t = {
 export { AnyValueType } from "./any.js";
 export { BlobValueType, FlyteBlob } from "./blob.js";
 export { ListType, MapType } from "./containers.js";
+export {
+  DataFrameType,
+  StructuredDataset,
+  type BatchOptions,
+  type DataFrameInput,
+  type DataFrameOptions,
+  type DatasetChunk,
+  type ReadOptions,
+  type RowOf,
+} from "./dataframe.js";
+export type { ColumnTypes } from "./dataframe-arrow.js";
+export { loadDataframeCodecs, prepareDataframes } from "./dataframe-codecs.js";
 export { EnumType } from "./enum.js";
 export * from "./primitives.js";
 export { SchemaType } from "./schema.js";
