@@ -2,8 +2,7 @@
  * Arrow tables for `t.dataframe()`: building them from arrays of records, checking them against declared columns,
  * reading rows back as records, and the Parquet part files of flytekit's layout (through `parquet-wasm`).
  */
-import { openAsBlob } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { type FileHandle, open, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { DataType, RecordBatch, Table, Vector } from "apache-arrow";
 import { describeValue, FlyteTypeError } from "../errors.js";
@@ -233,6 +232,89 @@ export async function partFiles(localPath: string): Promise<string[]> {
   return names.map((n) => join(localPath, n));
 }
 
+type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetModule>["ParquetFile"]["fromFile"]>>;
+
+/**
+ * The Blob interface the Parquet reader uses (`size`, `slice`, `arrayBuffer`) over a byte range of an open file, so
+ * that it reads only the footer and the column chunks it needs. (Node's file-backed Blob from `openAsBlob` can leave
+ * reads unsettled under concurrent slices.)
+ */
+class FileRange {
+  readonly #handle: FileHandle;
+  readonly #start: number;
+  readonly #end: number;
+  constructor(handle: FileHandle, start: number, end: number) {
+    this.#handle = handle;
+    this.#start = start;
+    this.#end = end;
+  }
+  get size(): number {
+    return this.#end - this.#start;
+  }
+  slice(start = 0, end = this.size): FileRange {
+    const s = Math.max(0, Math.min(start, this.size));
+    const e = Math.max(s, Math.min(end, this.size));
+    return new FileRange(this.#handle, this.#start + s, this.#start + e);
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const buf = new Uint8Array(this.size);
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesRead } = await this.#handle.read(buf, off, buf.length - off, this.#start + off);
+      if (bytesRead === 0) throw new Error(`unexpected end of file reading ${buf.length} bytes at ${this.#start}`);
+      off += bytesRead;
+    }
+    return buf.buffer;
+  }
+}
+
+/** An open part file; `close()` releases the reader and the file. */
+interface OpenPart {
+  readonly file: ParquetFile;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a part file for reading `columns`. A column the file does not have is an error here: asking the reader for
+ * one makes it fail without settling.
+ */
+async function openPart(path: string, columns: readonly string[] | undefined): Promise<OpenPart> {
+  const handle = await open(path, "r");
+  let file: ParquetFile | undefined;
+  const close = async () => {
+    file?.free();
+    await handle.close();
+  };
+  try {
+    const size = (await handle.stat()).size;
+    file = await parquetModule().ParquetFile.fromFile(new FileRange(handle, 0, size) as unknown as Blob);
+    if (columns) {
+      const schema = file.schema();
+      const missing: string[] = [];
+      try {
+        for (const c of columns) {
+          try {
+            if (schema.indexOf(c) < 0) missing.push(c);
+          } catch {
+            missing.push(c);
+          }
+        }
+      } finally {
+        schema.free();
+      }
+      if (missing.length > 0) {
+        throw new FlyteTypeError(
+          `${path}: column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found in the dataset`,
+        );
+      }
+    }
+    return { file, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 /** Rows per record batch when whole files are read (the library's default, 1,024, makes tables of tiny batches). */
 const WHOLE_READ_BATCH = 1 << 20;
 
@@ -247,11 +329,11 @@ export async function readParts(files: readonly string[], columns: readonly stri
     // those column chunks (`readParquet` reads every column).
     let wasm: { intoIPCStream(): Uint8Array };
     if (columns) {
-      const file = await P.ParquetFile.fromFile(await openAsBlob(f));
+      const part = await openPart(f, columns);
       try {
-        wasm = await file.read({ columns: [...columns], batchSize: WHOLE_READ_BATCH });
+        wasm = await part.file.read({ columns: [...columns], batchSize: WHOLE_READ_BATCH });
       } finally {
-        file.free();
+        await part.close();
       }
     } else wasm = P.readParquet(new Uint8Array(await readFile(f)), { batchSize: WHOLE_READ_BATCH });
     const t = A.tableFromIPC(wasm.intoIPCStream());
@@ -269,30 +351,28 @@ export async function* streamParts(
   batchSize: number,
 ): AsyncGenerator<RecordBatch> {
   const A = arrowModule();
-  const P = parquetModule();
   for (const f of files) {
-    const file = await P.ParquetFile.fromFile(await openAsBlob(f));
+    const part = await openPart(f, columns);
     try {
-      const stream = await file.stream({ batchSize, ...(columns ? { columns: [...columns] } : {}) });
+      const stream = await part.file.stream({ batchSize, ...(columns ? { columns: [...columns] } : {}) });
       for await (const wasmBatch of stream as AsyncIterable<{ intoIPCStream(): Uint8Array }>) {
         yield* A.tableFromIPC(wasmBatch.intoIPCStream()).batches;
       }
     } finally {
-      file.free();
+      await part.close();
     }
   }
 }
 
 /** The number of rows in part files, from their footers. */
 export async function countRows(files: readonly string[]): Promise<number> {
-  const P = parquetModule();
   let n = 0;
   for (const f of files) {
-    const file = await P.ParquetFile.fromFile(await openAsBlob(f));
+    const part = await openPart(f, undefined);
     try {
-      n += Number(file.metadata().fileMetadata().numRows());
+      n += Number(part.file.metadata().fileMetadata().numRows());
     } finally {
-      file.free();
+      await part.close();
     }
   }
   return n;

@@ -80,7 +80,7 @@ function isArrowBatch(v: unknown): v is RecordBatch {
  * const top = (await df.table({ columns: ["name", "score"] })).slice(0, 10);
  * for await (const batch of df.batches({ columns: ["score"] })) total += sum(batch);
  */
-export class StructuredDataset<Row extends Record<string, unknown> = Record<string, unknown>> {
+export class StructuredDataset {
   /** The storage format (`parquet`). */
   readonly format: string;
   /** The declared columns, read by default. */
@@ -125,12 +125,12 @@ export class StructuredDataset<Row extends Record<string, unknown> = Record<stri
    * @example
    * return StructuredDataset.fromRecords([{ name: "a", n: 1 }]);
    */
-  static fromRecords<R extends Record<string, unknown>>(records: readonly R[]): StructuredDataset<R> {
+  static fromRecords(records: readonly Record<string, unknown>[]): StructuredDataset {
     if (!Array.isArray(records))
       throw new FlyteTypeError(
         `StructuredDataset.fromRecords: expected an array of records, got ${describeValue(records)}`,
       );
-    return new StructuredDataset<R>({ kind: "records", records });
+    return new StructuredDataset({ kind: "records", records });
   }
 
   /**
@@ -171,7 +171,7 @@ export class StructuredDataset<Row extends Record<string, unknown> = Record<stri
   }
 
   /** The same dataset, read with other declared columns. */
-  withColumns<C extends ColumnTypes>(columns: C | undefined): StructuredDataset<RowOf<C>> {
+  withColumns(columns: ColumnTypes | undefined): StructuredDataset {
     return new StructuredDataset(this.#source, columns, this.format);
   }
 
@@ -198,11 +198,11 @@ export class StructuredDataset<Row extends Record<string, unknown> = Record<stri
     await loadDataframeCodecs();
   }
 
-  private inMemory(): Table | undefined {
+  private inMemory(path: Path = []): Table | undefined {
     const src = this.#source;
     if (src.kind === "table") return src.table;
     if (src.kind === "records") {
-      const table = recordsToTable(src.records, this.columnTypes, []);
+      const table = recordsToTable(src.records, this.columnTypes, path);
       this.#source = { kind: "table", table };
       return table;
     }
@@ -274,13 +274,14 @@ export class StructuredDataset<Row extends Record<string, unknown> = Record<stri
   }
 
   /**
-   * Reads the dataset as records (plain objects): integers as numbers, timestamps as `Date`s.
+   * Reads the dataset as records (plain objects): integers as numbers, timestamps as `Date`s. `R` names the row
+   * type the caller expects (`RowOf<typeof columns>` for declared columns); it is not checked beyond the columns.
    *
    * @example
-   * const rows = await df.records();   // [{ name: "a", n: 1 }, ...]
+   * const rows = await df.records<{ name: string; n: number }>();   // [{ name: "a", n: 1 }, ...]
    */
-  async records(opts?: ReadOptions): Promise<Row[]> {
-    return tableToRecords(await this.table(opts), this.columnTypes) as Row[];
+  async records<R extends Record<string, unknown> = Record<string, unknown>>(opts?: ReadOptions): Promise<R[]> {
+    return tableToRecords(await this.table(opts), this.columnTypes) as R[];
   }
 
   /** The number of rows, from the Parquet footers (no data is read). */
@@ -297,7 +298,7 @@ export class StructuredDataset<Row extends Record<string, unknown> = Record<stri
       if (isRemoteUri(src.uri) || !ctx.uploadsLocalPaths) return src.uri;
       return ctx.putBlob({ localPath: src.uri }, basename(src.uri.replace(/\/+$/, "")) || "dataset");
     }
-    const table = this.inMemory()!;
+    const table = this.inMemory(path)!;
     checkColumns(table, this.columnTypes, formatPath(path));
     const file = ctx.putBlob({ bytes: tableToParquet(table) }, PART);
     const uri = file.slice(0, file.length - PART.length - 1);
@@ -326,14 +327,14 @@ export interface DataFrameOptions<C extends ColumnTypes | undefined> {
   format?: string;
 }
 
-type RowFor<C> = C extends ColumnTypes ? RowOf<C> : Record<string, unknown>;
+type RowFor<C> = C extends ColumnTypes ? Partial<RowOf<C>> : Record<string, unknown>;
 
-/** What callers may pass for a dataframe. */
-export type DataFrameInput<Row> = StructuredDataset<any> | Table | readonly Partial<Row>[] | string;
+/** What callers may pass for a dataframe: a dataset, an Arrow table, records or a URI. */
+export type DataFrameInput<Row> = StructuredDataset | Table | readonly Row[] | string;
 
 /** A dataframe type: a Flyte structured dataset. */
 export class DataFrameType<C extends ColumnTypes | undefined = undefined> extends FlyteType<
-  StructuredDataset<RowFor<C>>,
+  StructuredDataset,
   DataFrameInput<RowFor<C>>
 > {
   readonly name: string;
@@ -392,12 +393,13 @@ export class DataFrameType<C extends ColumnTypes | undefined = undefined> extend
     );
   }
 
-  parse(value: unknown, path: Path = []): StructuredDataset<RowFor<C>> {
+  parse(value: unknown, path: Path = []): StructuredDataset {
     let sd: StructuredDataset;
     if (value instanceof StructuredDataset) sd = value;
     else if (isArrowTable(value)) {
-      const A = arrowModule();
-      if (!(value instanceof A.Table)) {
+      // Arrow's own `instanceof` accepts tables of any copy of the library, but only tables of the loaded copy
+      // serialize correctly (dictionaries of another copy's tables are lost): check the prototype chain itself.
+      if (!Function.prototype[Symbol.hasInstance].call(arrowModule().Table, value)) {
         return mismatch(
           this,
           value,
@@ -410,7 +412,7 @@ export class DataFrameType<C extends ColumnTypes | undefined = undefined> extend
     else if (typeof value === "string" && value !== "") sd = StructuredDataset.fromUri(value);
     else
       return mismatch(this, value, path, "expected a StructuredDataset, an Arrow table, an array of records or a URI");
-    return sd.withColumns(this.columns ?? sd.columnTypes) as StructuredDataset<RowFor<C>>;
+    return sd.withColumns(this.columns ?? sd.columnTypes);
   }
 
   private write(value: unknown, ctx: DataContext, path: Path): { uri: string; sd: StructuredDataset } {
@@ -438,7 +440,7 @@ export class DataFrameType<C extends ColumnTypes | undefined = undefined> extend
     });
   }
 
-  protected readLiteral(lit: Literal, ctx: DataContext, path: Path): StructuredDataset<RowFor<C>> {
+  protected readLiteral(lit: Literal, ctx: DataContext, path: Path): StructuredDataset {
     const s = scalarOf(lit);
     if (s?.value.case !== "structuredDataset") return literalMismatch(this, lit, path);
     const format = s.value.value.metadata?.structuredDatasetType?.format ?? "";
@@ -453,18 +455,15 @@ export class DataFrameType<C extends ColumnTypes | undefined = undefined> extend
     return this.handle(s.value.value.uri, ctx);
   }
 
-  private handle(uri: string, ctx: DataContext): StructuredDataset<RowFor<C>> {
-    return new StructuredDataset(
-      { kind: "uri", uri: stripFileScheme(uri), download: ctx.download },
-      this.columns,
-    ) as StructuredDataset<RowFor<C>>;
+  private handle(uri: string, ctx: DataContext): StructuredDataset {
+    return new StructuredDataset({ kind: "uri", uri: stripFileScheme(uri), download: ctx.download }, this.columns);
   }
 
   toMsgpack(value: unknown, ctx: DataContext, path: Path): unknown {
     return { uri: this.write(value, ctx, path).uri, file_format: PARQUET };
   }
 
-  fromMsgpack(value: unknown, ctx: DataContext, path: Path): StructuredDataset<RowFor<C>> {
+  fromMsgpack(value: unknown, ctx: DataContext, path: Path): StructuredDataset {
     const uri = value instanceof Map ? value.get("uri") : (value as { uri?: unknown } | null)?.uri;
     if (typeof uri !== "string" || uri === "")
       return mismatch(this, value, path, 'expected {"uri": <uri>, "file_format": ...}');
