@@ -85,6 +85,8 @@ function castsFrom(downstream: LiteralType, upstream: LiteralType): boolean {
       if (upstream.type.case !== "structuredDatasetType") return upstream.type.case === "schema";
       const [uf, df] = [upstream.type.value.format, d.value.format];
       if (uf !== "" && df !== "" && uf.toLowerCase() !== df.toLowerCase()) return false;
+      // A dataset without declared columns (either side) is generic: it binds to any columns.
+      if (upstream.type.value.columns.length === 0 || d.value.columns.length === 0) return true;
       const columns = new Map(upstream.type.value.columns.map((c) => [c.name, c.literalType]));
       return d.value.columns.every((c) => {
         const u = columns.get(c.name);
