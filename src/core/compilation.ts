@@ -8,6 +8,7 @@ import type { Binding, BindingData, Literal } from "../idl/gen/flyteidl/core/lit
 import type { OutputReference, PromiseAttribute } from "../idl/gen/flyteidl/core/types_pb.js";
 import { areTypesCastable } from "../types/castable.js";
 import { ListType, MapType } from "../types/containers.js";
+import { setKey } from "../types/keys.js";
 import { type AnyType, type DataContext, formatPath, type Path } from "../types/type.js";
 import { UnionType } from "../types/union.js";
 import type { CompiledCondition } from "./condition.js";
@@ -175,7 +176,7 @@ export function bindingData(
   ) {
     const bindings: Record<string, BindingData> = {};
     const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-    for (const [k, v] of entries) bindings[k] = bindingData(type.value, v, data, upstream, [...path, k]);
+    for (const [k, v] of entries) setKey(bindings, k, bindingData(type.value, v, data, upstream, [...path, k]));
     return {
       $typeName: "flyteidl.core.BindingData",
       value: { case: "map", value: { $typeName: "flyteidl.core.BindingDataMap", bindings } },
@@ -208,7 +209,7 @@ export function literalBindingData(lit: Literal): BindingData {
       };
     case "map": {
       const bindings: Record<string, BindingData> = {};
-      for (const [k, l] of Object.entries(lit.value.value.literals)) bindings[k] = literalBindingData(l);
+      for (const [k, l] of Object.entries(lit.value.value.literals)) setKey(bindings, k, literalBindingData(l));
       return {
         $typeName: "flyteidl.core.BindingData",
         value: { case: "map", value: { $typeName: "flyteidl.core.BindingDataMap", bindings } },

@@ -19,6 +19,7 @@ import {
 } from "../idl/literals.js";
 import type { OutputReference } from "../idl/gen/flyteidl/core/types_pb.js";
 import { formatDuration } from "../types/duration.js";
+import { setKey } from "../types/keys.js";
 import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "../types/msgpack.js";
 import type { NodeSpec } from "./compilation.js";
 import { evaluateCondition } from "./condition.js";
@@ -144,7 +145,7 @@ export function resolveBinding(bd: BindingData, results: Results): Literal {
       return collectionLiteral(v.value.bindings.map((b) => resolveBinding(b, results)));
     case "map": {
       const out: Record<string, Literal> = {};
-      for (const [k, b] of Object.entries(v.value.bindings)) out[k] = resolveBinding(b, results);
+      for (const [k, b] of Object.entries(v.value.bindings)) setKey(out, k, resolveBinding(b, results));
       return mapLiteral(out);
     }
     case "promise":

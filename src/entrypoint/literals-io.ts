@@ -16,6 +16,7 @@ import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { FlyteTypeError } from "../errors.js";
 import { decodeLiteralMapLazily, lazyLiteral, literalCase } from "../idl/lazy.js";
 import { literalMap } from "../idl/literals.js";
+import { setKey } from "../types/keys.js";
 import { storageFor } from "../storage/registry.js";
 import { joinUri } from "../storage/types.js";
 import { OutputTooLargeError } from "./errors.js";
@@ -160,8 +161,10 @@ async function listElement(lit: Uint8Array, index: number, name: string, signal?
       r.skip(wt, no);
       continue;
     }
-    const el = fromBinary(LiteralSchema, r.bytes());
-    return el.value.case === "offloadedMetadata" ? fetchOffloaded(el.value.value, signal) : el;
+    const el = lazyLiteral(r.bytes());
+    return literalCase(el) === "offloadedMetadata"
+      ? fetchOffloaded(el.value.value as LiteralOffloadedMetadata, signal)
+      : el;
   }
   throw new FlyteTypeError(`map task index ${index} is out of range for input ${name}, a list of ${i} elements`, {
     path: [name, index],
@@ -187,12 +190,15 @@ export async function mapTaskInputs(
       try {
         if (bound.has(k)) {
           const lit = lazyLiteral(v);
-          out[k] =
+          setKey(
+            out,
+            k,
             literalCase(lit) === "offloadedMetadata"
               ? await fetchOffloaded(lit.value.value as LiteralOffloadedMetadata, signal)
-              : lit;
+              : lit,
+          );
         } else {
-          out[k] = await listElement(v, index, k, signal);
+          setKey(out, k, await listElement(v, index, k, signal));
         }
       } catch (e) {
         if (e instanceof FlyteTypeError && e.path[0] === k)
