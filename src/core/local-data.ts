@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isRemoteUri } from "../types/blob.js";
+import { isRemoteUri, safeFileName } from "../types/blob.js";
 import type { DataContext } from "../types/type.js";
 import { currentState } from "./context.js";
 
@@ -16,7 +16,7 @@ export function localDataAt(rawOutputPrefix: string, prefetched?: Map<string, Ui
     putBlob(data, name) {
       const dir = join(rawOutputPrefix, randomBytes(16).toString("hex"));
       mkdirSync(dir, { recursive: true });
-      const path = join(dir, name);
+      const path = join(dir, safeFileName(name));
       if ("bytes" in data) writeFileSync(path, data.bytes);
       else copyFileSync(data.localPath, path);
       return path;

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
+import { safeFileName } from "../types/blob.js";
 import { downloadDir, storageFor } from "../storage/index.js";
 
 /** Downloads `uri` (a file, or a directory prefix) under `root` and returns the local path. */
@@ -16,8 +17,7 @@ export async function downloadToLocal(uri: string, isDirectory: boolean, root: s
     return dir;
   }
   // The name comes from a storage key: `.`, `..` or an empty last segment would not name a file inside `dir`.
-  const name = basename(uri.replace(/\/+$/, ""));
-  const local = join(dir, name === "" || name === "." || name === ".." ? "file" : name);
+  const local = join(dir, safeFileName(uri));
   const store = await storageFor(uri);
   await store.download(uri, local);
   return local;

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { isRemoteUri } from "../types/blob.js";
+import { isRemoteUri, safeFileName } from "../types/blob.js";
 import type { DataContext } from "../types/type.js";
 import { forEachBounded } from "../storage/pool.js";
 import { storageFor } from "../storage/registry.js";
@@ -38,7 +38,7 @@ export function containerData(
   return {
     uploadsLocalPaths: true,
     putBlob(data, name) {
-      const uri = joinUri(rawOutputPrefix, randomBytes(16).toString("hex"), name);
+      const uri = joinUri(rawOutputPrefix, randomBytes(16).toString("hex"), safeFileName(name));
       queue.push({ uri, data });
       return uri;
     },

@@ -14,6 +14,23 @@ export function isRemoteUri(p: string): boolean {
 }
 
 /**
+ * The last segment of a path or URI as a file name that stays inside the directory it is joined to: separators, `.`,
+ * `..` and an empty name become `fallback`.
+ *
+ * @example
+ * safeFileName("s3://b/k/data.csv"); // "data.csv"
+ * safeFileName("s3://b/k/..");       // "file"
+ */
+export function safeFileName(pathOrUri: string, fallback = "file"): string {
+  const name =
+    pathOrUri
+      .replace(/[/\\]+$/, "")
+      .split(/[/\\]/)
+      .pop() ?? "";
+  return name === "" || name === "." || name === ".." || name.includes("\0") ? fallback : name;
+}
+
+/**
  * A file or directory value. `path` is a local path or a remote URI; `download()` brings a remote one to local disk
  * the first time it is needed.
  */

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
 import { FlyteBlob, FlyteTypeError, t } from "flytekit-ts";
+import { safeFileName } from "../../../src/types/blob.js";
 import { localDataAt } from "../../../src/core/local-data.js";
 import { type Literal, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
 import { BlobType_BlobDimensionality, LiteralTypeSchema } from "../../../src/idl/gen/flyteidl/core/types_pb.js";
@@ -215,5 +216,17 @@ describe("isRemoteUri", () => {
       assert.equal(isRemoteUri(u), true, u);
     for (const p of ["/tmp/x", "relative/x", "file:///tmp/x", "C:\\x", "s3:/missing-slash"])
       assert.equal(isRemoteUri(p), false, p);
+  });
+});
+
+describe("safeFileName", () => {
+  it("keeps a plain last segment and replaces names that would leave their directory", () => {
+    assert.equal(safeFileName("s3://b/k/data.csv"), "data.csv");
+    assert.equal(safeFileName("/tmp/x/out dir/"), "out dir");
+    for (const bad of ["s3://b/k/..", "s3://b/k/.", "", "..", "/", "a\\..", "x/a\0b"])
+      assert.equal(safeFileName(bad), "file", JSON.stringify(bad));
+    const root = mkdtempSync(join(tmpdir(), "safe-name-"));
+    const path = localDataAt(root).putBlob({ bytes: new Uint8Array([1]) }, "..");
+    assert.equal(dirname(dirname(path)), root, "written inside its own directory under the prefix");
   });
 });
