@@ -11,8 +11,17 @@ import { type AnyType, NO_DATA } from "../types/type.js";
 import { UnionType } from "../types/union.js";
 import { isRef, type OutputTarget, type Ref, refTarget } from "./promise.js";
 
+/** A constant compared in a condition. */
+export type Constant = number | bigint | string | boolean | Date | null;
+
+/**
+ * A reference to a value. A call whose inputs are all constants is typed as a Promise even in a workflow body,
+ * where it is a reference at run time, so it is an operand too.
+ */
+export type OperandRef<T> = Ref<T> | PromiseLike<T>;
+
 /** A constant or a reference compared in a condition; `null` only in `eq`/`neq` (see {@link isNone}). */
-export type Operand = Ref<unknown> | number | bigint | string | boolean | Date | null;
+export type Operand = OperandRef<unknown> | Constant;
 
 /** A comparison operator. */
 export type ComparisonOperator = "eq" | "neq" | "gt" | "gte" | "lt" | "lte";
@@ -43,16 +52,16 @@ export const and = (left: Condition, right: Condition): Condition => ({ kind: "a
 /** Either condition holds. */
 export const or = (left: Condition, right: Condition): Condition => ({ kind: "or", left, right });
 /** The boolean reference is true. */
-export const isTrue = (r: Ref<boolean>): Condition => eq(r, true);
+export const isTrue = (r: OperandRef<boolean>): Condition => eq(r, true);
 /** The boolean reference is false. */
-export const isFalse = (r: Ref<boolean>): Condition => eq(r, false);
+export const isFalse = (r: OperandRef<boolean>): Condition => eq(r, false);
 /**
  * The reference holds no value (flytekit's `is_none`), e.g. an optional output that was not set.
  *
  * @example
  * conditional("found").if(isNone(lookup({ key }))).run(() => fallback({ key })).else().run(() => use({ key }));
  */
-export const isNone = (r: Ref<unknown>): Condition => eq(r, null);
+export const isNone = (r: OperandRef<unknown>): Condition => eq(r, null);
 
 /** A condition operand after compilation: a reference, or a constant typed by the operand it meets. */
 export type CompiledOperand =
@@ -138,12 +147,13 @@ export function compileCondition(c: Condition, name: string): CompiledCondition 
     }
     return t.type;
   };
-  const constant = (v: Exclude<Operand, Ref<unknown>>, other: Ref<unknown>): CompiledOperand => {
-    if (v !== null && !["number", "bigint", "string", "boolean"].includes(typeof v) && !(v instanceof Date)) {
+  const constant = (operand: Operand, other: Ref<unknown>): CompiledOperand => {
+    if (!isConstant(operand)) {
       throw new FlyteValidationError(
-        `${where}: cannot compare ${describeValue(v)}; constants are numbers, bigints, strings, booleans, dates or null`,
+        `${where}: cannot compare ${describeValue(operand)}; operands are references (workflow inputs, node outputs) or constants: numbers, bigints, strings, booleans, dates or null`,
       );
     }
+    const v = operand;
     const t = refTarget(other);
     const type = refType(other);
     if (v === null) {
@@ -204,18 +214,29 @@ export function compileCondition(c: Condition, name: string): CompiledCondition 
       kind: "cmp",
       op: c.op,
       left: { kind: "ref", target: refTarget(left) },
-      right: constant(right as Exclude<Operand, Ref<unknown>>, left),
+      right: constant(right, left),
     };
   if (isRef(right))
     return {
       kind: "cmp",
       op: c.op,
-      left: constant(left as Exclude<Operand, Ref<unknown>>, right),
+      left: constant(left, right),
       right: { kind: "ref", target: refTarget(right) },
     };
+  for (const o of [left, right]) {
+    if (!isConstant(o)) {
+      throw new FlyteValidationError(
+        `${where}: cannot compare ${describeValue(o)}; a Promise is a reference only inside a workflow body (was a value awaited?)`,
+      );
+    }
+  }
   throw new FlyteValidationError(
     `${where}: ${c.op}(${showConstant(left)}, ${showConstant(right)}) compares two constants; one side must be a workflow input or a node output`,
   );
+}
+
+function isConstant(v: unknown): v is Constant {
+  return v === null || ["number", "bigint", "string", "boolean"].includes(typeof v) || v instanceof Date;
 }
 
 function showConstant(v: Operand): string {

@@ -6,19 +6,24 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
-import { fromBinary, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { fromBinary, type JsonValue, toBinary, toJson } from "@bufbuild/protobuf";
 import { loadEntities } from "../../src/cli/load.js";
+import { currentState, runInContext } from "../../src/core/context.js";
+import type { DynamicTask } from "../../src/core/dynamic.js";
+import { TaskSpecSchema } from "../../src/idl/gen/flyteidl/admin/task_pb.js";
+import { DynamicJobSpecSchema } from "../../src/idl/gen/flyteidl/core/dynamic_job_pb.js";
+import { toDynamicJobSpec } from "../../src/serialize/dynamic.js";
 import { type WorkflowSpec, WorkflowSpecSchema } from "../../src/idl/gen/flyteidl/admin/workflow_pb.js";
 import { BooleanExpressionSchema } from "../../src/idl/gen/flyteidl/core/condition_pb.js";
 import { BindingDataSchema } from "../../src/idl/gen/flyteidl/core/literals_pb.js";
 import type { Node } from "../../src/idl/gen/flyteidl/core/workflow_pb.js";
 import { writePackage } from "../../src/serialize/package.js";
 import { serializationSettings } from "../../src/serialize/settings.js";
-import { Serializer } from "../../src/serialize/translate.js";
+import { Serializer, serializeTask } from "../../src/serialize/translate.js";
 import { oracleSkip, pythonPath, readTarGz, repoRoot, runCompiler } from "./oracles.js";
 
 const TWINS = join(repoRoot, "test", "conformance", "twins");
@@ -26,15 +31,16 @@ const scratch = mkdtempSync(join(tmpdir(), "flytekit-ts-conditions-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The TypeScript twin, serialized into a package. */
-async function ourPackage(): Promise<{ file: string; workflows: Map<string, WorkflowSpec> }> {
+async function ourPackage(): Promise<{ file: string; workflows: Map<string, WorkflowSpec>; dynamic: DynamicTask }> {
   const { entities } = await loadEntities(join(TWINS, "conditions.ts"), TWINS);
+  const dynamic = entities.get("inDynamic") as unknown as DynamicTask;
   const s = new Serializer(serializationSettings({ image: { default: "ghcr.io/acme/conditions:v1" } }));
   for (const [, e] of entities) s.add(e);
   const file = join(scratch, "ts.tgz");
   writePackage([...s.entities], file);
   const workflows = new Map<string, WorkflowSpec>();
   for (const e of s.entities) if (e.kind === 2) workflows.set(short(e.name), e.spec);
-  return { file, workflows };
+  return { file, workflows, dynamic };
 }
 
 /** The flytekit twin, packaged by pyflyte. */
@@ -115,6 +121,32 @@ describe("conditionals", () => {
     assert.deepEqual(failed, [], run.stdout + run.stderr);
     assert.equal(run.results.filter((r) => r.kind === "workflow").length, ours.workflows.size);
     assert.equal(ours.workflows.size, 6);
+  });
+
+  test("a conditional in a dynamic body: its DynamicJobSpec compiles", { skip: oracleSkip("compiler") }, async () => {
+    const settings = serializationSettings({ image: { default: "ghcr.io/acme/conditions:v1" } });
+    const graph = await runInContext({ ...currentState(), mode: "dynamic" }, () =>
+      ours.dynamic.compileIntoWorkflow({ x: 3 }),
+    );
+    const job = toDynamicJobSpec(graph, settings);
+    assert.deepEqual(
+      job.nodes.map((n) => [n.id, n.target.case]),
+      [
+        ["dn0", "taskNode"],
+        ["dn1", "branchNode"],
+      ],
+    );
+    const futures = join(scratch, "futures.pb");
+    const iface = join(scratch, "dynamic_task.pb");
+    writeFileSync(futures, toBinary(DynamicJobSpecSchema, job));
+    writeFileSync(iface, toBinary(TaskSpecSchema, serializeTask(ours.dynamic, settings)));
+    const run = await runCompiler([], { dynamic: [futures], dynamicInterface: iface, strict: true });
+    assert.deepEqual(
+      run.results.filter((r) => !r.ok),
+      [],
+      run.stdout + run.stderr,
+    );
+    assert.equal(run.results.length, 1);
   });
 
   test("branch nodes equal pyflyte's for the flytekit twin", { skip: oracleSkip("python") }, async () => {

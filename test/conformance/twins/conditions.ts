@@ -3,7 +3,23 @@
  * and/or, a failing else, nested conditionals (directly and through a subworkflow), conditions on workflow inputs and
  * on node outputs of each primitive type, and a conditional's output used by a later node.
  */
-import { and, conditional, eq, gt, gte, isFalse, isTrue, lt, lte, neq, or, t, task, workflow } from "flytekit-ts";
+import {
+  and,
+  conditional,
+  dynamic,
+  eq,
+  gt,
+  gte,
+  isFalse,
+  isTrue,
+  lt,
+  lte,
+  neq,
+  or,
+  t,
+  task,
+  workflow,
+} from "flytekit-ts";
 
 export const square = task({ inputs: { n: t.float }, outputs: t.float }, ({ n }) => n * n);
 export const double = task({ inputs: { n: t.float }, outputs: t.float }, ({ n }) => 2 * n);
@@ -82,4 +98,14 @@ export const outputs = workflow({ inputs: { x: t.int }, outputs: t.float }, ({ x
     .else()
     .run(() => double({ n: 0 }));
   return double({ n: r });
+});
+
+/** A conditional in a dynamic body (its graph is a DynamicJobSpec; no flytekit twin is compared). */
+export const inDynamic = dynamic({ inputs: { x: t.float }, outputs: t.float }, ({ x }) => {
+  const a = square({ n: x });
+  return conditional("in_dynamic")
+    .if(gt(a, 2))
+    .run(() => double({ n: a }))
+    .else()
+    .run(() => square({ n: a }));
 });

@@ -312,3 +312,25 @@ describe("the outputs of a conditional", () => {
     assert.deepEqual(wf.compile().nodes[0]!.outputTypes, {});
   });
 });
+
+describe("operands typed as Promises", () => {
+  test("a call whose inputs are all constants (typed as a Promise in a body) is a reference in a condition", async () => {
+    const wf = workflow({ name: "cond.constCall", inputs: {}, outputs: t.str }, () =>
+      conditional("c")
+        .if(gt(ratio({ x: 8 }), 3))
+        .run(() => pick({ s: "big" }))
+        .else()
+        .run(() => pick({ s: "small" })),
+    );
+    assert.deepEqual(constantOf(firstConstant(wf)), { case: "floatValue", value: 3 });
+    assert.equal(await wf({}), "big");
+    const awaited = workflow({ name: "cond.awaited", inputs: {}, outputs: t.str }, () =>
+      conditional("c")
+        .if(gt(Promise.resolve(3), 2))
+        .run(() => pick({ s: "a" }))
+        .else()
+        .run(() => pick({ s: "b" })),
+    );
+    assert.throws(() => awaited.compile(), /conditional "c": cannot compare .*a Promise is a reference only inside/);
+  });
+});
