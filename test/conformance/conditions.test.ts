@@ -1,8 +1,9 @@
 /**
- * Conditionals held to Flyte's own tools: every shape of conditional in twins/conditions.ts (if/elif/else, and/or,
- * a failing else, nested conditionals, conditions on workflow inputs and node outputs of each primitive type)
- * compiles with the real Flyte compiler, and its branch nodes equal the ones pyflyte writes for the flytekit twin
- * (twins/conditions.py): node ids, conditions and their typed constants, bindings, failure node ids.
+ * Conditionals held to Flyte's own tools: every shape of conditional in fixtures/conditions_twin.ts (if/elif/else,
+ * and/or, a failing else, nested conditionals, conditions on workflow inputs and node outputs of each primitive type,
+ * a conditional in a dynamic body) compiles with the real Flyte compiler, and its branch nodes equal the ones pyflyte
+ * writes for the flytekit twin (py/conditions_twin.py): node ids, conditions and their typed constants, bindings,
+ * failure node ids.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -26,13 +27,14 @@ import { serializationSettings } from "../../src/serialize/settings.js";
 import { Serializer, serializeTask } from "../../src/serialize/translate.js";
 import { oracleSkip, pythonPath, readTarGz, repoRoot, runCompiler } from "./oracles.js";
 
-const TWINS = join(repoRoot, "test", "conformance", "twins");
+const TWINS = join(repoRoot, "test", "conformance", "fixtures");
+const PY_TWINS = join(repoRoot, "test", "conformance", "py");
 const scratch = mkdtempSync(join(tmpdir(), "flytekit-ts-conditions-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The TypeScript twin, serialized into a package. */
 async function ourPackage(): Promise<{ file: string; workflows: Map<string, WorkflowSpec>; dynamic: DynamicTask }> {
-  const { entities } = await loadEntities(join(TWINS, "conditions.ts"), TWINS);
+  const { entities } = await loadEntities(join(TWINS, "conditions_twin.ts"), TWINS);
   const dynamic = entities.get("inDynamic") as unknown as DynamicTask;
   const s = new Serializer(serializationSettings({ image: { default: "ghcr.io/acme/conditions:v1" } }));
   for (const [, e] of entities) s.add(e);
@@ -47,11 +49,11 @@ async function ourPackage(): Promise<{ file: string; workflows: Map<string, Work
 function pyflytePackage(): { file: string; workflows: Map<string, WorkflowSpec> } {
   const dir = join(scratch, "py");
   mkdirSync(dir);
-  copyFileSync(join(TWINS, "conditions.py"), join(dir, "conditions.py"));
+  copyFileSync(join(PY_TWINS, "conditions_twin.py"), join(dir, "conditions_twin.py"));
   const file = join(scratch, "py.tgz");
   const r = spawnSync(
     join(dirname(pythonPath()), "pyflyte"),
-    ["--pkgs", "conditions", "package", "--image", "ghcr.io/acme/conditions:v1", "-o", file],
+    ["--pkgs", "conditions_twin", "package", "--image", "ghcr.io/acme/conditions:v1", "-o", file],
     { cwd: dir, encoding: "utf8", timeout: 300_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } },
   );
   assert.equal(r.status, 0, `pyflyte package failed:\n${r.stdout}\n${r.stderr}`);

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BIN = join(ROOT, "bin", "tsflyte.js");
-const TWINS = "test/conformance/twins/conditions.ts";
+const TWINS = "test/conformance/fixtures/conditions_twin.ts";
 const NONE = "test/e2e/fixtures/conditions-none.ts";
 const scratch = mkdtempSync(join(tmpdir(), "tsflyte-conditions-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-"""The flytekit twin of conditions.ts: the same conditionals, serialized by pyflyte for comparison."""
+"""The flytekit twin of fixtures/conditions_twin.ts: the same conditionals, serialized by pyflyte for comparison."""
 
 import datetime
 import typing
