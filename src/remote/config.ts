@@ -99,7 +99,10 @@ export interface PlatformConfig extends AdminConnectionConfig {
   readonly maxAttempts: number;
   /** Upper bound of one backoff wait (`admin.maxBackoffDelay`), ms. Default 8 s. */
   readonly maxBackoffDelayMs: number;
-  /** Deadline of each call (`admin.perRetryTimeout`), ms; none when unset. */
+  /**
+   * Deadline of each call (`admin.perRetryTimeout`), ms, covering its retries on an unreachable admin; none when
+   * unset. A call past its deadline fails with DEADLINE_EXCEEDED and is not retried.
+   */
   readonly perRetryTimeoutMs?: number;
   /** The storage section, when the file has one or `FLYTE_AWS_*` is set. */
   readonly storage?: StorageConfig;

@@ -76,7 +76,12 @@ export function unavailableRetryInterceptor(
           throw new FlyteAdminUnavailableError(endpoint.configured, attempt, err.rawMessage, { cause: err });
         }
         onRetry?.({ attempt, delayMs, error: err, procedure: req.url.slice(endpoint.baseUrl.length + 1) });
-        await sleep(delayMs, undefined, { signal: req.signal });
+        try {
+          await sleep(delayMs, undefined, { signal: req.signal });
+        } catch (aborted) {
+          // The call's deadline or the caller's signal ended the wait: report that, not the timer's AbortError.
+          throw req.signal.aborted ? req.signal.reason : aborted;
+        }
       }
     }
   };

@@ -160,6 +160,30 @@ describe("createAdminClients", () => {
     clients.close();
   });
 
+  test("the call's deadline covers the retries: DEADLINE_EXCEEDED, no further attempt", async () => {
+    const port = await freePort();
+    const events: AdminRetryEvent[] = [];
+    const clients = createAdminClients(
+      { endpoint: `127.0.0.1:${port}`, insecure: true, perRetryTimeoutMs: 400 },
+      {
+        retry: { maxAttempts: 50, baseDelayMs: 60_000, maxDelayMs: 60_000, totalTimeoutMs: 600_000 },
+        onRetry: (e) => events.push(e),
+      },
+    );
+    const started = Date.now();
+    try {
+      await assert.rejects(
+        clients.admin.getVersion({}),
+        (err: unknown) => err instanceof ConnectError && err.code === Code.DeadlineExceeded,
+      );
+    } finally {
+      clients.close();
+    }
+    // Waits of up to a minute were drawn; the deadline cut the wait short instead of letting it run.
+    assert.ok(Date.now() - started < 30_000, "the backoff wait ended with the deadline");
+    assert.ok(events.length >= 1 && events[0]!.procedure === "flyteidl.service.AdminService/GetVersion");
+  });
+
   test("an admin that comes up during the retries is reached", async () => {
     const port = await freePort();
     const clients = createAdminClients(
