@@ -71,7 +71,7 @@ export const DEFAULT_REDIRECT_URI = "http://localhost:53593/callback";
  * Tokens for one admin endpoint.
  *
  * @example
- * const auth = new Authenticator(settings, "dns:///flyte:443", "https://flyte:443", () => discover(), {}, {});
+ * const auth = new Authenticator(settings, "dns:///flyte:443", "flyte:443", () => discover(), {}, {});
  * const creds = await auth.reauthenticate();
  */
 export class Authenticator {
