@@ -242,13 +242,11 @@ describe("map task local execution", () => {
     assert.deepEqual(seen.sort(), [1, 2]);
   });
 
-  test("10,000 elements run quickly", async () => {
+  test("10,000 elements keep their order", async () => {
+    // Speed is measured by `npm run bench` (local map over 10^4 and 10^5 elements), not here.
     const xs = Array.from({ length: 10_000 }, (_, i) => i);
-    const t0 = performance.now();
     const out = await map(t1, { boundInputs: ["b"] })({ a: xs, b: 1 });
-    const ms = performance.now() - t0;
     assert.equal(out.length, 10_000);
-    assert.equal(out[9_999], 10_000);
-    assert.ok(ms < 3000, `10,000 elements took ${ms.toFixed(0)} ms`);
+    assert.ok(out.every((v, i) => v === i + 1));
   });
 });

@@ -165,8 +165,18 @@ describe("workflow compilation", () => {
 
 describe("local workflow execution", () => {
   test("independent nodes run concurrently", async () => {
+    // Each sleeper waits until all three have started: run one by one, they would never finish.
+    let started = 0;
+    let release!: () => void;
+    const allStarted = new Promise<void>((r) => {
+      release = r;
+    });
     const sleepy = task({ name: "wf.sleepy", inputs: { ms: t.int }, outputs: t.int }, async ({ ms }) => {
-      await new Promise((r) => setTimeout(r, ms));
+      if (++started === 3) release();
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`only ${started} of 3 nodes started: nodes ran one by one`)), 10_000).unref(),
+      );
+      await Promise.race([allStarted, timeout]);
       return ms;
     });
     const sum = task({ name: "wf.sum2", inputs: { xs: t.list(t.int) }, outputs: t.int }, ({ xs }) =>
@@ -175,9 +185,8 @@ describe("local workflow execution", () => {
     const wf = workflow({ name: "wf.par", outputs: t.int }, () =>
       sum({ xs: [sleepy({ ms: 150 }), sleepy({ ms: 150 }), sleepy({ ms: 150 })] }),
     );
-    const t0 = Date.now();
     assert.equal(await wf(), 450);
-    assert.ok(Date.now() - t0 < 400, `took ${Date.now() - t0} ms; nodes ran one by one`);
+    assert.equal(started, 3);
   });
 
   test("a failing node fails the workflow and runs the failure handler with the inputs and error", async () => {

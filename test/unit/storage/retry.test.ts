@@ -133,7 +133,7 @@ describe("retry policy", () => {
       ),
       /cancelled/,
     );
-    assert.ok(Date.now() - t0 < 2000);
+    assert.ok(Date.now() - t0 < 9000, "the 10 s wait was cut short");
   });
 });
 

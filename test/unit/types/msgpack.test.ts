@@ -601,26 +601,13 @@ function records(n: number): Record<string, unknown>[] {
   return out;
 }
 
-describe("msgpack speed", () => {
-  it("encodes and decodes 10^4 ten-field records in well under 50 ms", () => {
+describe("msgpack at scale", () => {
+  // Speed is measured by `npm run bench` (structs to and from msgpack literals), not here.
+  it("round-trips 10^4 ten-field records", () => {
     const data = records(10_000);
-    let bestEncode = Number.POSITIVE_INFINITY;
-    let bestDecode = Number.POSITIVE_INFINITY;
-    let bytes: Uint8Array = new Uint8Array(0);
-    for (let round = 0; round < 7; round++) {
-      let t = performance.now();
-      bytes = encodeMsgpack(data);
-      bestEncode = Math.min(bestEncode, performance.now() - t);
-      t = performance.now();
-      decodeMsgpack(bytes);
-      bestDecode = Math.min(bestDecode, performance.now() - t);
-    }
+    const bytes = encodeMsgpack(data);
     assert.deepStrictEqual(decodeMsgpack(bytes), data);
-    console.log(
-      `# msgpack 10^4 records (${bytes.length} bytes): encode ${bestEncode.toFixed(1)} ms, decode ${bestDecode.toFixed(1)} ms`,
-    );
-    assert.ok(bestEncode < 50, `encode took ${bestEncode} ms`);
-    assert.ok(bestDecode < 50, `decode took ${bestDecode} ms`);
+    assert.deepStrictEqual(encodeMsgpack(decodeMsgpack(bytes)), bytes);
   });
 });
 

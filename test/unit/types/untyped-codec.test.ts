@@ -533,8 +533,9 @@ describe("untyped properties", () => {
   });
 });
 
-describe("untyped speed", () => {
-  it("handles 10^4 ten-field records quickly", () => {
+describe("untyped values at scale", () => {
+  // Speed is measured by `npm run bench`, not here.
+  it("round-trips 10^4 ten-field records", () => {
     const data = Array.from({ length: 10_000 }, (_, i) => ({
       id: i,
       name: `record-${i}`,
@@ -547,21 +548,7 @@ describe("untyped speed", () => {
       offset: -i,
       dims: new Float64Array([i, i + 1]),
     }));
-    let bestEncode = Number.POSITIVE_INFINITY;
-    let bestDecode = Number.POSITIVE_INFINITY;
-    let bytes: Uint8Array = new Uint8Array(0);
-    for (let round = 0; round < 5; round++) {
-      let t = performance.now();
-      bytes = encodeUntyped(data);
-      bestEncode = Math.min(bestEncode, performance.now() - t);
-      t = performance.now();
-      decodeUntyped(bytes);
-      bestDecode = Math.min(bestDecode, performance.now() - t);
-    }
+    const bytes = encodeUntyped(data);
     assert.deepStrictEqual(decodeUntyped(bytes), data);
-    console.log(
-      `# untyped 10^4 records (${bytes.length} bytes): encode ${bestEncode.toFixed(1)} ms, decode ${bestDecode.toFixed(1)} ms`,
-    );
-    assert.ok(bestEncode < 200 && bestDecode < 200);
   });
 });
