@@ -47,13 +47,13 @@ function decode<T>(what: string, uri: string, fn: () => T): T {
  * the bytes. Malformed bytes are an error naming the URI, at once for the map itself, when read for a literal.
  */
 export function decodeLiteralMap(bytes: Uint8Array, uri: string): LiteralMap {
-  return decode("LiteralMap", uri, () => decodeLiteralMapLazily(bytes));
+  return decode("LiteralMap", uri, () => decodeLiteralMapLazily(bytes, uri));
 }
 
 /** Fetches the literal an offloaded literal points at (`offloaded_metadata.uri`), to be decoded lazily. */
 async function fetchOffloaded(meta: LiteralOffloadedMetadata, signal?: AbortSignal): Promise<Literal> {
   const bytes = await fetchBytes(meta.uri, signal);
-  const lit = lazyLiteral(bytes);
+  const lit = lazyLiteral(bytes, meta.uri);
   decode("Literal", meta.uri, () => literalCase(lit));
   return lit;
 }
@@ -161,7 +161,7 @@ async function listElement(lit: Uint8Array, index: number, name: string, signal?
       r.skip(wt, no);
       continue;
     }
-    const el = lazyLiteral(r.bytes());
+    const el = lazyLiteral(r.bytes(), `element ${index} of ${name}`);
     return literalCase(el) === "offloadedMetadata"
       ? fetchOffloaded(el.value.value as LiteralOffloadedMetadata, signal)
       : el;
@@ -189,7 +189,7 @@ export async function mapTaskInputs(
     [...entries].map(async ([k, v]) => {
       try {
         if (bound.has(k)) {
-          const lit = lazyLiteral(v);
+          const lit = lazyLiteral(v, uri);
           setKey(
             out,
             k,

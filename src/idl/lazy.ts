@@ -21,9 +21,16 @@ const LEN = 2;
 const I32 = 5;
 
 const raw = new WeakMap<object, Uint8Array>();
+/** Where a lazy literal was read from (a file or URI), for error messages. */
+const sources = new WeakMap<object, string>();
 const utf8 = new TextDecoder();
 const scratchBytes = new Uint8Array(8);
 const scratch = new DataView(scratchBytes.buffer);
+
+/** Where a lazy literal was read from (as given to {@link lazyLiteral}), if known. */
+export function literalSource(lit: Literal): string | undefined {
+  return sources.get(lit);
+}
 
 /** The wire bytes of a lazy literal, or `undefined` for any other literal. */
 export function literalBytes(lit: Literal): Uint8Array | undefined {
@@ -147,7 +154,7 @@ function own<V>(obj: Record<string, V>, key: string, value: V): void {
 }
 
 /** A serialized `LiteralMap` (`inputs.pb`, `outputs.pb`) whose literals are lazy. */
-export function decodeLiteralMapLazily(bytes: Uint8Array): LiteralMap {
+export function decodeLiteralMapLazily(bytes: Uint8Array, source?: string): LiteralMap {
   const literals: Record<string, Literal> = {};
   const r = new WireReader(bytes, 0, bytes.length);
   while (r.pos < r.end) {
@@ -157,7 +164,7 @@ export function decodeLiteralMapLazily(bytes: Uint8Array): LiteralMap {
       continue;
     }
     const s = r.len();
-    forEachMapEntry(bytes, s, r.lenEnd, (k, vs, ve) => own(literals, k, lazyLiteral(bytes.subarray(vs, ve))));
+    forEachMapEntry(bytes, s, r.lenEnd, (k, vs, ve) => own(literals, k, lazyLiteral(bytes.subarray(vs, ve), source)));
   }
   return { $typeName: "flyteidl.core.LiteralMap", literals };
 }
@@ -189,7 +196,16 @@ export function literalCase(lit: Literal): Literal["value"]["case"] {
 
 type Fields = Pick<Literal, "value" | "hash" | "metadata">;
 
-function decodeFields(bytes: Uint8Array): Fields {
+function decodeFields(bytes: Uint8Array, source: string | undefined): Fields {
+  try {
+    return decodeFieldsOf(bytes, source);
+  } catch (e) {
+    if (source === undefined) throw e;
+    throw new Error(`malformed literal in ${source}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function decodeFieldsOf(bytes: Uint8Array, source: string | undefined): Fields {
   const out: Fields = { value: { case: undefined }, hash: "", metadata: {} };
   const r = new WireReader(bytes, 0, bytes.length);
   while (r.pos < r.end) {
@@ -213,11 +229,11 @@ function decodeFields(bytes: Uint8Array): Fields {
           continue;
         }
         const ls = c.len();
-        literals.push(lazyLiteral(bytes.subarray(ls, c.lenEnd)));
+        literals.push(lazyLiteral(bytes.subarray(ls, c.lenEnd), source));
       }
       out.value = { case: "collection", value: { $typeName: "flyteidl.core.LiteralCollection", literals } };
     } else if (field === 3) {
-      out.value = { case: "map", value: decodeLiteralMapLazily(sub) };
+      out.value = { case: "map", value: decodeLiteralMapLazily(sub, source) };
     } else if (field === 8) {
       out.value = { case: "offloadedMetadata", value: fromBinary(LiteralOffloadedMetadataSchema, sub) };
     } else if (field === 4) out.hash = utf8.decode(sub);
@@ -238,16 +254,17 @@ function decodeFields(bytes: Uint8Array): Fields {
 }
 
 /**
- * A `Literal` read from `bytes` on first use of its fields. Malformed bytes throw then, as `fromBinary` would have.
+ * A `Literal` read from `bytes` on first use of its fields. Malformed bytes throw then, as `fromBinary` would have,
+ * naming `source` (the file or URI the bytes came from) when given.
  *
  * @example
  * const lit = lazyLiteral(bytes); // nothing decoded yet
  * lit.value.case;                 // decoded now
  */
-export function lazyLiteral(bytes: Uint8Array): Literal {
+export function lazyLiteral(bytes: Uint8Array, source?: string): Literal {
   let fields: Fields | undefined;
   const get = () => {
-    fields ??= decodeFields(bytes);
+    fields ??= decodeFields(bytes, source);
     return fields;
   };
   const lit = {
@@ -275,5 +292,6 @@ export function lazyLiteral(bytes: Uint8Array): Literal {
     },
   };
   raw.set(lit, bytes);
+  if (source !== undefined) sources.set(lit, source);
   return lit as Literal;
 }

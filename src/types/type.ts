@@ -5,7 +5,7 @@
 import { describeValue, FlyteTypeError } from "../errors.js";
 import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
-import { lazyLiteral, literalBytes } from "../idl/lazy.js";
+import { lazyLiteral, literalBytes, literalSource } from "../idl/lazy.js";
 import { describeLiteral } from "../idl/literals.js";
 import { decodeMsgpack } from "./msgpack.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
@@ -105,7 +105,14 @@ export abstract class FlyteType<Out = unknown, In = Out> implements StandardSche
     // A literal still in its wire bytes (inputs.pb): read it directly when the type can.
     const bytes = literalBytes(lit);
     if (bytes !== undefined) {
-      const v = this.readWire(bytes, 0, bytes.length, ctx, path);
+      let v: Out | typeof SLOW;
+      try {
+        v = this.readWire(bytes, 0, bytes.length, ctx, path);
+      } catch (e) {
+        const source = literalSource(lit);
+        if (e instanceof FlyteTypeError || source === undefined) throw e;
+        throw new Error(`malformed literal in ${source}: ${(e as Error).message}`, { cause: e });
+      }
       if (v !== SLOW) return v;
     }
     const s = lit.value.case === "scalar" ? lit.value.value : undefined;

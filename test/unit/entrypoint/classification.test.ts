@@ -18,6 +18,8 @@ import { t } from "../../../src/types/index.js";
 import type { DataContext } from "../../../src/types/type.js";
 import { argsIn, filesUnder, quiet, readError, runTask, tmp, writeInputs } from "./helpers.js";
 import { runContainerTask } from "../../../src/entrypoint/run.js";
+import { encodeLiteralMap } from "../../../src/entrypoint/literals-io.js";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 
 const { USER, SYSTEM } = ExecutionError_ErrorKind;
 const { RECOVERABLE, NON_RECOVERABLE } = ContainerError_Kind;
@@ -177,6 +179,34 @@ describe("error classification", () => {
       const m = doc.error!.message;
       assert.match(m, new RegExp(`FlyteTypeError: ${c.task.name.replaceAll(".", "\\.")}: input ${c.input}`), m);
       assert.match(m, c.where);
+    }
+  });
+
+  it("a malformed value deep inside inputs.pb → SYSTEM, NON_RECOVERABLE, naming the task, the input and the file", async () => {
+    const garbage = new Uint8Array([0x0a, 0xff, 0xff]);
+    const entry = new BinaryWriter()
+      .tag(1, WireType.LengthDelimited)
+      .string("k")
+      .tag(2, WireType.LengthDelimited)
+      .bytes(garbage)
+      .finish();
+    const map = new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(entry).finish();
+    const literal = new BinaryWriter().tag(3, WireType.LengthDelimited).bytes(map).finish();
+    for (const valueType of [t.int, t.struct({ a: t.int }, { name: "S" })]) {
+      const dir = tmp();
+      writeFileSync(join(dir, "inputs.pb"), encodeLiteralMap([["m", literal]]));
+      const takes = task({ inputs: { m: t.map(valueType) }, outputs: t.int }, () => 1);
+      const result = await quiet(() => runContainerTask({ args: argsIn(dir), env: {}, loadTask: async () => takes }));
+      assert.equal(result.status, "failed");
+      const doc = readError(join(dir, "out", "error.pb"));
+      assert.deepEqual(
+        golden(doc),
+        { code: "SYSTEM", kind: NON_RECOVERABLE, origin: SYSTEM, worker: "" },
+        valueType.name,
+      );
+      const m = doc.error!.message;
+      assert.match(m, new RegExp(`${takes.name.replaceAll(".", "\\.")}: input m`), m);
+      assert.ok(m.includes(`malformed literal in ${join(dir, "inputs.pb")}`), m);
     }
   });
 
