@@ -51,6 +51,13 @@ export {
 } from "./core/plugin-task.js";
 export type { Docs } from "./core/docs.js";
 export { shellTask, ShellTask, type ShellTaskOptions, type ShellTaskHandle } from "./core/shell-task.js";
+export {
+  containerTask,
+  ContainerTask,
+  type ContainerTaskOptions,
+  type ContainerTaskHandle,
+  type MetadataFormat,
+} from "./core/container-task.js";
 export { workflow, Workflow, type WorkflowOptions, type WorkflowInputs, type WorkflowHandle } from "./core/workflow.js";
 export {
   launchPlan,

@@ -71,6 +71,7 @@ import {
   SqlSchema,
   type TaskTemplate,
   TaskTemplateSchema,
+  DataLoadingConfig_LiteralMapFormat,
 } from "../idl/gen/flyteidl/core/tasks_pb.js";
 import {
   ArrayNode_ExecutionMode,
@@ -103,6 +104,16 @@ export interface TaskSerializationHooks {
   getCustom?(settings: SerializationSettings): JsonObject | undefined;
   /** Entries of the `config` map (merged with `primary_container_name` for pod templates). */
   getConfig?(settings: SerializationSettings): Readonly<Record<string, string>> | undefined;
+  /**
+   * A raw container (flytekit's `ContainerTask`): the image, command and args as given instead of the entrypoint's,
+   * and the data loading config through which Flyte passes inputs and outputs as files.
+   */
+  getContainer?(settings: SerializationSettings): {
+    image: string;
+    command: string[];
+    args: string[];
+    dataConfig?: { inputPath: string; outputPath: string; format: "JSON" | "YAML" | "PROTO" };
+  };
   /** A SQL statement: the task's target becomes `sql` instead of a container. */
   getSql?(settings: SerializationSettings): { statement: string; dialect?: "ansi" | "hive" | "other" } | undefined;
 }
@@ -436,6 +447,25 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
       }),
     };
     config.primary_container_name = primaryName;
+  } else if (hooks.getContainer) {
+    const raw = hooks.getContainer(s);
+    const dc = raw.dataConfig;
+    target = {
+      case: "container",
+      value: create(ContainerSchema, {
+        image: raw.image,
+        command: raw.command,
+        args: raw.args,
+        env: containerEnv(task, s),
+        resources: resourcesMessage(effectiveResources(task.resources, s), s),
+        dataConfig: dc && {
+          enabled: true,
+          inputPath: dc.inputPath,
+          outputPath: dc.outputPath,
+          format: DataLoadingConfig_LiteralMapFormat[dc.format],
+        },
+      }),
+    };
   } else {
     const { image, args, env, resources } = container();
     target = {

@@ -54,6 +54,10 @@ const PAIRS: [string, AnyType, AnyType][] = [
   ["struct-narrower", A, AB],
   ["file-file", t.file(), t.file()],
   ["file-dir", t.file(), t.dir()],
+  ["df-generic-columns", t.dataframe(), t.dataframe({ columns: { a: t.int } })],
+  ["df-columns-generic", t.dataframe({ columns: { a: t.int } }), t.dataframe()],
+  ["df-columns-other", t.dataframe({ columns: { a: t.int } }), t.dataframe({ columns: { a: t.str } })],
+  ["df-columns-subset", t.dataframe({ columns: { a: t.int, b: t.str } }), t.dataframe({ columns: { b: t.str } })],
 ];
 
 describe("binding type rules agree with Flyte's compiler", { skip: oracleSkip("compiler") }, () => {
