@@ -17,7 +17,8 @@ type Frame =
   | { kind: "dq" }
   | { kind: "sq" }
   | { kind: "ansi" }
-  | { kind: "comment" };
+  | { kind: "comment" }
+  | { kind: "arith"; depth: number };
 
 interface HereDoc {
   readonly delimiter: string;
@@ -52,6 +53,9 @@ function quoteFor(f: Frame, v: TemplateValue): string {
       return words(v)
         .join(" ")
         .replace(/[\r\n]/g, " ");
+    case "arith":
+      // Checked by the caller: integers, written as they are.
+      return words(v).join(" ");
   }
 }
 
@@ -92,7 +96,13 @@ export function fillShellTemplate(
     placeholder.lastIndex = i;
     const m = placeholder.exec(template);
     if (!m) return false;
-    let text = quoteFor(f, value(m[1]!, m[2]!));
+    const v = value(m[1]!, m[2]!);
+    // Bash evaluates names and array subscripts inside $((...)), `a[$(cmd)]` included: only numbers may go there.
+    if (f.kind === "arith" && !words(v).every((w) => /^[+-]?\d+$/.test(w)))
+      throw new FlyteUserError(
+        `${what}: {${m[1]}.${m[2]}} stands inside $((...)), where only an integer is safe, and holds ${JSON.stringify(words(v).join(" ").slice(0, 60))}`,
+      );
+    let text = quoteFor(f, v);
     for (let n = backticks(); n > 0; n--) text = backtickEscape(text);
     out += text;
     i += m[0].length;
@@ -153,6 +163,18 @@ export function fillShellTemplate(
         }
         if (c === "'") stack.pop();
         break;
+      case "arith":
+        if (c === "(") f.depth++;
+        else if (c === ")") {
+          if (f.depth > 0) f.depth--;
+          else if (template[i + 1] === ")") {
+            stack.pop();
+            out += "))";
+            i += 2;
+            continue;
+          }
+        }
+        break;
       case "comment":
         if (c === "\n") {
           stack.pop();
@@ -171,7 +193,12 @@ export function fillShellTemplate(
         }
         if (c === '"') stack.pop();
         else if (c === "`") stack.push({ kind: "bare", closer: "`" });
-        else if (c === "$" && template[i + 1] === "(") {
+        else if (c === "$" && template.startsWith("((", i + 1)) {
+          out += "$((";
+          i += 3;
+          stack.push({ kind: "arith", depth: 0 });
+          continue;
+        } else if (c === "$" && template[i + 1] === "(") {
           out += "$(";
           i += 2;
           stack.push({ kind: "bare", closer: ")" });
@@ -191,6 +218,11 @@ export function fillShellTemplate(
           out += "$'";
           i += 2;
           stack.push({ kind: "ansi" });
+          continue;
+        } else if (c === "$" && template.startsWith("((", i + 1)) {
+          out += "$((";
+          i += 3;
+          stack.push({ kind: "arith", depth: 0 });
           continue;
         } else if (c === "$" && template[i + 1] === "(") {
           out += "$(";

@@ -140,6 +140,30 @@ describe("shell task values", () => {
     );
   });
 
+  test("inside $((...)) an integer is written as it is, and anything else is refused (a[$(cmd)] would run)", async () => {
+    const inc = shellTask({
+      name: "test.shell.inc",
+      inputs: { n: t.int, s: t.str },
+      outputs: { o: t.int },
+      script: 'echo $(( {inputs.n} + 1 )) > {outputs.o}; echo "$(( ({inputs.n}) * 2 ))" >> /dev/null',
+      outputLocations: { o: "{ctx.workingDirectory}/o" },
+    });
+    assert.deepEqual(await inc({ n: 41, s: "" }), { o: 42 });
+    assert.deepEqual(await inc({ n: -3, s: "" }), { o: -2 });
+    const evil = shellTask({
+      name: "test.shell.arith",
+      inputs: { s: t.str },
+      outputs: { o: t.int },
+      script: "echo $(( {inputs.s} + 1 )) > {outputs.o}",
+      outputLocations: { o: "{ctx.workingDirectory}/o" },
+    });
+    await assert.rejects(
+      evil({ s: "a[$(touch PWNED)]" }),
+      /\{inputs\.s\} stands inside \$\(\(\.\.\.\)\), where only an integer is safe/,
+    );
+    assert.deepEqual(await evil({ s: "7" }), { o: 8 });
+  });
+
   test("a NUL byte is refused, naming the input", async () => {
     await assert.rejects(echoTask("printf '%s' {inputs.x} > {outputs.o}")({ x: "a\0b" }), /\{inputs\.x\} holds a NUL/);
   });
