@@ -18,6 +18,8 @@ import {
   SecretsManager,
 } from "../core/context.js";
 import { setDynamicCompiler } from "../core/dynamic.js";
+import { type EagerBackend, setClusterEagerBackend } from "../core/eager/controller.js";
+import { EAGER_FAILURE_HANDLER_TASK_TYPE } from "../core/eager/failure-handler.js";
 import { createLogger, type Logger } from "../core/logger.js";
 import { isTask, loadResolver } from "../core/resolver.js";
 import type { Task } from "../core/task.js";
@@ -47,6 +49,11 @@ export interface RunOptions {
   readonly secrets?: SecretsManager;
   /** Loads the task instead of the resolver named in `args` (tests). */
   readonly loadTask?: () => Promise<Task>;
+  /**
+   * The backend eager tasks and their failure handlers use; by default one launching executions through the admin
+   * the platform config and `FLYTE_PLATFORM_*` variables of the pod name.
+   */
+  readonly eagerBackend?: EagerBackend;
 }
 
 /** How an attempt ended. */
@@ -57,6 +64,25 @@ export interface RunResult {
   readonly written?: string;
   /** The error written, when `failed`. */
   readonly error?: ErrorReport;
+}
+
+/**
+ * The eager backend of a container: children launched through the admin the platform config names (loaded only for
+ * eager tasks and their failure handlers, so other tasks start without the remote client).
+ */
+async function clusterEagerBackend(env: Env, id: { project: string; domain: string }): Promise<EagerBackend> {
+  const [{ remoteEagerBackend }, { connectRemote }] = await Promise.all([
+    import("../remote/eager.js"),
+    import("../remote/connect.js"),
+  ]);
+  return remoteEagerBackend({
+    remote: () =>
+      connectRemote({
+        ...(id.project ? { project: id.project } : {}),
+        ...(id.domain ? { domain: id.domain } : {}),
+      }),
+    env: env as NodeJS.ProcessEnv,
+  });
 }
 
 async function put(uri: string, bytes: Uint8Array, contentType?: string): Promise<void> {
@@ -177,6 +203,9 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
       const { containerSettings, toDynamicJobSpec } = await import("../serialize/dynamic.js");
       return toDynamicJobSpec(spec, containerSettings(dynamicEnv));
     });
+    if (task.metadata?.isEager || task.taskType === EAGER_FAILURE_HANDLER_TASK_TYPE) {
+      setClusterEagerBackend(opts.eagerBackend ?? (await clusterEagerBackend(env, settings.executionId)));
+    }
     const result: unknown = await runInContext(state, () => task.dispatchExecute(inputs, data));
     faultPoint("after-execute");
 

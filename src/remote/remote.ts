@@ -26,6 +26,7 @@ import type { Task as TaskMsg } from "../idl/gen/flyteidl/admin/task_pb.js";
 import { type WorkflowSpec, WorkflowSpecSchema } from "../idl/gen/flyteidl/admin/workflow_pb.js";
 import { type Identifier, IdentifierSchema, ResourceType } from "../idl/gen/flyteidl/core/identifier_pb.js";
 import type { Parameter, TypedInterface, VariableMap } from "../idl/gen/flyteidl/core/interface_pb.js";
+import type { LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { Node, WorkflowTemplate } from "../idl/gen/flyteidl/core/workflow_pb.js";
 import { enumName } from "../idl/types.js";
 import { codeBundle, entityBytes } from "../serialize/package.js";
@@ -112,6 +113,11 @@ export interface ExecuteOptions extends Scope {
   readonly envs?: Readonly<Record<string, string>>;
   /** Run cached tasks again and overwrite their cached outputs. */
   readonly overwriteCache?: boolean;
+  /**
+   * Names the execution from its input literals (when `name` is unset), so that the same call made again attaches
+   * to the execution it launched before.
+   */
+  readonly nameFromInputs?: (inputs: LiteralMap) => string;
 }
 
 /** Options of the fetch methods. */
@@ -490,7 +496,7 @@ export class FlyteRemote {
       inputs as Record<string, unknown>,
       owner,
     );
-    const name = opts.name ?? "";
+    const name = opts.name ?? opts.nameFromInputs?.(literals) ?? "";
     let created: { project: string; domain: string; name: string };
     try {
       const res = await this.clients.admin.createExecution({

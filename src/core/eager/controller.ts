@@ -32,6 +32,10 @@ export interface EagerCall {
   error?: string;
   /** The execution that runs the call, for backends that launch executions. */
   executionName?: string;
+  /** The execution's page in the console, when known. */
+  url?: string;
+  /** A short text of the call's inputs. */
+  inputsSummary?: string;
 }
 
 /**
@@ -67,6 +71,11 @@ export interface EagerBackend {
    */
   readonly mode: "eager-local" | "eager";
   create(run: EagerRun): EagerController;
+  /**
+   * Terminates the children a failed eager execution left running (the work of the `efn` failure node on a
+   * cluster); backends without remote children leave it out.
+   */
+  cleanup?(run: EagerRun): Promise<void>;
 }
 
 /** Raised to an eager body when one of its calls failed; `cause` is the child's error. */
@@ -83,6 +92,25 @@ export class EagerCallError extends FlyteUserError {
     this.entityName = entityName;
     this.index = index;
   }
+}
+
+/** A short text of a call's inputs for the "Eager Executions" deck: `name=value` pairs, long values cut. */
+export function summarizeInputs(inputs: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(inputs)) {
+    let text: string;
+    try {
+      text =
+        typeof v === "string"
+          ? JSON.stringify(v)
+          : (JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? String(x) : x)) ?? String(v));
+    } catch {
+      text = Object.prototype.toString.call(v);
+    }
+    parts.push(`${k}=${text.length > 60 ? `${text.slice(0, 57)}...` : text}`);
+  }
+  const s = parts.join(", ");
+  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 
 /** The default bound on concurrent local eager calls: `FLYTE_EAGER_CONCURRENCY`, else 32. */
@@ -128,7 +156,7 @@ export class LocalEagerController implements EagerController {
     }
     const index = this.counts.get(entityName) ?? 0;
     this.counts.set(entityName, index + 1);
-    const call: EagerCall = { entityName, index, status: "queued" };
+    const call: EagerCall = { entityName, index, status: "queued", inputsSummary: summarizeInputs(inputs) };
     this.tracked.push(call);
     const state = currentState();
     const signal = this.abort.signal;

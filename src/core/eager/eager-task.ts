@@ -88,16 +88,19 @@ export class EagerTask<I extends InputSpec = InputSpec, O extends OutputSpec = O
 
 function callsDeck(calls: readonly EagerCall[]): Deck {
   const rows = calls
-    .map(
-      (c) =>
-        `<tr><td>${escapeHtml(c.entityName)}</td><td>${c.index}</td><td>${c.status}</td><td>${
-          c.startedAt !== undefined && c.endedAt !== undefined ? c.endedAt - c.startedAt : ""
-        }</td><td>${escapeHtml(c.executionName ?? "")}</td><td>${escapeHtml(c.error ?? "")}</td></tr>`,
-    )
+    .map((c) => {
+      const ms = c.startedAt !== undefined && c.endedAt !== undefined ? String(c.endedAt - c.startedAt) : "";
+      const exec = c.executionName ?? "";
+      const link =
+        c.url && /^https?:\/\//.test(c.url)
+          ? `<a href="${escapeHtml(c.url)}">${escapeHtml(exec || c.url)}</a>`
+          : escapeHtml(exec);
+      return `<tr><td>${escapeHtml(c.entityName)}</td><td>${c.index}</td><td>${escapeHtml(c.inputsSummary ?? "")}</td><td>${c.status}</td><td>${ms}</td><td>${link}</td><td>${escapeHtml(c.error ?? "")}</td></tr>`;
+    })
     .join("");
   return new Deck(
     "Eager Executions",
-    `<table><tr><th>entity</th><th>call</th><th>status</th><th>ms</th><th>execution</th><th>error</th></tr>${rows}</table>`,
+    `<table><tr><th>entity</th><th>call</th><th>inputs</th><th>status</th><th>ms</th><th>execution</th><th>error</th></tr>${rows}</table>`,
   );
 }
 

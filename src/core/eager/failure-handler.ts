@@ -3,9 +3,11 @@
  * executions an eager execution left running. That behaviour needs the admin API and belongs to the remote client;
  * locally the handler does nothing.
  */
+import { currentState } from "../context.js";
 import type { InputSpec } from "../interface.js";
 import type { Identity } from "../naming.js";
 import { Task } from "../task.js";
+import { eagerBackendFor } from "./controller.js";
 
 /** The task type flytekit gives eager failure handlers. */
 export const EAGER_FAILURE_HANDLER_TASK_TYPE = "eager_failure_handler_task";
@@ -55,8 +57,15 @@ export class EagerFailureHandlerTask extends Task {
     await this.eagerTask?.resolveName();
   }
 
-  /** Locally there are no child executions to terminate. */
-  execute(): undefined {
+  /**
+   * In a container, asks the cluster eager backend to terminate the children of the failed eager execution (those
+   * tagged with this execution's name). Locally there are no child executions to terminate.
+   */
+  async execute(): Promise<undefined> {
+    const state = currentState();
+    if (state.mode !== "task") return undefined;
+    const backend = eagerBackendFor(state.mode, this.name);
+    await backend.cleanup?.({ taskName: this.name, params: state.params, signal: state.params.signal });
     return undefined;
   }
 }
