@@ -20,8 +20,8 @@ import {
 import type { Entity } from "../core/entity.js";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
 import { type LiteralMap, LiteralSchema } from "../idl/gen/flyteidl/core/literals_pb.js";
-import { WorkflowExecution_Phase } from "../idl/gen/flyteidl/core/execution_pb.js";
 import { FlyteAdminError } from "./errors-admin.js";
+import { FlyteAdminUnavailableError } from "./errors.js";
 import { type FlyteExecution, isTerminal } from "./execution.js";
 import type { FlyteRemote } from "./remote.js";
 
@@ -217,6 +217,15 @@ export function eagerLaunchRate(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
+/** Whether an admin call failed for a reason that passes (admin restarting, overloaded or unreachable). */
+export function isTransientAdminError(e: unknown): boolean {
+  if (e instanceof FlyteAdminUnavailableError) return true;
+  return (
+    e instanceof FlyteAdminError &&
+    ["UNAVAILABLE", "INTERNAL", "UNKNOWN", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED"].includes(e.grpcCode)
+  );
+}
+
 interface Child {
   readonly call: EagerCall;
   readonly entity: Entity;
@@ -307,22 +316,24 @@ export class RemoteEagerController implements EagerController {
     if (this.cancelled !== undefined) throw this.cancelled;
     const remote = await this.remote();
     const version = this.run.params.taskId.version;
-    const ex = await remote.execute(entity, inputs as never, {
-      project: this.run.params.executionId.project || undefined,
-      domain: this.run.params.executionId.domain || undefined,
-      ...(version ? { version } : {}),
-      labels: { [EAGER_EXEC_LABEL]: this.tag, [EAGER_ROOT_LABEL]: this.rootTag },
-      envs: { [EAGER_ROOT_ENV]: this.rootTag },
-      nameFromInputs: (literals) =>
-        eagerChildName({
-          parentTask: this.run.taskName,
-          parentExecution: this.tag,
-          entityKind: entity.kind,
-          entityName,
-          index: call.index,
-          inputs: literals,
-        }),
-    });
+    const launchOnce = () =>
+      remote.execute(entity, inputs as never, {
+        project: this.run.params.executionId.project || undefined,
+        domain: this.run.params.executionId.domain || undefined,
+        ...(version ? { version } : {}),
+        labels: { [EAGER_EXEC_LABEL]: this.tag, [EAGER_ROOT_LABEL]: this.rootTag },
+        envs: { [EAGER_ROOT_ENV]: this.rootTag },
+        nameFromInputs: (literals) =>
+          eagerChildName({
+            parentTask: this.run.taskName,
+            parentExecution: this.tag,
+            entityKind: entity.kind,
+            entityName,
+            index: call.index,
+            inputs: literals,
+          }),
+      });
+    const ex = await this.retrying(launchOnce);
     child.execution = ex;
     call.executionName = ex.id.name;
     if (ex.consoleUrl) call.url = ex.consoleUrl;
@@ -336,6 +347,25 @@ export class RemoteEagerController implements EagerController {
     }
     this.active.add(child);
     this.ensurePolling();
+  }
+
+  /**
+   * Runs an admin call again while it fails transiently, backing off, for up to the unreachable timeout. Safe for
+   * launches: a child's name is fixed, so a launch that reached admin before the failure is attached to.
+   */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    const giveUp = this.opts.unreachableTimeout ?? 15 * 60_000;
+    const backoff = new PollBackoff(this.backoff.min, this.backoff.max, this.backoff.maxOnError);
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isTransientAdminError(e) || this.cancelled !== undefined) throw e;
+        const delay = backoff.failed();
+        if (Date.now() - (backoff.failingSince ?? Date.now()) + delay > giveUp) throw e;
+        await sleep(delay, undefined, { signal: this.run.signal });
+      }
+    }
   }
 
   private fail(child: Child, e: unknown): void {
@@ -406,8 +436,8 @@ export class RemoteEagerController implements EagerController {
     const ex = child.execution!;
     const call = child.call;
     try {
-      const out =
-        ex.phase === WorkflowExecution_Phase.SUCCEEDED ? await ex.outputs() : (ex.checkSucceeded(), undefined);
+      // Fails for any final phase but SUCCEEDED, with the child's error kind and message.
+      const out = await ex.outputs();
       call.status = "succeeded";
       call.endedAt = Date.now();
       child.resolve(out);
