@@ -18,7 +18,7 @@ step "IDL bindings are up to date"
 npm run --silent gen:check
 
 step "lint and format"
-npx biome check .
+npx biome check --error-on-warnings .
 
 step "typecheck (strict, including tests and examples)"
 npx tsc -p tsconfig.json --noEmit

@@ -33,7 +33,8 @@ export type CallInputs<I extends InputSpec, W = never> = Simplify<
 
 /** The native value(s) a task body returns for an output spec. */
 export type NativeOutputs<O extends OutputSpec> = O extends undefined
-  ? void
+  ? // biome-ignore lint/suspicious/noConfusingVoidType: a task without outputs resolves to nothing, as a function returning void
+    void
   : O extends FlyteType<any, any>
     ? Infer<O>
     : O extends readonly AnyType[]
@@ -44,7 +45,8 @@ export type NativeOutputs<O extends OutputSpec> = O extends undefined
 
 /** What a task body may return (callers' input types, e.g. duration strings). */
 export type ReturnedOutputs<O extends OutputSpec> = O extends undefined
-  ? void | undefined | null
+  ? // biome-ignore lint/suspicious/noConfusingVoidType: a body without outputs may be a function that returns nothing
+    void | undefined | null
   : O extends FlyteType<any, any>
     ? InferIn<O>
     : O extends readonly AnyType[]
@@ -261,7 +263,6 @@ export class Interface {
   }
 }
 
-/** Runs a conversion, prefixing type errors with the entity and variable. */
 /**
  * Runs one conversion, naming the entity and the variable in whatever it throws: a type mismatch, and also data that
  * cannot be read at all (malformed msgpack, a blob that is missing), which would otherwise surface without context.

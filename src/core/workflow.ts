@@ -22,7 +22,8 @@ export type WorkflowInputs<I extends InputSpec> = { [K in keyof I]: Ref<Infer<I[
 
 /** What a workflow body returns: values or references shaped like the declared outputs. */
 export type WorkflowReturn<O extends OutputSpec> = O extends undefined
-  ? void
+  ? // biome-ignore lint/suspicious/noConfusingVoidType: a body without outputs may be a function that returns nothing
+    void
   : O extends AnyType
     ? Bindable<O>
     : O extends readonly AnyType[]

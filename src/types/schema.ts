@@ -26,7 +26,7 @@ export class SchemaType<S extends StandardJSONSchemaV1> extends FlyteType<
   constructor(schema: S, opts: { name?: string } = {}) {
     super();
     const std = (schema as Partial<StandardJSONSchemaV1>)?.["~standard"];
-    if (!std || std.version !== 1 || typeof std.validate !== "function") {
+    if (std?.version !== 1 || typeof std.validate !== "function") {
       throw new FlyteTypeError("t.schema() needs a Standard Schema (an object with a '~standard' property, version 1)");
     }
     if (typeof std.jsonSchema?.output !== "function") {

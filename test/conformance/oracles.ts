@@ -2,15 +2,34 @@
 // - the Go compiler harness .tools/bin/flyte-compiler (flytepropeller's compiler, see tools/flyte-compiler)
 // - the Python venv .venv with the pinned flytekit (see tools/flytekit-oracle/requirements.txt)
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** Conformance data shared beside the repository (../shared/conformance). */
+/**
+ * Reference files kept beside the repository on some machines (../shared/conformance), made by an older flytekit.
+ * Tests use them as an extra check only where present: see {@link sharedConformanceFile}.
+ */
 export const sharedConformanceDir = join(repoRoot, "..", "shared", "conformance");
+
+/** A file or directory under {@link sharedConformanceDir}, or `undefined` when it is not there. */
+export function sharedConformanceFile(name: string): string | undefined {
+  const file = join(sharedConformanceDir, name);
+  return existsSync(file) ? file : undefined;
+}
 
 /** Path of the compiler harness binary (it may not exist: see {@link oracleSkip}). */
 export function compilerPath(): string {
@@ -90,9 +109,14 @@ interface ProcessResult {
   stderr: string;
 }
 
-export function runProcess(file: string, args: string[], timeoutMs = 120_000): Promise<ProcessResult> {
+export function runProcess(
+  file: string,
+  args: string[],
+  options: number | { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ProcessResult> {
+  const { timeoutMs = 120_000, cwd, env } = typeof options === "number" ? { timeoutMs: options } : options;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, cwd, env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
@@ -137,6 +161,70 @@ export async function runPython(script: string, args: string[] = [], timeoutMs =
   const py = pythonPath();
   assertInstalled(py);
   return runProcess(py, [script, ...args], timeoutMs);
+}
+
+/** The flytekit version installed in the venv, from its dist-info directory (no interpreter start). */
+export function installedFlytekit(): string {
+  const lib = join(repoRoot, ".venv", "lib");
+  for (const py of existsSync(lib) ? readdirSync(lib).sort() : []) {
+    const site = join(lib, py, "site-packages");
+    if (!existsSync(site)) continue;
+    const info = readdirSync(site).find((d) => /^flytekit-[^-]+\.dist-info$/.test(d));
+    if (info) return info.slice("flytekit-".length, -".dist-info".length);
+  }
+  throw new Error(`flytekit is not installed in ${join(repoRoot, ".venv")}: run scripts/setup-oracles.sh first`);
+}
+
+function sourceFiles(dir: string, rel = ""): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true })
+    .filter((d) => d.name !== "__pycache__")
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((d) => (d.isDirectory() ? sourceFiles(dir, join(rel, d.name)) : [join(rel, d.name)]));
+}
+
+/**
+ * The registration files `pyflyte package` writes for the Python package `pkg` under `sourceDir`, with the venv's
+ * flytekit: a directory of `<index>_<name>_<kind>.pb`. Made once and cached under `.cache/pyflyte/`, keyed by a hash
+ * of the sources and the flytekit version, so a changed twin or another flytekit makes them again. Concurrent test
+ * files may make the same entry: each writes a private directory and renames it into place.
+ */
+export async function pyflytePackage(sourceDir: string, pkg: string, image: string): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(`flytekit ${installedFlytekit()}\0pkg ${pkg}\0image ${image}\0`);
+  for (const f of sourceFiles(sourceDir)) {
+    hash.update(`${f}\0`);
+    hash.update(readFileSync(join(sourceDir, f)));
+    hash.update("\0");
+  }
+  const cacheRoot = join(repoRoot, ".cache", "pyflyte");
+  const dir = join(cacheRoot, `${pkg}-${hash.digest("hex").slice(0, 16)}`);
+  if (existsSync(join(dir, ".complete"))) return dir;
+  mkdirSync(cacheRoot, { recursive: true });
+  const scratch = mkdtempSync(join(cacheRoot, `.${pkg}-`));
+  try {
+    const out = join(scratch, "package.tgz");
+    const pyflyte = join(repoRoot, ".venv", "bin", "pyflyte");
+    assertInstalled(pyflyte);
+    const run = await runProcess(pyflyte, ["--pkgs", pkg, "package", "--image", image, "--output", out, "--force"], {
+      cwd: sourceDir,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    });
+    if (run.exitCode !== 0)
+      throw new Error(`pyflyte package failed (exit ${run.exitCode}):\n${run.stdout}${run.stderr}`);
+    const files = join(scratch, "files");
+    mkdirSync(files);
+    for (const e of readTarGz(out)) writeFileSync(join(files, basename(e.name)), e.data);
+    writeFileSync(join(files, ".complete"), `${installedFlytekit()}\n`);
+    try {
+      renameSync(files, dir);
+    } catch (e) {
+      // Another test file made it first: theirs is as good as ours.
+      if (!existsSync(join(dir, ".complete"))) throw e;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return dir;
 }
 
 // ---- minimal tar.gz reading/writing, enough for registration packages (flat or nested regular files) ----

@@ -1,9 +1,13 @@
 /**
  * TypeScript twins of flytesnacks' core examples (test/conformance/snacks/) against the registration files pyflyte
- * wrote for the Python originals (../shared/conformance/pyflyte-snacks/): same Flyte names, same interfaces, and the
- * TaskSpec / WorkflowSpec / LaunchPlan we write must equal pyflyte's field by field, once the differences that must
- * exist are normalised away. Each normalisation is named in NORMALISATIONS and documented in docs/conformance.md
- * ("pyflyte twins"); a normalisation that stops applying fails the test, so the list stays exact.
+ * writes for their Python twins (test/conformance/py/snacks/, packaged at test time with the venv's flytekit and
+ * cached under .cache/pyflyte/): same Flyte names, same interfaces, and the TaskSpec / WorkflowSpec / LaunchPlan we
+ * write must equal pyflyte's field by field, once the differences that must exist are normalised away. Each
+ * normalisation is named in NORMALISATIONS and documented in docs/conformance.md ("pyflyte twins"); a normalisation
+ * that stops applying fails the test, so the list stays exact.
+ *
+ * Where ../shared/conformance/pyflyte-snacks/ is present (files an older flytekit wrote for the flytesnacks
+ * originals), the twins are held to those too, on the fields both have.
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -16,11 +20,12 @@ import { TaskSpecSchema } from "../../src/idl/gen/flyteidl/admin/task_pb.js";
 import { WorkflowSpecSchema } from "../../src/idl/gen/flyteidl/admin/workflow_pb.js";
 import { serializationSettings } from "../../src/serialize/settings.js";
 import { type SerializedEntity, Serializer } from "../../src/serialize/translate.js";
-import { repoRoot, sharedConformanceDir } from "./oracles.js";
+import { oracleSkip, pyflytePackage, repoRoot, sharedConformanceFile } from "./oracles.js";
 import { IO_ARGS } from "../unit/serialize/helpers.js";
 
-const SNACKS = join(sharedConformanceDir, "pyflyte-snacks");
+const IMAGE = "ghcr.io/acme/snacks:v1";
 const TWINS = join(repoRoot, "test", "conformance", "snacks");
+const PYTHON_TWINS = join(repoRoot, "test", "conformance", "py", "snacks");
 
 /** The twin modules; each entity has the Flyte name of its Python original. */
 const TWIN_MODULES = [
@@ -39,7 +44,7 @@ const TWIN_MODULES = [
   "folders",
 ];
 
-/** Snacks without a twin, by name prefix, and why. Every other snack file must have one. */
+/** Files of ../shared/conformance/pyflyte-snacks without a twin, by name prefix, and why. Every other must have one. */
 const NOT_TWINNED: readonly [prefix: string, why: string][] = [
   ["core.containerization.multi_images.", "structured datasets (pandas DataFrames) have no TypeScript type"],
   ["ellipse-area-metadata-", "raw-container tasks (ContainerTask) have no TypeScript twin"],
@@ -68,8 +73,9 @@ interface SnackFile {
   kind: Kind;
 }
 
-function snackFiles(): SnackFile[] {
-  return readdirSync(SNACKS)
+function snackFiles(dir: string): SnackFile[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith(".pb"))
     .sort()
     .map((file) => {
       const m = /^\d+_(.+)_([123])\.pb$/.exec(file);
@@ -99,36 +105,36 @@ type Json = { [k: string]: any };
 
 // ---- normalisations: the differences that must exist ------------------------------------------------------------
 
-/** Which normalisations applied, per snack file; each must apply somewhere (see the last test). */
-const applied = new Map<string, Set<string>>();
+/** What the files were made by: pyflyte with the venv's flytekit now, or the older files beside the repository. */
+type Source = "pyflyte" | "shared";
+
+/** Which normalisations applied, per source; each source's list must be exact (see the last tests). */
+const applied: Record<Source, Map<string, Set<string>>> = { pyflyte: new Map(), shared: new Map() };
 let current = "";
-function note(what: string): void {
-  let s = applied.get(what);
-  if (!s) applied.set(what, (s = new Set()));
+let source: Source = "pyflyte";
+function note(what: Normalisation): void {
+  let s = applied[source].get(what);
+  if (!s) applied[source].set(what, (s = new Set()));
   s.add(current);
 }
 
 const NORMALISATIONS = {
-  runtime: "TaskMetadata.runtime: version and flavor name the SDK (pyflyte 0.32.6/python vs ours/typescript)",
-  image: "Container.image: the cookbook's image vs the package's default image",
+  runtime: "TaskMetadata.runtime: version and flavor name the SDK (flytekit's/python vs ours/typescript)",
+  image: "Container.image: the cookbook's image vs the package's default image (older files only)",
   args: "Container.args: pyflyte-execute/flytekit's resolver/the Python module vs tsflyte-execute/our resolver/the TS module",
-  newMetadata:
-    "TaskMetadata.generates_deck (BoolValue) and TaskMetadata.metadata (K8sObjectMetadata): newer fields than flytekit 0.32.6 had",
   ssc: "Container.env _F_SS_C: flytekit's settings document vs ours (same key, own format)",
-  structAnnotation:
-    "STRUCT literal types carry the cache-key-metadata msgpack annotation (current flytekit) that flytekit 0.32.6 lacked",
+  description:
+    "TaskSpec/WorkflowSpec.description: flytekit writes an empty RST long description for entities without docs; ours has none",
   closure:
     "LaunchPlan.closure: pyflyte leaves expected_inputs/outputs empty (admin fills them); ours carries them (checked equal to the spec)",
 } as const;
 type Normalisation = keyof typeof NORMALISATIONS;
 
-function walk(v: unknown, fn: (o: Json) => void): void {
-  if (Array.isArray(v)) for (const x of v) walk(x, fn);
-  else if (v !== null && typeof v === "object") {
-    fn(v as Json);
-    for (const x of Object.values(v)) walk(x, fn);
-  }
-}
+/** The normalisations each source needs: the older files lack the newer fields, and were made for another image. */
+const NEEDED: Record<Source, readonly Normalisation[]> = {
+  pyflyte: ["runtime", "args", "ssc", "description", "closure"],
+  shared: ["runtime", "image", "args", "ssc", "closure"],
+};
 
 /** Checks the args are the SDK's default command, and returns them with the SDK-specific values replaced. */
 function normaliseArgs(args: string[], sdk: "python" | "typescript", exportName: string): string[] {
@@ -145,6 +151,10 @@ function normaliseArgs(args: string[], sdk: "python" | "typescript", exportName:
   if (sdk === "typescript") {
     assert.match(args[15]!, /^test\.conformance\.snacks\./, `${current}: the twin's module`);
     assert.equal(args[17], exportName, `${current}: the twin's export`);
+  } else {
+    // pyflyte's loader args name the Python module and function the entity is named after.
+    const name = (current.match(/^\d+_(.+)_1\.pb$/)?.[1] ?? "").split(".");
+    assert.deepEqual([args[15], args[17]], [name.slice(0, -1).join("."), name.at(-1)], `${current}: loader args`);
   }
   return [
     "<entrypoint>",
@@ -166,22 +176,13 @@ function normaliseTask(j: Json, sdk: "python" | "typescript", exportName: string
   assert.equal(m.runtime?.flavor, sdk);
   m.runtime = { type: "FLYTE_SDK" };
   note("runtime");
-  if (sdk === "typescript") {
-    // Newer fields, at their defaults.
-    if (m.generatesDeck === false) {
-      delete m.generatesDeck;
-      note("newMetadata");
-    }
-    if (m.metadata && Object.keys(m.metadata).length === 0) {
-      delete m.metadata;
-      note("newMetadata");
-    }
-  }
   const c = tt.container as Json | undefined;
   if (c) {
     assert.ok(typeof c.image === "string" && c.image.length > 0, `${current}: an image`);
-    delete c.image;
-    note("image");
+    if (source === "shared") {
+      delete c.image;
+      note("image");
+    }
     c.args = normaliseArgs(c.args as string[], sdk, exportName);
     note("args");
     for (const e of (c.env as Json[] | undefined) ?? []) {
@@ -192,21 +193,14 @@ function normaliseTask(j: Json, sdk: "python" | "typescript", exportName: string
       }
     }
   }
-  if (sdk === "typescript") normaliseStructs(j);
 }
 
-function normaliseStructs(j: Json): void {
-  walk(j, (o) => {
-    if (o.simple === "STRUCT" && o.annotation?.annotations?.["cache-key-metadata"]) {
-      assert.deepEqual(o.annotation, { annotations: { "cache-key-metadata": { "serialization-format": "msgpack" } } });
-      delete o.annotation;
-      note("structAnnotation");
-    }
-  });
-}
-
-function normaliseWorkflow(j: Json, sdk: "python" | "typescript"): void {
-  if (sdk === "typescript") normaliseStructs(j);
+function normaliseDescription(j: Json, sdk: "python" | "typescript"): void {
+  if (sdk === "python" && j.description !== undefined) {
+    assert.deepEqual(j.description, { longDescription: { format: "DESCRIPTION_FORMAT_RST" } }, `${current}: docs`);
+    delete j.description;
+    note("description");
+  }
 }
 
 function normaliseLaunchPlan(j: Json, sdk: "python" | "typescript"): void {
@@ -220,22 +214,37 @@ function normaliseLaunchPlan(j: Json, sdk: "python" | "typescript"): void {
       note("closure");
     }
     j.closure = { expectedInputs: {}, expectedOutputs: {} };
-    normaliseStructs(j);
   }
 }
 
 function normalise(kind: Kind, j: Json, sdk: "python" | "typescript", exportName = ""): Json {
   if (kind === "1") normaliseTask(j, sdk, exportName);
-  else if (kind === "2") normaliseWorkflow(j, sdk);
-  else normaliseLaunchPlan(j, sdk);
+  else if (kind === "3") normaliseLaunchPlan(j, sdk);
+  if (kind !== "3") normaliseDescription(j, sdk);
   return j;
+}
+
+/**
+ * `ours` restricted to the fields `theirs` has (recursively; list lengths must still agree), for files an older
+ * flytekit wrote: fields newer than it are left out, every field it wrote is compared.
+ */
+function fieldsBothHave(ours: unknown, theirs: unknown): unknown {
+  if (Array.isArray(theirs)) {
+    if (!Array.isArray(ours) || ours.length !== theirs.length) return ours;
+    return ours.map((x, i) => fieldsBothHave(x, theirs[i]));
+  }
+  if (theirs === null || typeof theirs !== "object" || ours === null || typeof ours !== "object") return ours;
+  if (Array.isArray(ours)) return ours;
+  const out: Json = {};
+  for (const k of Object.keys(theirs)) if (k in ours) out[k] = fieldsBothHave((ours as Json)[k], (theirs as Json)[k]);
+  return out;
 }
 
 // ---- the twins -----------------------------------------------------------------------------------------------------
 
 /** The twins, serialized (at load time, so that there is one test per twinned file and none for the others). */
 async function serializeTwins(): Promise<Map<string, { entity: SerializedEntity; exportName: string }>> {
-  const s = new Serializer(serializationSettings({ image: { default: "ghcr.io/acme/snacks:v1" } }));
+  const s = new Serializer(serializationSettings({ image: { default: IMAGE } }));
   const exportNames = new Map<string, string>();
   for (const mod of TWIN_MODULES) {
     const { entities } = await loadEntities(join(TWINS, `${mod}.ts`), repoRoot);
@@ -259,38 +268,98 @@ function bytesOf(e: SerializedEntity): Uint8Array {
       : toBinary(LaunchPlanSchema, e.spec);
 }
 
-describe("pyflyte twins", () => {
+/** Decodes and normalises one file and our twin of it: [ours, theirs]. */
+function pair(dir: string, f: SnackFile, from: Source): [Json, Json] {
+  const mine = ours.get(`${f.name}_${f.kind}`)!;
+  current = f.file;
+  source = from;
+  const schema = KIND[f.kind];
+  const theirs = normalise(f.kind, decodeJson(schema, readFileSync(join(dir, f.file)), f.file), "python");
+  const our = normalise(
+    f.kind,
+    decodeJson(schema, bytesOf(mine.entity), `our ${f.name}`),
+    "typescript",
+    mine.exportName,
+  );
+  return [our, theirs];
+}
+
+function assertExactNormalisations(from: Source): void {
+  assert.deepEqual(
+    (Object.keys(NORMALISATIONS) as Normalisation[]).filter((k) => applied[from].has(k)),
+    (Object.keys(NORMALISATIONS) as Normalisation[]).filter((k) => NEEDED[from].includes(k)),
+  );
+}
+
+// pyflyte's files for the Python twins, made now with the venv's flytekit (or the reason they cannot be).
+const pythonSkip = oracleSkip("python");
+let made: string | Error | undefined;
+if (!pythonSkip) made = await pyflytePackage(PYTHON_TWINS, "core", IMAGE).catch((e: Error) => e);
+
+describe("pyflyte twins (pyflyte package of test/conformance/py/snacks with the venv's flytekit)", () => {
+  if (made === undefined || made instanceof Error) {
+    test("pyflyte packages the Python twins", { skip: pythonSkip }, () => {
+      throw made;
+    });
+    return;
+  }
+  const dir = made;
+  const files = snackFiles(dir);
+
+  test("every file pyflyte writes has a twin, and every twin a file", () => {
+    assert.deepEqual(
+      files.filter((f) => !ours.has(`${f.name}_${f.kind}`)).map((f) => f.file),
+      [],
+    );
+    const written = new Set(files.map((f) => `${f.name}_${f.kind}`));
+    assert.deepEqual(
+      [...ours.keys()].filter((k) => !written.has(k)),
+      [],
+    );
+    assert.ok(files.length >= 60, `${files.length} files`);
+  });
+
+  for (const f of files) {
+    if (!ours.has(`${f.name}_${f.kind}`)) continue;
+    test(f.file, () => {
+      const [our, theirs] = pair(dir, f, "pyflyte");
+      assert.deepEqual(our as JsonValue, theirs as JsonValue);
+    });
+  }
+
+  test("each normalisation is needed somewhere (the documented list is exact)", () =>
+    assertExactNormalisations("pyflyte"));
+});
+
+const shared = sharedConformanceFile("pyflyte-snacks");
+
+describe("pyflyte twins, held to ../shared/conformance/pyflyte-snacks where present (fields both have)", () => {
+  if (!shared) {
+    test("the older pyflyte files", { skip: "../shared/conformance/pyflyte-snacks is not beside the repository" });
+    return;
+  }
+  const files = snackFiles(shared);
+
   test("every snack is twinned or listed with the reason it cannot be", () => {
-    const missing = snackFiles().filter(
+    const missing = files.filter(
       (f) => !ours.has(`${f.name}_${f.kind}`) && !NOT_TWINNED.some(([p]) => f.name.startsWith(p)),
     );
     assert.deepEqual(
       missing.map((f) => f.file),
       [],
     );
-    const twinned = snackFiles().filter((f) => ours.has(`${f.name}_${f.kind}`));
+    const twinned = files.filter((f) => ours.has(`${f.name}_${f.kind}`));
     assert.ok(twinned.length >= 50, `${twinned.length} twinned`);
   });
 
-  for (const f of snackFiles()) {
-    const mine = ours.get(`${f.name}_${f.kind}`);
-    if (!mine) continue;
-    test(`${f.file}`, () => {
-      current = f.file;
-      const schema = KIND[f.kind];
-      const theirs = normalise(f.kind, decodeJson(schema, readFileSync(join(SNACKS, f.file)), f.file), "python");
-      const our = normalise(
-        f.kind,
-        decodeJson(schema, bytesOf(mine.entity), `our ${f.name}`),
-        "typescript",
-        mine.exportName,
-      );
-      assert.deepEqual(our as JsonValue, theirs as JsonValue);
+  for (const f of files) {
+    if (!ours.has(`${f.name}_${f.kind}`)) continue;
+    test(f.file, () => {
+      const [our, theirs] = pair(shared, f, "shared");
+      assert.deepEqual(fieldsBothHave(our, theirs) as JsonValue, theirs as JsonValue);
     });
   }
 
-  test("each normalisation is needed somewhere (the documented list is exact)", () => {
-    const unused = (Object.keys(NORMALISATIONS) as Normalisation[]).filter((k) => !applied.has(k));
-    assert.deepEqual(unused, []);
-  });
+  test("each normalisation is needed somewhere (the documented list is exact)", () =>
+    assertExactNormalisations("shared"));
 });

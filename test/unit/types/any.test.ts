@@ -6,7 +6,7 @@ import { basename, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import { FlyteTypeError, t } from "flytekit-ts";
+import { t } from "flytekit-ts";
 import { localDataAt } from "../../../src/core/local-data.js";
 import { type Literal, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
 import { BlobType_BlobDimensionality, LiteralTypeSchema } from "../../../src/idl/gen/flyteidl/core/types_pb.js";

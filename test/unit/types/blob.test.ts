@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
-import { FlyteBlob, FlyteTypeError, t } from "flytekit-ts";
+import { FlyteBlob, t } from "flytekit-ts";
 import { safeFileName } from "../../../src/types/blob.js";
 import { localDataAt } from "../../../src/core/local-data.js";
 import { type Literal, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";

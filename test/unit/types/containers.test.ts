@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fromBinary, type JsonValue, toBinary, toJson } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import { FlyteTypeError, t } from "flytekit-ts";
+import { t } from "flytekit-ts";
 import { type Literal, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
 import { LiteralTypeSchema } from "../../../src/idl/gen/flyteidl/core/types_pb.js";
 import {
