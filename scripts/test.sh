@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (npm packages, the flytekit venv, the Go
-# compiler harness), builds, checks, and runs every suite. Each suite prints "N passed, N failed".
+# compiler harness), builds, checks, and runs every suite. Each suite prints "N passed, N failed, N cancelled,
+# N skipped" (cancelled: a test that timed out, or was still running when its file ended).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,14 +41,17 @@ run_suite() {
   node --conditions=source --import tsx --test --test-concurrency=2 --test-reporter=spec "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   set -e
-  local pass fail skip
+  local pass fail cancelled skip
   pass=$(grep -E '^ℹ pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
   fail=$(grep -E '^ℹ fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  cancelled=$(grep -E '^ℹ cancelled [0-9]+' "$log" | tail -1 | awk '{print $3}')
   skip=$(grep -E '^ℹ skipped [0-9]+' "$log" | tail -1 | awk '{print $3}')
-  echo "$name: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
-  SUMMARY+=("$name: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped")
+  local line="$name: ${pass:-0} passed, ${fail:-0} failed, ${cancelled:-0} cancelled, ${skip:-0} skipped"
+  echo "$line"
+  SUMMARY+=("$line")
   TOTAL_PASS=$((TOTAL_PASS + ${pass:-0}))
   TOTAL_FAIL=$((TOTAL_FAIL + ${fail:-0}))
+  TOTAL_CANCELLED=$((TOTAL_CANCELLED + ${cancelled:-0}))
   TOTAL_SKIP=$((TOTAL_SKIP + ${skip:-0}))
   rm -f "$log"
   if [ "$rc" -ne 0 ]; then status=1; fi
@@ -56,6 +60,7 @@ run_suite() {
 SUMMARY=()
 TOTAL_PASS=0
 TOTAL_FAIL=0
+TOTAL_CANCELLED=0
 TOTAL_SKIP=0
 run_suite unit $(find test/unit -name '*.test.ts' | sort)
 [ -d test/e2e ] && run_suite e2e $(find test/e2e -name '*.test.ts' | sort)
@@ -64,5 +69,5 @@ run_suite unit $(find test/unit -name '*.test.ts' | sort)
 
 step "summary"
 printf '%s\n' "${SUMMARY[@]}"
-echo "${TOTAL_PASS} passed, ${TOTAL_FAIL} failed, ${TOTAL_SKIP} skipped"
+echo "${TOTAL_PASS} passed, ${TOTAL_FAIL} failed, ${TOTAL_CANCELLED} cancelled, ${TOTAL_SKIP} skipped"
 exit $status

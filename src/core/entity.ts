@@ -12,7 +12,7 @@ import { currentState } from "./context.js";
 import type { InputSpec, Interface, NativeOutputs, OutputSpec } from "./interface.js";
 import { localData } from "./local-data.js";
 import { makeRef, NODE, type Ref, type VoidRef } from "./promise.js";
-import { describeIdentity, type Identity, scanModuleExports } from "./naming.js";
+import { describeIdentity, type Identity, settleExportName } from "./naming.js";
 import type { EntityKind } from "./runnable.js";
 import { type NodeOverrides, type Overridable, withOverrides } from "./overrides.js";
 
@@ -98,7 +98,7 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
 
   /** The export under which its module exposes the entity (flytekit's `lhs`); throws when it is not exported. */
   get lhs(): string {
-    const lhs = this.identity.exportName;
+    const lhs = settleExportName(this.identity);
     if (!lhs) {
       throw new FlyteValidationError(
         `${this.name} is not known under any export of ${this.identity.module ?? "its module"}; export it so the container can load it`,
@@ -118,10 +118,12 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
     return n.slice(n.lastIndexOf(".") + 1);
   }
 
-  /** Settles the entity's name from its module's exports when it has no explicit name (see `scanModuleExports`). */
-  async resolveName(): Promise<void> {
-    const id = this.identity;
-    if (!id.explicitName && !id.exportName && id.file) await scanModuleExports(id.file);
+  /**
+   * Settles the entity's name from its definition's source (see `settleExportName`): at once and the same way
+   * every time, whatever the load on the machine. Entities named after another entity settle that one.
+   */
+  resolveName(): void {
+    settleExportName(this.identity);
   }
 
   /** Node metadata for nodes that run this entity. */
@@ -142,7 +144,7 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
 
   /** Runs the entity in-process with native inputs and returns native outputs. */
   async localCall(inputs: Record<string, unknown>): Promise<unknown> {
-    await this.resolveName();
+    this.resolveName();
     const preparing = prepareDataframes();
     if (preparing) await preparing;
     const data = localData();

@@ -213,8 +213,8 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
     return `${mod}.map_${short}_${createHash("md5").update(key).digest("hex")}-arraynode`;
   }
 
-  override async resolveName(): Promise<void> {
-    await this.inner.resolveName();
+  override resolveName(): void {
+    this.inner.resolveName();
   }
 
   /**
@@ -228,7 +228,7 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
 
   /** Runs the map locally on literals: each element through the inner task, with min-success rules. */
   override async executeLiterals(inputs: LiteralMap): Promise<LiteralMap> {
-    await this.resolveName();
+    this.resolveName();
     const inner = this.inner;
     const outer = currentState();
     const mapped: [string, Literal[]][] = [];

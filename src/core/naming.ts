@@ -3,9 +3,16 @@
  * to its project root (dots for slashes, no extension). Names never come from `fn.name`, so bundling and minifying
  * cannot change them.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+
+/** A place in a source file: 1-based line and column, as stack traces give them. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
 
 /** Where an entity was defined and under which name it is known. */
 export interface Identity {
@@ -21,8 +28,12 @@ export interface Identity {
   ordinal: number;
   /** For a task defined inside a workflow body: the workflow (its resolver) and the task's index there. */
   definedIn?: { readonly workflow: { readonly name: string; readonly location: string }; readonly index: number };
+  /**
+   * The user code that called the SDK to define the entity, innermost first (a factory, then the declaration that
+   * called it): where {@link settleExportName} looks for the export. Cleared once looked at.
+   */
+  sites?: readonly SourcePosition[];
 }
-
 const ordinals = new Map<string, number>();
 const SDK_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -43,34 +54,142 @@ export function modulePath(file: string, root = projectRoot(file)): string {
   return rel.split(sep).join(".").replace(/^\.+/, "");
 }
 
+function isSdkFrame(file: string): boolean {
+  if (file.startsWith("node:") || file.includes(`${sep}node_modules${sep}tsx${sep}`)) return true;
+  // Both src/ and dist/ are the SDK: with source maps on (tsx enables them), dist/ frames show src/ paths.
+  return ["src", "dist"].some((d) => !relative(join(SDK_ROOT, "..", d), file).startsWith(".."));
+}
+
+/**
+ * The user code defining an entity now: the stack frames outside this SDK that directly precede its own frames,
+ * innermost first (a helper that calls `task(...)`, then the declaration that calls the helper). Frames past the
+ * next SDK frame are left out: a task defined in a workflow body is not the workflow's declaration.
+ */
+export function callerSites(): SourcePosition[] {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const stack = new Error().stack?.split("\n").slice(1) ?? [];
+  Error.stackTraceLimit = limit;
+  const sites: SourcePosition[] = [];
+  for (const line of stack) {
+    const m = /\((.*?):(\d+):(\d+)\)$/.exec(line) ?? /at (?:async )?(.*?):(\d+):(\d+)$/.exec(line);
+    if (!m) {
+      if (sites.length) break;
+      continue;
+    }
+    let file = m[1]!;
+    if (file.startsWith("file://")) file = fileURLToPath(file);
+    if (isSdkFrame(file)) {
+      if (sites.length) break;
+      continue;
+    }
+    sites.push({ file, line: Number(m[2]), column: Number(m[3]) });
+  }
+  return sites;
+}
+
 /** The first stack frame outside this SDK: the user's file that is defining an entity. */
 export function callerFile(): string | undefined {
-  const stack = new Error().stack?.split("\n").slice(1) ?? [];
-  for (const line of stack) {
-    const m = /\((.*?):\d+:\d+\)$/.exec(line) ?? /at (.*?):\d+:\d+$/.exec(line);
-    if (!m) continue;
-    let f = m[1]!;
-    if (f.startsWith("file://")) f = fileURLToPath(f);
-    if (f.startsWith("node:") || f.includes(`${sep}node_modules${sep}tsx${sep}`)) continue;
-    // Both src/ and dist/ are the SDK: with source maps on (tsx enables them), dist/ frames show src/ paths.
-    if (["src", "dist"].some((d) => !relative(join(SDK_ROOT, "..", d), f).startsWith(".."))) continue;
-    return f;
-  }
-  return undefined;
+  return callerSites()[0]?.file;
 }
 
 /** The identity of an entity being defined now. */
 export function newIdentity(explicitName?: string): Identity {
-  const file = callerFile();
+  const sites = callerSites();
+  const file = sites[0]?.file;
   const module = file ? modulePath(file) : undefined;
   const key = module ?? "";
   const ordinal = ordinals.get(key) ?? 0;
   ordinals.set(key, ordinal + 1);
-  return { explicitName, file, module, ordinal };
+  return { explicitName, file, module, ordinal, ...(sites.length ? { sites } : {}) };
+}
+
+interface SourceText {
+  readonly text: string;
+  /** Offsets of line starts. */
+  readonly lines: number[];
+  /** `export { local as exported }` clauses (not re-exports `from` another module): local name → exported names. */
+  exports?: Map<string, string[]>;
+}
+
+const sources = new Map<string, SourceText | null>();
+
+function sourceText(file: string): SourceText | undefined {
+  let src = sources.get(file);
+  if (src === undefined) {
+    try {
+      const text = readFileSync(file, "utf8");
+      const lines = [0];
+      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines.push(i + 1);
+      src = { text, lines };
+    } catch {
+      src = null;
+    }
+    sources.set(file, src);
+  }
+  return src ?? undefined;
+}
+
+function exportClauses(src: SourceText): Map<string, string[]> {
+  if (src.exports) return src.exports;
+  const out = new Map<string, string[]>();
+  for (const m of src.text.matchAll(/\bexport\s*\{([^}]*)\}(?!\s*from\b)/g)) {
+    for (const item of m[1]!.split(",")) {
+      const parts = /^\s*(?:type\s+)?([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?\s*$/.exec(item);
+      if (!parts) continue;
+      const exported = parts[2] ?? parts[1]!;
+      if (exported !== "default") out.set(parts[1]!, [...(out.get(parts[1]!) ?? []), exported]);
+    }
+  }
+  src.exports = out;
+  return out;
+}
+
+/**
+ * The declaration a call at `pos` initialises, read from the source: `export const add = task(...)` gives `add`
+ * exported; `const add = task(...)` with `export { add as plus }` elsewhere in the file gives `plus`.
+ */
+const DECLARATION =
+  /(?:^|[;{}\n]|\*\/)\s*(export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=;]*)?=\s*(?:(?:await|new)\s+|\(\s*)*(?:[A-Za-z_$][\w$]*\s*\??\.\s*)*$/;
+
+function exportAt(pos: SourcePosition): string | undefined {
+  const src = sourceText(pos.file);
+  const start = src?.lines[pos.line - 1];
+  if (!src || start === undefined) return undefined;
+  const offset = start + pos.column - 1;
+  const m = DECLARATION.exec(src.text.slice(Math.max(0, offset - 4000), offset));
+  if (!m) return undefined;
+  if (m[1]) return m[2];
+  return exportClauses(src).get(m[2]!)?.[0];
+}
+
+/**
+ * Settles the export name of an entity that has none yet from the source of the code that defined it, at once and
+ * the same way every time: the declaration its definition initialises (`export const add = task(...)`, or a local
+ * exported by an `export { ... }` clause). When that declaration is in a file that called a helper, the entity's
+ * module becomes that file's, so that the module and the export agree. Returns the export name, if any.
+ */
+export function settleExportName(id: Identity): string | undefined {
+  if (id.exportName || !id.sites) return id.exportName;
+  const sites = id.sites;
+  id.sites = undefined;
+  for (const site of sites) {
+    const name = exportAt(site);
+    if (name) {
+      id.exportName = name;
+      if (site.file !== id.file) {
+        id.file = site.file;
+        id.module = modulePath(site.file);
+      }
+      break;
+    }
+  }
+  return id.exportName;
 }
 
 /** The name an identity gives. */
 export function describeIdentity(id: Identity): string {
+  settleExportName(id);
   if (id.definedIn)
     return `${id.definedIn.workflow.name}.${id.module ?? "__main__"}.${id.explicitName ?? `task_${id.definedIn.index}`}`;
   if (id.explicitName) return id.explicitName;
@@ -79,7 +198,9 @@ export function describeIdentity(id: Identity): string {
 }
 
 /**
- * Names every entity a module exports after its export (flytekit's `lhs`), unless it has an explicit name.
+ * Names the entities a loaded module exports (flytekit's `lhs`): each keeps the export its defining module gives it
+ * (see {@link settleExportName}); one whose definition names none (made in a loop, by a helper, or exported under
+ * a computed name) is known by this module and its key here, which is where a container will find it.
  * Returns the entities found, by export name.
  */
 export function bindExports<E extends { identity: Identity }>(
@@ -88,51 +209,16 @@ export function bindExports<E extends { identity: Identity }>(
   isEntity: (v: unknown) => v is E,
 ): Map<string, E> {
   const found = new Map<string, E>();
-  const module = modulePath(file);
+  let module: string | undefined;
   for (const [key, value] of Object.entries(namespace)) {
     if (key === "default" || !isEntity(value)) continue;
-    if (!value.identity.exportName) {
-      value.identity.exportName = key;
-      value.identity.module ??= module;
-      value.identity.file ??= file;
+    const id = value.identity;
+    if (!settleExportName(id) && !id.definedIn) {
+      id.exportName = key;
+      id.module = module ??= modulePath(file);
+      id.file = file;
     }
     found.set(key, value);
   }
   return found;
-}
-
-const scanned = new Map<string, Promise<void>>();
-
-/**
- * Names the entities of a file after their exports by importing the (already loaded) module and scanning it.
- * A module that is still evaluating (an entity awaited at its own module's top level) cannot be scanned; its
- * entities keep their provisional names. Each file is scanned once.
- */
-export function scanModuleExports(file: string): Promise<void> {
-  let p = scanned.get(file);
-  if (!p) {
-    p = (async () => {
-      const { pathToFileURL } = await import("node:url");
-      const imported = import(pathToFileURL(file).href).then(
-        (ns: Record<string, unknown>) => ns,
-        () => undefined,
-      );
-      const ns = await Promise.race([
-        imported,
-        new Promise<undefined>((r) => setTimeout(() => r(undefined), 250).unref()),
-      ]);
-      if (ns) bindExports(ns, file, isIdentified);
-    })();
-    scanned.set(file, p);
-  }
-  return p;
-}
-
-function isIdentified(v: unknown): v is { identity: Identity } {
-  return (
-    (typeof v === "function" || typeof v === "object") &&
-    v !== null &&
-    typeof (v as { identity?: unknown }).identity === "object" &&
-    typeof (v as { kind?: unknown }).kind === "string"
-  );
 }

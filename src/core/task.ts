@@ -378,7 +378,7 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
   async localExecute(inputs: LiteralMap): Promise<LiteralMap> {
     const m = this.metadata;
     if (!m.cache || !cacheEnabled()) return this.runSandboxed(inputs);
-    await this.resolveName();
+    this.resolveName();
     const cache = new LocalCache();
     const key = cacheKey(this.name, m.cacheVersion, inputs, m.cacheIgnoreInputVars);
     if (!cacheOverwrite()) {

@@ -8,7 +8,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Entity, ValueInputs } from "../core/entity.js";
 import { type InputSpec, Interface, type OutputSpec } from "../core/interface.js";
 import { LaunchPlan } from "../core/launch-plan.js";
-import { projectRoot, scanModuleExports } from "../core/naming.js";
+import { projectRoot } from "../core/naming.js";
 import {
   ReferenceEntity,
   ReferenceLaunchPlan,
@@ -252,8 +252,6 @@ export class FlyteRemote {
     const { project, domain } = this.scope(opts);
     const image: ImageConfig | undefined = typeof opts.image === "string" ? { default: opts.image } : opts.image;
     const base = { project, domain, env: opts.env ?? {}, ...(image ? { image } : {}) };
-    // Tasks load in the container by their export names: name the exports of every module involved.
-    for (const file of moduleFiles(roots)) await scanModuleExports(file);
     const serialize = (version: string, distribution: string | undefined): readonly SerializedEntity[] => {
       const s = new Serializer(
         serializationSettings({
@@ -450,7 +448,7 @@ export class FlyteRemote {
       return create(IdentifierSchema, { resourceType: kind, ...r });
     }
     const { project, domain } = this.scope(opts);
-    await entity.resolveName();
+    entity.resolveName();
     let kind: ResourceType;
     let name = entity.name;
     let regKind: 1 | 3;
@@ -589,35 +587,6 @@ export class FlyteRemote {
     );
     return res.executions;
   }
-}
-
-/** The files defining some entities and everything they run (nodes, branches, subworkflows, launch plans, inner tasks). */
-function moduleFiles(roots: readonly Entity[]): Set<string> {
-  const files = new Set<string>();
-  const seen = new Set<unknown>();
-  const visit = (e: unknown): void => {
-    if (!e || seen.has(e)) return;
-    seen.add(e);
-    const entity = e as Entity & { inner?: unknown; workflow?: unknown; nodeDependencyHints?: readonly unknown[] };
-    if (entity.identity?.file) files.add(entity.identity.file);
-    if (entity.identity?.definedIn) visit(entity.identity.definedIn.workflow);
-    visit(entity.inner);
-    visit(entity.workflow);
-    for (const h of entity.nodeDependencyHints ?? []) visit(h);
-    if (entity instanceof Workflow) {
-      const c = entity.compile();
-      const nodes = [...c.nodes, ...(c.failureNode ? [c.failureNode] : [])];
-      const walk = (ns: readonly { entity?: unknown; branch?: { cases: readonly { node?: unknown }[] } }[]): void => {
-        for (const n of ns) {
-          visit(n.entity);
-          if (n.branch) walk(n.branch.cases.map((b) => b.node).filter(Boolean) as never);
-        }
-      };
-      walk(nodes);
-    }
-  };
-  for (const r of roots) visit(r);
-  return files;
 }
 
 /** The interface of a launch plan message: expected inputs (with defaults) and outputs. */

@@ -149,13 +149,14 @@ function id(kind: ResourceType, name: string, s: SerializationSettings): Identif
 /** The entity's name; an error when it was neither named nor exported (a container could not find it). */
 function checkNamed(e: Entity): string {
   const idn = e.identity;
+  const name = e.name;
   // Entities that compute their own name (map tasks, eager cleanup tasks) are named; others need a name or an export.
-  if (!idn.explicitName && !idn.exportName && !idn.definedIn && e.name === describeIdentity(idn)) {
+  if (!idn.explicitName && !idn.exportName && !idn.definedIn && name === describeIdentity(idn)) {
     throw new FlyteValidationError(
       `${e.name}: a ${e.kind} defined in ${idn.module ?? "an unknown module"} has no name; export it from its module or give it a name`,
     );
   }
-  return e.name;
+  return name;
 }
 
 /**

@@ -53,8 +53,8 @@ export class EagerFailureHandlerTask extends Task {
     return this.fixedName ?? `${this.eagerTask?.name ?? "eager"}-cleanup`;
   }
 
-  override async resolveName(): Promise<void> {
-    await this.eagerTask?.resolveName();
+  override resolveName(): void {
+    this.eagerTask?.resolveName();
   }
 
   /**
