@@ -67,6 +67,24 @@ run_suite unit $(find test/unit -name '*.test.ts' | sort)
 [ -d test/conformance ] && run_suite conformance $(find test/conformance -name '*.test.ts' | sort)
 [ -d test/types ] && { step "type-level tests"; npx tsc -p test/types/tsconfig.json --noEmit; }
 
+# The cluster suite runs against one local Flyte (tools/local-flyte), built on first use (cold: ~15 min CPU) and
+# started once for all its files; it is always stopped, whatever the suite's result.
+if [ -d test/cluster ] && [ -n "$(find test/cluster -name '*.test.ts' -print -quit)" ]; then
+  step "local Flyte for the cluster suite"
+  cluster_state="$PWD/.flyte-local/test-suite-$$"
+  stop_cluster() { node --import tsx tools/local-flyte/cli.ts down --state-dir "$cluster_state" || true; }
+  trap stop_cluster EXIT
+  if node --import tsx tools/local-flyte/cli.ts up --state-dir "$cluster_state" --datacatalog; then
+    FLYTE_LOCAL_STATE="$cluster_state" run_suite cluster $(find test/cluster -name '*.test.ts' | sort)
+  else
+    echo "cluster: the local Flyte did not start (logs in $cluster_state/logs)"
+    SUMMARY+=("cluster: the local Flyte did not start")
+    status=1
+  fi
+  stop_cluster
+  trap - EXIT
+fi
+
 step "summary"
 printf '%s\n' "${SUMMARY[@]}"
 echo "${TOTAL_PASS} passed, ${TOTAL_FAIL} failed, ${TOTAL_CANCELLED} cancelled, ${TOTAL_SKIP} skipped"

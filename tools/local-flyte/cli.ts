@@ -1,7 +1,7 @@
 /**
  * `npm run flyte:up|flyte:down|flyte:status|flyte:logs -- [options]`: the local Flyte from the command line.
  *
- *   up      [--instance NAME | --state-dir DIR] [--datacatalog] [--auth] [--image-map FILE] [--python-images RE]
+ *   up      [--instance NAME | --state-dir DIR] [--datacatalog] [--image-map FILE] [--python-images RE]
  *           [--no-build]   builds what is missing or stale (scripts/build-local-flyte.sh), then starts an instance
  *   down    stops every process of the instance
  *   status  the parts, their process ids and endpoints
@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { defaultStateDir, readEndpoints, repoRoot, startCluster, status, stopCluster } from "./cluster.js";
 
 const usage = `usage: flyte-local up|down|status|logs [--instance NAME | --state-dir DIR] [options]
-  up      --datacatalog  --auth  --image-map FILE  --python-images REGEX  --no-build
+  up      --datacatalog  --image-map FILE  --python-images REGEX  --no-build
   logs    [PART ...] [-n LINES] [-f]   parts: flyte kube-apiserver etcd kubelet postgres s3 pods`;
 
 function fail(msg: string): never {
@@ -32,7 +32,6 @@ async function main(): Promise<void> {
       instance: { type: "string" },
       "state-dir": { type: "string" },
       datacatalog: { type: "boolean", default: false },
-      auth: { type: "boolean", default: false },
       "image-map": { type: "string" },
       "python-images": { type: "string" },
       "no-build": { type: "boolean", default: false },
@@ -65,7 +64,6 @@ async function main(): Promise<void> {
       const ep = await startCluster({
         stateDir,
         datacatalog: values.datacatalog,
-        auth: values.auth,
         ...(values["image-map"] ? { imageMap: values["image-map"] } : {}),
         ...(values["python-images"] ? { pythonImages: values["python-images"] } : {}),
         log,

@@ -23,7 +23,7 @@ import {
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 /** The checkout this file belongs to. */
@@ -45,8 +45,6 @@ export interface StartOptions {
   readonly stateDir: string;
   /** Run DataCatalog and use it as propeller's catalog (task caching). Default: the noop catalog. */
   readonly datacatalog?: boolean;
-  /** Admin runs its own OAuth2 authorization server; a confidential client is written to the state directory. */
-  readonly auth?: boolean;
   /** Extra image-to-runtime rules for the kubelet stand-in: a JSON file of `{"<image or glob>": "node" | "python"}`. */
   readonly imageMap?: string;
   /** Regular expression of images that run with the Python venv (default `flytekit|python`). */
@@ -59,9 +57,9 @@ export interface StartOptions {
 export interface Endpoints {
   readonly instance: string;
   readonly stateDir: string;
-  /** FlyteAdmin gRPC, `host:port` (insecure unless auth is on, which still uses plain HTTP/2). */
+  /** FlyteAdmin gRPC, `host:port`, plaintext HTTP/2. */
   readonly adminEndpoint: string;
-  /** FlyteAdmin HTTP (grpc-gateway, `/healthcheck`, the OAuth2 endpoints when auth is on). */
+  /** FlyteAdmin HTTP (grpc-gateway, `/healthcheck`). */
   readonly adminHttp: string;
   /** S3 endpoint URL; bucket {@link BUCKET}, keys {@link S3_KEYS}. */
   readonly s3Endpoint: string;
@@ -78,8 +76,6 @@ export interface Endpoints {
   readonly configPath: string;
   /** The environment every pod gets (S3 endpoint and keys, the admin endpoint). */
   readonly podEnv: Readonly<Record<string, string>>;
-  /** The OAuth2 client of the auth mode. */
-  readonly auth?: { readonly clientId: string; readonly clientSecret: string; readonly tokenUrl: string };
   readonly ports: Readonly<Record<string, number>>;
   readonly startedAt: string;
 }
@@ -467,14 +463,6 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
       FLYTE_PLATFORM_INSECURE: "true",
     };
 
-    let authInfo: Endpoints["auth"];
-    const authYaml: string[] = [];
-    if (opts.auth) {
-      const a = authConfig(stateDir, `http://${lo}:${ports.adminHttp}`);
-      authInfo = a.info;
-      authYaml.push(...a.yaml);
-    }
-
     const flyteConfig = join(stateDir, "flyte", "config.yaml");
     writeFileSync(
       flyteConfig,
@@ -485,8 +473,6 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
         s3Endpoint,
         podEnv,
         datacatalog: opts.datacatalog === true,
-        auth: opts.auth === true,
-        authYaml,
       }),
     );
     const flyteArgs = ["start", "--config", flyteConfig];
@@ -511,10 +497,7 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
     }
 
     const configPath = join(stateDir, "config.yaml");
-    writeFileSync(
-      configPath,
-      clientYaml({ adminEndpoint, adminHttp: `http://${lo}:${ports.adminHttp}`, s3Endpoint, auth: authInfo, stateDir }),
-    );
+    writeFileSync(configPath, clientYaml({ adminEndpoint, adminHttp: `http://${lo}:${ports.adminHttp}`, s3Endpoint }));
 
     const endpoints: Endpoints = {
       instance,
@@ -531,7 +514,6 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
       postgresPort: ports.postgres,
       configPath,
       podEnv,
-      ...(authInfo ? { auth: authInfo } : {}),
       ports,
       startedAt: new Date().toISOString(),
     };
@@ -617,8 +599,6 @@ interface FlyteYamlInput {
   s3Endpoint: string;
   podEnv: Record<string, string>;
   datacatalog: boolean;
-  auth: boolean;
-  authYaml: string[];
 }
 
 /** The single binary's configuration. */
@@ -638,13 +618,6 @@ function flyteYaml(i: FlyteYamlInput): string {
     "admin:",
     `  endpoint: dns:///${lo}:${ports.adminGrpc}`,
     "  insecure: true",
-    ...(i.auth
-      ? [
-          "  authType: ClientSecret",
-          "  clientId: flytepropeller",
-          `  clientSecretLocation: ${y(join(dirname(i.kubeconfig), "..", "auth", "propeller-secret"))}`,
-        ]
-      : []),
     "server:",
     `  httpPort: ${ports.adminHttp}`,
     "  grpc:",
@@ -653,7 +626,7 @@ function flyteYaml(i: FlyteYamlInput): string {
     `  kube-config: ${y(i.kubeconfig)}`,
     "  security:",
     "    secure: false",
-    `    useAuth: ${i.auth}`,
+    "    useAuth: false",
     "    allowCors: true",
     "    allowedOrigins: ['*']",
     "    allowedHeaders: [Content-Type, flyte-authorization]",
@@ -728,7 +701,7 @@ function flyteYaml(i: FlyteYamlInput): string {
     "    inject-finalizer: true",
     "    delete-resource-on-finalize: true",
     "    default-env-vars:",
-    ...Object.entries(i.podEnv).map(([k, v]) => `      - ${k}: ${y(v)}`),
+    ...Object.entries(i.podEnv).map(([k, v]) => `      ${k}: ${y(v)}`),
     "  k8s-array:",
     "    logs:",
     "      config:",
@@ -745,26 +718,12 @@ function flyteYaml(i: FlyteYamlInput): string {
     "logger:",
     "  level: 3",
     "  show-source: false",
-    ...i.authYaml,
   ].join("\n")}\n`;
 }
 
 /** The flytectl/pyflyte configuration of an instance. */
-function clientYaml(i: {
-  adminEndpoint: string;
-  adminHttp: string;
-  s3Endpoint: string;
-  auth: Endpoints["auth"];
-  stateDir: string;
-}): string {
+function clientYaml(i: { adminEndpoint: string; adminHttp: string; s3Endpoint: string }): string {
   const lines = ["admin:", `  endpoint: dns:///${i.adminEndpoint}`, "  insecure: true"];
-  if (i.auth) {
-    lines.push(
-      "  authType: ClientSecret",
-      `  clientId: ${i.auth.clientId}`,
-      `  clientSecretLocation: ${yamlString(join(i.stateDir, "auth", "client-secret"))}`,
-    );
-  }
   lines.push(
     "console:",
     `  endpoint: ${i.adminHttp}`,
@@ -790,12 +749,4 @@ function clientYaml(i: {
     "  level: 0",
   );
   return `${lines.join("\n")}\n`;
-}
-
-/** The auth mode: admin's own authorization server with a static confidential client (client credentials). */
-function authConfig(stateDir: string, adminHttp: string): { info: NonNullable<Endpoints["auth"]>; yaml: string[] } {
-  void stateDir;
-  void adminHttp;
-  void userInfo;
-  throw new Error("the auth mode is not available yet");
 }

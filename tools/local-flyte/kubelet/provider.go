@@ -216,7 +216,7 @@ func waitingStatus(c corev1.Container) corev1.ContainerStatus {
 	return corev1.ContainerStatus{
 		Name:  c.Name,
 		Image: c.Image,
-		State: corev1.ContainerState{Waiting: &corev1.ContainerWaiting{Reason: "ContainerCreating"}},
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}},
 	}
 }
 
