@@ -592,7 +592,7 @@ export async function stopCluster(stateDir: string, opts: { log?: (msg: string) 
   if (procs.length > 0) log(`stopped ${procs.map((p) => p.name).join(", ")}`);
 }
 
-interface FlyteYamlInput {
+export interface FlyteYamlInput {
   lo: string;
   ports: Record<string, number>;
   kubeconfig: string;
@@ -602,7 +602,7 @@ interface FlyteYamlInput {
 }
 
 /** The single binary's configuration. */
-function flyteYaml(i: FlyteYamlInput): string {
+export function flyteYaml(i: FlyteYamlInput): string {
   const { lo, ports } = i;
   const y = yamlString;
   return `${[
@@ -650,7 +650,7 @@ function flyteYaml(i: FlyteYamlInput): string {
     `    host: ${lo}`,
     `    port: ${ports.postgres}`,
     "    username: postgres",
-    "    password: ''",
+    "    password: postgres",
     "    dbname: flyte",
     "    options: sslmode=disable",
     "storage:",
