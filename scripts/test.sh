@@ -67,7 +67,7 @@ run_suite unit $(find test/unit -name '*.test.ts' | sort)
 [ -d test/conformance ] && run_suite conformance $(find test/conformance -name '*.test.ts' | sort)
 [ -d test/types ] && { step "type-level tests"; npx tsc -p test/types/tsconfig.json --noEmit; }
 
-# The cluster suite runs against one local Flyte (tools/local-flyte), built on first use (cold: ~15 min CPU) and
+# The cluster suite runs against one local Flyte (tools/local-flyte), built on first use (cold: ~20 min CPU) and
 # started once for all its files; it is always stopped, whatever the suite's result.
 if [ -d test/cluster ] && [ -n "$(find test/cluster -name '*.test.ts' -print -quit)" ]; then
   step "local Flyte for the cluster suite"
