@@ -10,6 +10,8 @@
 # are unpacked into .tools/src/flyte-v1.16.8 and patched (tools/local-flyte/flyte/loopback.patch: every listener on
 # 127.0.0.1).
 #
+# Postgres comes from the system (Debian's postgresql, installed here when missing and running as root).
+#
 # Usage: scripts/build-local-flyte.sh [flyte|kube|kubelet ...]   (default: all)
 # Env:   LOCAL_FLYTE_BUILD_JOBS  go build -p (default: number of CPUs)
 set -euo pipefail
@@ -146,7 +148,25 @@ build_kubelet() {
   log "flyte-kubelet: built in $(elapsed "$t0")"
 }
 
+# Postgres's server binaries (initdb, postgres, pg_isready) are not built: they come from the system. On Debian as
+# root they are installed when missing; elsewhere their absence is an error naming the package.
+ensure_postgres() {
+  if [[ -n "${LOCAL_FLYTE_PG_BIN:-}" ]] || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ||
+    command -v pg_config >/dev/null 2>&1; then
+    return 0
+  fi
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "postgres: installing Debian's postgresql package"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >&2 ||
+      { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >&2; } ||
+      die "apt-get install postgresql failed"
+    return 0
+  fi
+  die "Postgres server binaries not found: install them (Debian: apt-get install postgresql) or set LOCAL_FLYTE_PG_BIN"
+}
+
 t_all="$(now)"
+ensure_postgres
 parts=("$@")
 [[ ${#parts[@]} -eq 0 ]] && parts=(flyte kube kubelet)
 for part in "${parts[@]}"; do
