@@ -52,6 +52,15 @@ export {
 export type { Docs } from "./core/docs.js";
 export { shellTask, ShellTask, type ShellTaskOptions, type ShellTaskHandle } from "./core/shell-task.js";
 export {
+  bindQuery,
+  sqliteTask,
+  SqliteTask,
+  sqlTask,
+  SqlTask,
+  type SqliteTaskOptions,
+  type SqlTaskOptions,
+} from "./core/sql-task.js";
+export {
   containerTask,
   ContainerTask,
   type ContainerTaskOptions,

@@ -426,7 +426,7 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
   const sql = hooks.getSql?.(s);
   let target: TaskTemplate["target"];
   const config: Record<string, string> = { ...(hooks.getConfig?.(s) ?? {}) };
-  if (task instanceof PluginTask) {
+  if (task instanceof PluginTask && !sql) {
     // A backend plugin or agent runs it from its type and custom: no container, as flytekit's container-less tasks.
     target = { case: undefined };
   } else if (sql) {
