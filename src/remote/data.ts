@@ -47,11 +47,10 @@ export async function uploadBytes(
     filenameRoot: root ?? "",
     expiresIn: { seconds: 3600n },
   });
-  const headers: Record<string, string> = {
-    "Content-Length": String(bytes.length),
-    "Content-MD5": md5.toString("base64"),
-    ...loc.headers,
-  };
+  // fetch sets Content-Length from the body itself; the one admin hands out is not the body's (FlyteAdmin 1.16
+  // puts the length of the MD5 header there), and a wrong one stalls the upload.
+  const headers: Record<string, string> = { "Content-MD5": md5.toString("base64") };
+  for (const [k, v] of Object.entries(loc.headers)) if (k.toLowerCase() !== "content-length") headers[k] = v;
   let res: Response;
   try {
     res = await fetch(loc.signedUrl, { method: "PUT", body: bytes, headers });

@@ -282,7 +282,7 @@ export class FlyteExecution<O extends OutputSpec = OutputSpec> {
       throw new FlyteExecutionFailedError(
         this.name,
         this.phaseName,
-        `${kind} error ${r.value.code}: ${r.value.message}`,
+        `${kind} error${r.value.code ? ` ${r.value.code}` : ""}: ${r.value.message}`,
         kind,
         r.value.code,
       );

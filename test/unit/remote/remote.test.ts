@@ -123,7 +123,13 @@ async function startFake(): Promise<Fake & { adminPort: number; blobPort: number
     router.service(DataProxyService, {
       createUploadLocation(req) {
         const key = `uploads/${req.project}/${req.domain}/${Buffer.from(req.contentMd5).toString("hex")}/${req.filename}`;
-        return { signedUrl: `http://127.0.0.1:${blobPort}/${key}`, nativeUrl: `s3://bucket/${key}`, headers: {} };
+        // FlyteAdmin 1.16 hands out a Content-Length that is the MD5 header's length, not the body's.
+        const md5 = Buffer.from(req.contentMd5).toString("base64");
+        return {
+          signedUrl: `http://127.0.0.1:${blobPort}/${key}`,
+          nativeUrl: `s3://bucket/${key}`,
+          headers: { "Content-MD5": md5, "Content-Length": String(md5.length) },
+        };
       },
     });
   };
