@@ -572,12 +572,12 @@ export async function stopCluster(stateDir: string, opts: { log?: (msg: string) 
   const log = opts.log ?? (() => {});
   stateDir = resolve(stateDir);
   const procs = readProcs(stateDir);
-  const order = ["kubelet", "flyte", "kube-apiserver", "etcd", "s3", "postgres"];
-  const sorted = [...procs].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-  for (const p of sorted) {
-    await stopProcess(p, p.name === "flyte" ? 2000 : 8000);
-    if (p.name === "kubelet") for (const g of podGroups(stateDir)) await stopProcess(g, 2000);
-  }
+  const kubelet = procs.filter((p) => p.name === "kubelet");
+  for (const p of kubelet) await stopProcess(p, 8000);
+  await Promise.all(podGroups(stateDir).map((g) => stopProcess(g, 2000)));
+  // Flyte first (it ignores TERM alone), then the servers it used, together.
+  for (const p of procs.filter((p) => p.name === "flyte")) await stopProcess(p, 2000);
+  await Promise.all(procs.filter((p) => p.name !== "kubelet" && p.name !== "flyte").map((p) => stopProcess(p, 8000)));
   const left = [...procs, ...podGroups(stateDir)].filter((p) => alive(-p.pid) || alive(p.pid));
   if (left.length > 0) {
     throw new Error(`still running after stop: ${left.map((p) => `${p.name} (pid ${p.pid})`).join(", ")}`);
