@@ -115,6 +115,15 @@ describe("examples", () => {
     assert.equal(countLines.name, "examples.shell.count_lines");
   });
 
+  test("dataframe pipeline: CSV, Arrow transform, streamed aggregate, SQLite query", async () => {
+    const { wf, regionTotals } = await import("../../examples/dataframes.js");
+    assert.equal(
+      await wf({ rows: 1000, minUnits: 3 }),
+      "best region: west (1662.5); apples=2175.75, pears=2208.00, plums=2191.25",
+    );
+    assert.equal(regionTotals.name, "examples.dataframes.region_totals");
+  });
+
   test("async task", async () => {
     const { wf } = await import("../../examples/async-task.js");
     assert.equal(await wf({ n: 3 }), "item-0,item-1,item-2");
