@@ -24,6 +24,7 @@ import {
   type SecretRequest,
 } from "./context.js";
 import { Entity } from "./entity.js";
+import { interceptFor } from "./intercept.js";
 import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
 import { type Docs, type ResolvedDocs, resolveDocs } from "./docs.js";
 import { localDataAt } from "./local-data.js";
@@ -377,7 +378,8 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
   /** Local execution: looks up the cache (when the task caches and local caching is on), else runs. */
   async localExecute(inputs: LiteralMap): Promise<LiteralMap> {
     const m = this.metadata;
-    if (!m.cache || !cacheEnabled()) return this.runSandboxed(inputs);
+    // A replaced body (see intercept.ts) never reads nor writes the cache: its outputs are not the task's.
+    if (!m.cache || !cacheEnabled() || interceptFor(this)) return this.runSandboxed(inputs);
     this.resolveName();
     const cache = new LocalCache();
     const key = cacheKey(this.name, m.cacheVersion, inputs, m.cacheIgnoreInputVars);
@@ -453,7 +455,8 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
       const native = this.interface.literalsToInputs(inputs, data, this.name);
       let outputs: unknown;
       try {
-        outputs = await this.execute(native);
+        const replacement = interceptFor(this);
+        outputs = await (replacement ? replacement(native) : this.execute(native));
       } catch (e) {
         throw new TaskExecutionError(this.name, e);
       }

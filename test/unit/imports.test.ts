@@ -24,6 +24,7 @@ const LAYER: Record<string, number> = {
   cli: 5,
   entrypoint: 5,
   remote: 5,
+  testing: 5,
   "index.ts": 6,
 };
 
