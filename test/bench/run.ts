@@ -249,6 +249,58 @@ rows.push({
   });
 }
 
+// Dataframes: a ROWS x 5 table written as Parquet and read back, beside flytekit's pandas on the same data, each in
+// its own process (peak memory is per process). FLYTEKIT_TS_BENCH_DATAFRAME_ROWS sets ROWS (default 10^6; the issue's
+// figure is 10^7, about a minute per side).
+{
+  const { spawnSync } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const dfRows = Number(process.env.FLYTEKIT_TS_BENCH_DATAFRAME_ROWS ?? 1_000_000);
+  const runJson = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    if (r.status !== 0) throw new Error(`${args[args.length - 2]} failed (${r.status})`);
+    return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+      writeMs: number;
+      readMs: number;
+      peakMB: number;
+      checksum: number;
+    };
+  };
+  const ours = runJson(process.execPath, [
+    "--conditions=source",
+    "--import",
+    "tsx",
+    join(import.meta.dirname, "dataframes.ts"),
+    String(dfRows),
+  ]);
+  const python = join(import.meta.dirname, "..", "..", ".venv", "bin", "python");
+  const theirs = existsSync(python)
+    ? runJson(python, [join(import.meta.dirname, "py", "dataframes_bench.py"), String(dfRows)])
+    : undefined;
+  if (theirs && theirs.checksum !== ours.checksum) throw new Error("the dataframe benchmarks read different data");
+  const label = `${dfRows.toExponential(0).replace("e+", "e")} rows x 5`;
+  const ref = "flytekit + pandas, same data";
+  for (const [what, key] of [
+    ["write (Parquet)", "writeMs"],
+    ["read back", "readMs"],
+  ] as const) {
+    rows.push({
+      name: `dataframe ${what}, ${label}`,
+      value: ours[key],
+      unit: "ms",
+      reference: ref,
+      referenceValue: theirs?.[key] ?? Number.NaN,
+    });
+  }
+  rows.push({
+    name: `dataframe write + read peak RSS, ${label}`,
+    value: ours.peakMB,
+    unit: "MB",
+    reference: ref,
+    referenceValue: theirs?.peakMB ?? Number.NaN,
+  });
+}
+
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toFixed(4));
 console.log("figure | value | target | reference | reference value | ratio");
 console.log("--- | --- | --- | --- | --- | ---");
