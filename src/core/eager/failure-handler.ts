@@ -3,6 +3,9 @@
  * executions an eager execution left running. That behaviour needs the admin API and belongs to the remote client;
  * locally the handler does nothing.
  */
+import type { LiteralMap } from "../../idl/gen/flyteidl/core/literals_pb.js";
+import { literalMap } from "../../idl/literals.js";
+import type { DataContext } from "../../types/type.js";
 import { currentState } from "../context.js";
 import type { InputSpec } from "../interface.js";
 import type { Identity } from "../naming.js";
@@ -55,6 +58,15 @@ export class EagerFailureHandlerTask extends Task {
 
   override resolveName(): void {
     this.eagerTask?.resolveName();
+  }
+
+  /**
+   * Runs the cleanup whatever inputs it is given: on a cluster the failure node passes the eager task's inputs,
+   * while the handler loaded by the resolver declares none (as flytekit's, which ignores them too). No outputs.
+   */
+  override async dispatchExecute(_inputs: LiteralMap, _data: DataContext): Promise<LiteralMap> {
+    await this.execute();
+    return literalMap({});
   }
 
   /**
