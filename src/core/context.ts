@@ -3,7 +3,7 @@
  * running locally, running in a container...) and gives user code its `ExecutionParameters` (`currentContext()`).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FlyteUserError } from "../errors.js";
@@ -170,11 +170,42 @@ export interface Controller {
 const storage = new AsyncLocalStorage<ContextState>();
 let defaultState: ContextState | undefined;
 
-/** A fresh scratch directory for local runs. */
+/** Whether local runs keep their scratch directory after the process ends (`FLYTE_LOCAL_KEEP=true`). */
+export function keepLocalRuns(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = (env.FLYTE_LOCAL_KEEP ?? "").trim().toLowerCase();
+  return v !== "" && v !== "0" && v !== "false" && v !== "no";
+}
+
+/**
+ * Removes a scratch directory when the process ends: normally, through an uncaught error or `process.exit`, and on
+ * SIGINT or SIGTERM when the program has no handler of its own for them (the signal is then raised again, so the
+ * process ends as it would have).
+ */
+function removeAtExit(dir: string): void {
+  const remove = (): void => rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+  process.once("exit", remove);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const onSignal = (): void => {
+      // Another handler decides whether the process ends; "exit" cleans up if it does.
+      if (process.listenerCount(signal) > 1) return;
+      process.removeListener(signal, onSignal);
+      remove();
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/**
+ * A fresh scratch directory for local runs (under `FLYTE_LOCAL_SANDBOX`, else `<tmp>/flytekit-ts`), removed when the
+ * process ends unless `FLYTE_LOCAL_KEEP` is set.
+ */
 export function newLocalRoot(): string {
   const root = process.env.FLYTE_LOCAL_SANDBOX ?? join(tmpdir(), "flytekit-ts");
   mkdirSync(root, { recursive: true });
-  return mkdtempSync(join(root, "run-"));
+  const dir = mkdtempSync(join(root, "run-"));
+  if (!keepLocalRuns()) removeAtExit(dir);
+  return dir;
 }
 
 /** The context used outside any execution: local ids, a temp sandbox. Created on first use. */
