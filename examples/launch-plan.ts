@@ -16,7 +16,7 @@ export const greetWf = workflow({ inputs: { greeting: t.str, name: t.str }, outp
 );
 
 export const greetInFrench = launchPlan(greetWf, {
-  name: "examples.launch_plan.greet_in_french",
+  name: "examples.launch-plan.greetInFrench",
   fixedInputs: { greeting: "Bonjour" },
   defaultInputs: { name: "monde" },
 });
@@ -36,7 +36,7 @@ export const stampWf = workflow({ inputs: { name: t.str, at: t.datetime }, outpu
 
 // On a cluster: every night at 03:00 with `at` set to the scheduled time; a Slack message when a run fails.
 export const nightlyStamp = launchPlan(stampWf, {
-  name: "examples.launch_plan.nightly_stamp",
+  name: "examples.launch-plan.nightlyStamp",
   defaultInputs: { name: "nightly" },
   schedule: { cron: "0 3 * * *", kickoffTimeInput: "at" },
   notifications: [{ type: "slack", phases: ["FAILED", "TIMED_OUT"], recipients: ["oncall@example.com"] }],

@@ -227,7 +227,7 @@ describe("on a real Flyte: FlyteRemote, tsflyte register/run --remote/execution,
     });
     const french = referenceLaunchPlan({
       ...ids,
-      name: "examples.launch_plan.greet_in_french",
+      name: "examples.launch-plan.greetInFrench",
       inputs: { name: t.str },
       outputs: t.str,
     });

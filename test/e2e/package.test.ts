@@ -189,7 +189,7 @@ test("tsflyte package examples/launch-plan.ts: a scheduled launch plan with noti
 }, async () => {
   const out = join(scratch, "launch-plan.tgz");
   tsflyte("package", "--image", IMAGE, "-o", out, "examples/launch-plan.ts");
-  const entry = members(out).find((e) => e.name.endsWith("_examples.launch_plan.nightly_stamp_3.pb"))!;
+  const entry = members(out).find((e) => e.name.endsWith("_examples.launch-plan.nightlyStamp_3.pb"))!;
   const spec = decode(LaunchPlanSchema, entry.data).spec!;
   const sc = spec.entityMetadata!.schedule!;
   assert.equal(sc.kickoffTimeInputArg, "at");
