@@ -50,10 +50,11 @@ function wrap(endpoints: Endpoints, stop: () => Promise<void>): LocalFlyte {
 
 /**
  * The suite's instance (FLYTE_LOCAL_STATE) when there is one, else a private instance started now (with DataCatalog
- * on when asked) and stopped by `stop()`. Fails with the reason when the instance cannot be reached or started.
+ * on when asked) and stopped by `stop()`. With `auth`, always a private instance in auth mode (the suite's runs
+ * without auth). Fails with the reason when the instance cannot be reached or started.
  */
-export async function ensureLocalFlyte(opts: { datacatalog?: boolean } = {}): Promise<LocalFlyte> {
-  const shared = process.env.FLYTE_LOCAL_STATE;
+export async function ensureLocalFlyte(opts: { datacatalog?: boolean; auth?: boolean } = {}): Promise<LocalFlyte> {
+  const shared = opts.auth ? undefined : process.env.FLYTE_LOCAL_STATE;
   if (shared) {
     const ep = readEndpoints(shared);
     const down = status(shared).filter((p) => !p.alive);
@@ -75,6 +76,7 @@ export async function ensureLocalFlyte(opts: { datacatalog?: boolean } = {}): Pr
   const ep = await startCluster({
     stateDir,
     datacatalog: opts.datacatalog === true,
+    auth: opts.auth === true,
     log: (m) => process.stderr.write(`[local-flyte] ${m}\n`),
   });
   return wrap(ep, async () => {

@@ -1,8 +1,10 @@
 /**
  * `npm run flyte:up|flyte:down|flyte:status|flyte:logs -- [options]`: the local Flyte from the command line.
  *
- *   up      [--instance NAME | --state-dir DIR] [--datacatalog] [--image-map FILE] [--python-images RE]
- *           [--no-build]   builds what is missing or stale (scripts/build-local-flyte.sh), then starts an instance
+ *   up      [--instance NAME | --state-dir DIR] [--datacatalog] [--auth] [--image-map FILE] [--python-images RE]
+ *           [--no-build]   builds what is missing or stale (scripts/build-local-flyte.sh), then starts an instance;
+ *           with --auth FlyteAdmin requires OAuth2 tokens, issued by its own authorization server to the client in
+ *           <state>/auth (client id flytepropeller, secret in <state>/auth/client_secret; <state>/config.yaml uses it)
  *   down    stops every process of the instance
  *   status  the parts, their process ids and endpoints
  *   logs    [PART ...] [-n LINES] [-f]   the parts' logs (flyte, kube-apiserver, etcd, kubelet, postgres, s3) and
@@ -17,7 +19,7 @@ import { parseArgs } from "node:util";
 import { defaultStateDir, readEndpoints, repoRoot, startCluster, status, stopCluster } from "./cluster.js";
 
 const usage = `usage: flyte-local up|down|status|logs [--instance NAME | --state-dir DIR] [options]
-  up      --datacatalog  --image-map FILE  --python-images REGEX  --no-build
+  up      --datacatalog  --auth  --image-map FILE  --python-images REGEX  --no-build
   logs    [PART ...] [-n LINES] [-f]   parts: flyte kube-apiserver etcd kubelet postgres s3 pods`;
 
 function fail(msg: string): never {
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       instance: { type: "string" },
       "state-dir": { type: "string" },
       datacatalog: { type: "boolean", default: false },
+      auth: { type: "boolean", default: false },
       "image-map": { type: "string" },
       "python-images": { type: "string" },
       "no-build": { type: "boolean", default: false },
@@ -64,13 +67,20 @@ async function main(): Promise<void> {
       const ep = await startCluster({
         stateDir,
         datacatalog: values.datacatalog,
+        auth: values.auth,
         ...(values["image-map"] ? { imageMap: values["image-map"] } : {}),
         ...(values["python-images"] ? { pythonImages: values["python-images"] } : {}),
         log,
       });
       console.log(`Flyte is up (instance ${ep.instance}):
-  admin gRPC      ${ep.adminEndpoint} (insecure)
-  admin HTTP      ${ep.adminHttp}
+  admin gRPC      ${ep.adminEndpoint} (insecure${ep.auth ? ", OAuth2 required" : ""})
+${
+  ep.auth
+    ? `  auth            client ${ep.auth.clientId}, secret in ${ep.auth.clientSecretPath}, token endpoint ${ep.auth.tokenEndpoint}
+  user login      ${ep.auth.idpIssuer} (any user name)
+`
+    : ""
+}  admin HTTP      ${ep.adminHttp}
   S3              ${ep.s3Endpoint} (bucket ${ep.bucket}, keys ${ep.s3AccessKeyId}/${ep.s3SecretAccessKey})
   kube-apiserver  ${ep.kubeApiServer} (kubeconfig ${ep.kubeconfig})
   config          ${ep.configPath}   (FLYTECTL_CONFIG=${ep.configPath})

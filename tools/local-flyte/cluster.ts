@@ -25,6 +25,7 @@ import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import bcrypt from "bcryptjs";
 
 /** The checkout this file belongs to. */
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
@@ -49,8 +50,26 @@ export interface StartOptions {
   readonly imageMap?: string;
   /** Regular expression of images that run with the Python venv (default `flytekit|python`). */
   readonly pythonImages?: string;
+  /**
+   * Auth mode: FlyteAdmin requires a token on every call and issues them itself (its OAuth2 authorization server),
+   * with a confidential client for the client-credentials grant whose secret is generated per instance; propeller
+   * and pods use that client, and a local OpenID provider serves the admin's user login.
+   */
+  readonly auth?: boolean;
   /** Progress messages. */
   readonly log?: (msg: string) => void;
+}
+
+/** The OAuth2 side of an instance started in auth mode. */
+export interface AuthEndpoints {
+  /** The confidential client of FlyteAdmin's authorization server (client-credentials grant). */
+  readonly clientId: string;
+  /** File holding that client's secret (mode 0600). */
+  readonly clientSecretPath: string;
+  /** FlyteAdmin's token endpoint. */
+  readonly tokenEndpoint: string;
+  /** The OpenID provider FlyteAdmin's user login signs in against. */
+  readonly idpIssuer: string;
 }
 
 /** What an instance offers, as written to `endpoints.json`. */
@@ -77,6 +96,8 @@ export interface Endpoints {
   /** The environment every pod gets (S3 endpoint and keys, the admin endpoint). */
   readonly podEnv: Readonly<Record<string, string>>;
   readonly ports: Readonly<Record<string, number>>;
+  /** Present when the instance runs in auth mode. */
+  readonly auth?: AuthEndpoints;
   readonly startedAt: string;
 }
 
@@ -303,6 +324,7 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
       "catalogGrpc",
       "catalogHttp",
       "propellerProf",
+      ...(opts.auth ? ["idp"] : []),
     ];
     const ports: Record<string, number> = {};
     for (const n of portNames) ports[n] = await freePort();
@@ -463,6 +485,12 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
       FLYTE_PLATFORM_URL: adminEndpoint,
       FLYTE_PLATFORM_INSECURE: "true",
     };
+    const oauth = opts.auth ? await authSetup(L, stateDir, lo, ports) : undefined;
+    if (oauth) {
+      podEnv.FLYTE_CREDENTIALS_AUTH_MODE = "client_credentials";
+      podEnv.FLYTE_CREDENTIALS_CLIENT_ID = oauth.clientId;
+      podEnv.FLYTE_CREDENTIALS_CLIENT_SECRET = oauth.clientSecret;
+    }
 
     const flyteConfig = join(stateDir, "flyte", "config.yaml");
     writeFileSync(
@@ -474,6 +502,7 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
         s3Endpoint,
         podEnv,
         datacatalog: opts.datacatalog === true,
+        ...(oauth ? { auth: oauth } : {}),
       }),
     );
     const flyteArgs = ["start", "--config", flyteConfig];
@@ -498,7 +527,15 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
     }
 
     const configPath = join(stateDir, "config.yaml");
-    writeFileSync(configPath, clientYaml({ adminEndpoint, adminHttp: `http://${lo}:${ports.adminHttp}`, s3Endpoint }));
+    writeFileSync(
+      configPath,
+      clientYaml({
+        adminEndpoint,
+        adminHttp: `http://${lo}:${ports.adminHttp}`,
+        s3Endpoint,
+        ...(oauth ? { auth: { clientId: oauth.clientId, clientSecretPath: oauth.clientSecretPath } } : {}),
+      }),
+    );
 
     const endpoints: Endpoints = {
       instance,
@@ -516,6 +553,16 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
       configPath,
       podEnv,
       ports,
+      ...(oauth
+        ? {
+            auth: {
+              clientId: oauth.clientId,
+              clientSecretPath: oauth.clientSecretPath,
+              tokenEndpoint: `http://${lo}:${ports.adminHttp}/oauth2/token`,
+              idpIssuer: oauth.idpIssuer,
+            },
+          }
+        : {}),
       startedAt: new Date().toISOString(),
     };
     writeFileSync(join(stateDir, "endpoints.json"), `${JSON.stringify(endpoints, null, 2)}\n`);
@@ -600,12 +647,133 @@ export interface FlyteYamlInput {
   s3Endpoint: string;
   podEnv: Record<string, string>;
   datacatalog: boolean;
+  auth?: AuthSetup;
+}
+
+/** What auth mode generated for an instance. */
+interface AuthSetup {
+  /** Directory of FlyteAdmin's secrets (the `secrets.secrets-prefix`). */
+  secretsDir: string;
+  clientId: string;
+  clientSecret: string;
+  clientSecretPath: string;
+  /** bcrypt hash of the client secret, as the authorization server's static client holds it. */
+  clientSecretHash: string;
+  idpIssuer: string;
+  /** FlyteAdmin's client at the OpenID provider. */
+  idpClientId: string;
+  adminHttp: string;
+}
+
+/** The confidential client of FlyteAdmin's authorization server in auth mode (the name propeller uses upstream). */
+export const AUTH_CLIENT_ID = "flytepropeller";
+
+/**
+ * Generates auth mode's secrets in `<stateDir>/auth` (FlyteAdmin's cookie and claim keys, its token signing key, its
+ * secret at the OpenID provider; the confidential client's secret) and starts the OpenID provider.
+ */
+async function authSetup(L: Launcher, stateDir: string, lo: string, ports: Record<string, number>): Promise<AuthSetup> {
+  const dir = join(stateDir, "auth");
+  const secretsDir = join(dir, "secrets");
+  mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  const put = (file: string, data: string) => writeFileSync(file, data, { mode: 0o600 });
+  // The sizes and encodings FlyteAdmin's own `secret init` writes: raw (unpadded) base64 of random bytes.
+  const b64 = (n: number) => randomBytes(n).toString("base64").replace(/=+$/, "");
+  put(join(secretsDir, "claim_symmetric_key"), b64(32));
+  put(join(secretsDir, "cookie_hash_key"), b64(64));
+  put(join(secretsDir, "cookie_block_key"), b64(32));
+  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  put(join(secretsDir, "token_rsa_key.pem"), rsa.privateKey.export({ type: "pkcs1", format: "pem" }) as string);
+  put(join(secretsDir, "oidc_client_secret"), randomBytes(24).toString("base64url"));
+  const clientSecret = randomBytes(24).toString("base64url");
+  const clientSecretPath = join(dir, "client_secret");
+  put(clientSecretPath, clientSecret);
+  const clientSecretHash = bcrypt.hashSync(clientSecret, 10);
+
+  const adminHttp = `http://${lo}:${ports.adminHttp}`;
+  const idpIssuer = `http://${lo}:${ports.idp}`;
+  const idpClientId = "flyteadmin";
+  L.start("idp", process.execPath, ["--import", "tsx", join(import.meta.dirname, "idp-server.ts")], {
+    env: {
+      ...process.env,
+      LOCAL_FLYTE_IDP_PORT: String(ports.idp),
+      LOCAL_FLYTE_IDP_CLIENT_ID: idpClientId,
+      LOCAL_FLYTE_IDP_CLIENT_SECRET_FILE: join(secretsDir, "oidc_client_secret"),
+      LOCAL_FLYTE_IDP_REDIRECT_URI: `${adminHttp}/callback`,
+    },
+    cwd: repoRoot,
+  });
+  await L.waitFor(
+    "idp",
+    async () => (await httpStatus(`${idpIssuer}/.well-known/openid-configuration`)) === 200,
+    60_000,
+  );
+  return {
+    secretsDir,
+    clientId: AUTH_CLIENT_ID,
+    clientSecret,
+    clientSecretPath,
+    clientSecretHash,
+    idpIssuer,
+    idpClientId,
+    adminHttp,
+  };
+}
+
+/** The `auth` and `secrets` sections of the single binary in auth mode, and its admin client's credentials. */
+function authYaml(a: AuthSetup): { server: string[]; admin: string[] } {
+  const y = yamlString;
+  return {
+    admin: [
+      "  authType: ClientSecret",
+      `  clientId: ${y(a.clientId)}`,
+      `  clientSecretLocation: ${y(a.clientSecretPath)}`,
+      "  scopes: [all]",
+    ],
+    server: [
+      "auth:",
+      "  grpcAuthorizationHeader: flyte-authorization",
+      "  httpAuthorizationHeader: flyte-authorization",
+      // One public address: the issuer of the tokens and the audience every call is checked against.
+      `  authorizedUris: [${y(a.adminHttp)}]`,
+      "  userAuth:",
+      `    redirectUrl: ${y(`${a.adminHttp}/console`)}`,
+      "    openId:",
+      `      baseUrl: ${y(a.idpIssuer)}`,
+      `      clientId: ${y(a.idpClientId)}`,
+      "      scopes: [openid, profile]",
+      "  appAuth:",
+      "    authServerType: Self",
+      "    selfAuthServer:",
+      `      issuer: ${y(a.adminHttp)}`,
+      "      staticClients:",
+      `        ${a.clientId}:`,
+      `          id: ${y(a.clientId)}`,
+      // fosite's client holds the secret's bcrypt hash as bytes: JSON (hence YAML) spells bytes in base64.
+      `          client_secret: ${y(Buffer.from(a.clientSecretHash).toString("base64"))}`,
+      "          redirect_uris: []",
+      "          response_types: [token]",
+      "          grant_types: [client_credentials, refresh_token]",
+      "          scopes: [all, offline, access_token]",
+      "        flytectl:",
+      "          id: flytectl",
+      "          redirect_uris: [http://localhost:53593/callback, http://localhost:12345/callback]",
+      "          response_types: [code, token]",
+      "          grant_types: [refresh_token, authorization_code]",
+      "          scopes: [all, offline, access_token]",
+      "          public: true",
+      "secrets:",
+      `  secrets-prefix: ${y(a.secretsDir)}`,
+      "  env-prefix: LOCAL_FLYTE_ADMIN_SECRET_",
+    ],
+  };
 }
 
 /** The single binary's configuration. */
 export function flyteYaml(i: FlyteYamlInput): string {
   const { lo, ports } = i;
   const y = yamlString;
+  const auth = i.auth ? authYaml(i.auth) : undefined;
   return `${[
     "flyte:",
     "  admin:",
@@ -619,6 +787,8 @@ export function flyteYaml(i: FlyteYamlInput): string {
     "admin:",
     `  endpoint: dns:///${lo}:${ports.adminGrpc}`,
     "  insecure: true",
+    ...(auth ? auth.admin : []),
+    ...(auth ? auth.server : []),
     "server:",
     `  httpPort: ${ports.adminHttp}`,
     "  grpc:",
@@ -627,7 +797,7 @@ export function flyteYaml(i: FlyteYamlInput): string {
     `  kube-config: ${y(i.kubeconfig)}`,
     "  security:",
     "    secure: false",
-    "    useAuth: false",
+    `    useAuth: ${auth !== undefined}`,
     "    allowCors: true",
     "    allowedOrigins: ['*']",
     "    allowedHeaders: [Content-Type, flyte-authorization]",
@@ -724,8 +894,21 @@ export function flyteYaml(i: FlyteYamlInput): string {
 }
 
 /** The flytectl/pyflyte configuration of an instance. */
-function clientYaml(i: { adminEndpoint: string; adminHttp: string; s3Endpoint: string }): string {
+function clientYaml(i: {
+  adminEndpoint: string;
+  adminHttp: string;
+  s3Endpoint: string;
+  auth?: { clientId: string; clientSecretPath: string };
+}): string {
   const lines = ["admin:", `  endpoint: dns:///${i.adminEndpoint}`, "  insecure: true"];
+  if (i.auth) {
+    lines.push(
+      "  authType: ClientSecret",
+      `  clientId: ${yamlString(i.auth.clientId)}`,
+      `  clientSecretLocation: ${yamlString(i.auth.clientSecretPath)}`,
+      "  scopes: [all]",
+    );
+  }
   lines.push(
     "console:",
     `  endpoint: ${i.adminHttp}`,
