@@ -25,7 +25,6 @@ import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import bcrypt from "bcryptjs";
 
 /** The checkout this file belongs to. */
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
@@ -688,7 +687,9 @@ async function authSetup(L: Launcher, stateDir: string, lo: string, ports: Recor
   const clientSecret = randomBytes(24).toString("base64url");
   const clientSecretPath = join(dir, "client_secret");
   put(clientSecretPath, clientSecret);
-  const clientSecretHash = bcrypt.hashSync(clientSecret, 10);
+  // Loaded here so that an instance without auth needs no bcrypt.
+  const { default: bcrypt } = await import("bcryptjs");
+  const clientSecretHash = await bcrypt.hash(clientSecret, 10);
 
   const adminHttp = `http://${lo}:${ports.adminHttp}`;
   const idpIssuer = `http://${lo}:${ports.idp}`;
