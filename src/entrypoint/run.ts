@@ -8,11 +8,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type ContextState,
   type ExecutionParameters,
+  keepLocalRuns,
   makeParams,
   runInContext,
   SecretsManager,
@@ -137,6 +139,7 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
   let params: ExecutionParameters | undefined;
   let checkpoint: ContainerCheckpoint | undefined;
   let finished = false;
+  let localRoot: string | undefined;
   const finish = (p: ExecutionParameters) => {
     finished = true;
     return finishAttempt(p, args, checkpoint, logger);
@@ -144,12 +147,13 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
 
   try {
     const settings = readSettings(env);
-    const localRoot = mkdtempSync(join(tmpdir(), "tsflyte-"));
-    checkpoint = containerCheckpoint(join(localRoot, "checkpoint"), args.checkpointPath, args.prevCheckpoint);
+    const root = mkdtempSync(join(tmpdir(), "tsflyte-"));
+    localRoot = root;
+    checkpoint = containerCheckpoint(join(root, "checkpoint"), args.checkpointPath, args.prevCheckpoint);
     const paramsFor = (taskName: string, enableDeck: boolean) =>
       makeParams({
-        localRoot,
-        workingDirectory: join(localRoot, "user_space"),
+        localRoot: root,
+        workingDirectory: join(root, "user_space"),
         local: false,
         executionId: settings.executionId,
         taskId: { ...settings.taskId, name: settings.taskId.name || taskName },
@@ -166,14 +170,14 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
     const inputBytes = storageFor(args.inputs).then((s) => s.get(args.inputs, { signal }));
     io.catch(() => {});
     inputBytes.catch(() => {});
-    const loading: ContextState = { mode: "task", localRoot, params: paramsFor("", false) };
+    const loading: ContextState = { mode: "task", localRoot: root, params: paramsFor("", false) };
     const task = await runInContext(loading, () => (opts.loadTask ? opts.loadTask() : loadTaskFromArgs(args)));
     faultPoint("after-load");
     if (args.test) return { status: "loaded" };
 
     params = paramsFor(task.name, task.metadata?.generatesDeck ?? false);
     logger = params.logger;
-    const state: ContextState = { mode: "task", localRoot, params };
+    const state: ContextState = { mode: "task", localRoot: root, params };
     const { decodeLiteralMap, encodeOutputs, inputReadError, mapTaskInputs, resolveOffloaded } = await io;
     const inputs = opts.map
       ? await mapTaskInputs(await inputBytes, args.inputs, arrayIndex(env), new Set(opts.map.bound), signal, task.name)
@@ -190,7 +194,7 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
         }
       }),
     );
-    const data = containerData(args.rawOutputDataPrefix, localRoot, prefetched);
+    const data = containerData(args.rawOutputDataPrefix, root, prefetched);
     faultPoint("after-inputs");
 
     // A dynamic task serializes its sub-tasks with the registration settings, and the fast bundle it was run from.
@@ -253,6 +257,13 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
       await finish(params).catch((err: unknown) => logger.warn("could not save the checkpoint", err));
     }
     return await writeError(report);
+  } finally {
+    // Everything the attempt wrote locally is uploaded by now; the scratch directory goes unless it is asked for.
+    if (localRoot && !keepLocalRuns(env)) {
+      await rm(localRoot, { recursive: true, force: true }).catch((err: unknown) =>
+        logger.warn(`could not remove the scratch directory ${localRoot}`, err),
+      );
+    }
   }
 
   async function writeError(report: ErrorReport): Promise<RunResult> {

@@ -132,6 +132,22 @@ describe("tsflyte-execute as a subprocess", () => {
     assert.match(r.stderr, /"level":"error".*task failed/, "the error is logged too");
   });
 
+  it("leaves no scratch directory behind, after a success or a failure, unless FLYTE_LOCAL_KEEP is set", async () => {
+    const scratch = (env: Record<string, string>) => {
+      const tmp = mkdtempSync(join(tmpdir(), "ep-tmp-"));
+      return { env: { TMPDIR: tmp, ...env }, left: () => readdirSync(tmp).filter((f) => f.startsWith("tsflyte-")) };
+    };
+    const ok = scratch({});
+    assert.equal((await execute("add", { a: integerLiteral(1n), b: integerLiteral(2n) }, ok.env)).code, 0);
+    assert.deepEqual(ok.left(), []);
+    const failed = scratch({});
+    assert.deepEqual((await execute("fails", { a: integerLiteral(1n) }, failed.env)).files, ["error.pb"]);
+    assert.deepEqual(failed.left(), []);
+    const kept = scratch({ FLYTE_LOCAL_KEEP: "true" });
+    assert.equal((await execute("add", { a: integerLiteral(1n), b: integerLiteral(2n) }, kept.env)).code, 0);
+    assert.equal(kept.left().length, 1);
+  });
+
   it("a recoverable user error → RECOVERABLE", async () => {
     const e = errorDoc(join((await execute("flaky")).out, "error.pb")).error!;
     assert.deepEqual(
