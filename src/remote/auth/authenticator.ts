@@ -6,7 +6,7 @@
  */
 
 import { FlyteAuthenticationError } from "../errors.js";
-import type { AuthType, PlatformConfig } from "../config.js";
+import type { PlatformConfig } from "../config.js";
 import { commandToken } from "./command.js";
 import { type Credentials, FileTokenCache, MemoryTokenCache, type TokenCache } from "./credentials.js";
 import type { AuthServerInfo } from "./discovery.js";
@@ -20,35 +20,23 @@ import {
   type TokenEndpointContext,
 } from "./token-endpoint.js";
 
-/** The auth half of a platform configuration; each field means what the {@link PlatformConfig} field of that name does. */
-export interface AuthSettings {
-  /** The flow used when the admin asks for a token. */
-  readonly authType: AuthType;
-  /** Client id (client credentials; PKCE and device flow when the admin names none). */
-  readonly clientId?: string;
-  /** Client secret (client credentials). */
-  readonly clientSecret?: string;
-  /** Scopes to request; empty takes the admin's. */
-  readonly scopes: readonly string[];
-  /** Audience to request; default the admin's. */
-  readonly audience?: string;
-  /** Prefer the admin's audience over `audience`. */
-  readonly useAudienceFromAdmin: boolean;
-  /** Token endpoint overriding the discovered one. */
-  readonly tokenUrl?: string;
-  /** Token command (external command), argv. */
-  readonly command?: readonly string[];
-  /** Metadata key of the token, overriding the admin's. */
-  readonly authorizationHeader?: string;
-  /** Replace a token this long before it expires, ms. */
-  readonly tokenRefreshWindowMs: number;
-  /** How long the browser login may take, ms. */
-  readonly pkceTimeoutMs: number;
-  /** How long the device login may take, ms. */
-  readonly deviceFlowTimeoutMs: number;
-  /** Device flow poll interval when the server gives none, ms. */
-  readonly deviceFlowPollIntervalMs: number;
-}
+/** The auth half of a platform configuration: each field means what the {@link PlatformConfig} field of that name does. */
+export type AuthSettings = Pick<
+  PlatformConfig,
+  | "authType"
+  | "clientId"
+  | "clientSecret"
+  | "scopes"
+  | "audience"
+  | "useAudienceFromAdmin"
+  | "tokenUrl"
+  | "command"
+  | "authorizationHeader"
+  | "tokenRefreshWindowMs"
+  | "pkceTimeoutMs"
+  | "deviceFlowTimeoutMs"
+  | "deviceFlowPollIntervalMs"
+>;
 
 /** How the client interacts with the user and where it keeps tokens. */
 export interface AuthOptions {
