@@ -149,6 +149,8 @@ const NO_BLOBS: DataContext = {
   },
 };
 
+const NAME_ORDER = new Intl.Collator("en", { numeric: true });
+
 /**
  * The interface of a registered entity, typed from its literal types. Outputs named `o0` alone are one output,
  * `o0`…`oN` a tuple, other names named outputs. Launch plan parameters with a default become defaulted inputs.
@@ -163,7 +165,9 @@ export function interfaceFromIdl(
 ): Interface {
   const vars = (m: VariableMap | undefined, what: string): Record<string, AnyType> => {
     const out: Record<string, AnyType> = {};
-    for (const [k, v] of Object.entries(m?.variables ?? {})) {
+    // Admin writes a map in no fixed order: sort the names (o2 before o10) so the interface is the same every time.
+    const entries = Object.entries(m?.variables ?? {}).sort(([a], [b]) => NAME_ORDER.compare(a, b));
+    for (const [k, v] of entries) {
       if (!v.type) throw new FlyteValidationError(`${owner}: ${what} ${k} has no type`);
       out[k] = typeFromLiteralType(v.type, `${owner}: ${what} ${k}`);
     }

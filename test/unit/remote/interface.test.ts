@@ -78,8 +78,25 @@ describe("interfaceFromIdl", () => {
     assert.equal(interfaceFromIdl(new Interface({}, [t.int, t.str]).toIdl(), "x").shape, "tuple");
     const named = interfaceFromIdl(new Interface({}, { total: t.int, label: t.str }).toIdl(), "x");
     assert.equal(named.shape, "named");
-    assert.deepEqual(Object.keys(named.outputTypes), ["total", "label"]);
+    assert.deepEqual(Object.keys(named.outputTypes), ["label", "total"], "names sorted: admin's maps have no order");
     assert.equal(interfaceFromIdl(new Interface({}, undefined).toIdl(), "x").shape, "none");
+  });
+
+  test("the same interface whatever order admin wrote the names in", () => {
+    const types = Array.from({ length: 12 }, (_, i) => (i % 2 ? t.str : t.int)) as [typeof t.int, ...(typeof t.int)[]];
+    const idl = new Interface({ b: t.int, a: t.str }, types).toIdl();
+    const shuffled = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).reverse());
+    for (const m of [idl.inputs!, idl.outputs!]) m.variables = shuffled(m.variables) as typeof m.variables;
+    const iface = interfaceFromIdl(idl, "x");
+    assert.equal(iface.shape, "tuple");
+    assert.deepEqual(
+      iface.outputs.map(([k, v]) => [k, v.name]),
+      types.map((v, i) => [`o${i}`, v.name]),
+    );
+    assert.deepEqual(
+      iface.inputs.map(([k]) => k),
+      ["a", "b"],
+    );
   });
 
   test("launch plan parameters with defaults become defaulted inputs", () => {
