@@ -16,6 +16,8 @@ import {
   ReferenceTask,
   ReferenceWorkflow,
 } from "../core/reference.js";
+import { Task } from "../core/task.js";
+import { Workflow } from "../core/workflow.js";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
 import { Sort_Direction } from "../idl/gen/flyteidl/admin/common_pb.js";
 import { type Execution, ExecutionMetadata_ExecutionMode } from "../idl/gen/flyteidl/admin/execution_pb.js";
