@@ -167,24 +167,8 @@ export interface Controller {
   submit(entity: Runnable, inputs: Record<string, unknown>): Promise<unknown>;
 }
 
-/**
- * One store per process, shared by every copy of flytekit-ts loaded in it: in a container the entrypoint runs from
- * the image's copy while the user's code may import the copy its fast-registration bundle carries, and the code
- * must still see the context the entrypoint set.
- */
-const storage: AsyncLocalStorage<ContextState> = processWide(
-  "flytekit-ts.context",
-  () => new AsyncLocalStorage<ContextState>(),
-);
+const storage = new AsyncLocalStorage<ContextState>();
 let defaultState: ContextState | undefined;
-
-/** The value under `Symbol.for(key)` on `globalThis`, made by `make` on first use: one per process. */
-export function processWide<T>(key: string, make: () => T): T {
-  const slots = globalThis as unknown as Record<symbol, T | undefined>;
-  const k = Symbol.for(key);
-  slots[k] ??= make();
-  return slots[k];
-}
 
 /** Whether local runs keep their scratch directory after the process ends (`FLYTE_LOCAL_KEEP=true`). */
 export function keepLocalRuns(env: NodeJS.ProcessEnv = process.env): boolean {

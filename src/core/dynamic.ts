@@ -7,7 +7,7 @@ import { FlyteValidationError } from "../errors.js";
 import type { Binding } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { literalMap } from "../idl/literals.js";
 import { CompilationState, type NodeSpec } from "./compilation.js";
-import { currentState, processWide, runInContext } from "./context.js";
+import { currentState, runInContext } from "./context.js";
 import type { Callable, Entity } from "./entity.js";
 import { makeCallable } from "./entity.js";
 import { runGraph } from "./executor.js";
@@ -50,10 +50,7 @@ export interface DynamicJobSpecLike {
   readonly $typeName: "flyteidl.core.DynamicJobSpec";
 }
 
-/** The installed compiler, shared by every copy of flytekit-ts in the process (see `processWide`). */
-const compiler = processWide<{
-  fn: ((spec: DynamicWorkflowSpec) => DynamicJobSpecLike | Promise<DynamicJobSpecLike>) | undefined;
-}>("flytekit-ts.dynamic-compiler", () => ({ fn: undefined }));
+let dynamicCompiler: ((spec: DynamicWorkflowSpec) => DynamicJobSpecLike | Promise<DynamicJobSpecLike>) | undefined;
 
 /**
  * Registers how a dynamic graph becomes a `DynamicJobSpec` in a container. The entrypoint registers the serializer;
@@ -62,7 +59,7 @@ const compiler = processWide<{
 export function setDynamicCompiler(
   fn: (spec: DynamicWorkflowSpec) => DynamicJobSpecLike | Promise<DynamicJobSpecLike>,
 ): void {
-  compiler.fn = fn;
+  dynamicCompiler = fn;
 }
 
 /** A dynamic task (flytekit's `@dynamic`, a function task in execution mode `dynamic`). */
@@ -111,7 +108,6 @@ export class DynamicTask<I extends InputSpec = InputSpec, O extends OutputSpec =
     const spec = await this.compileIntoWorkflow(inputs);
     if ((mode === "task" || mode === "dynamic" || mode === "eager") && spec.nodes.length > 0) {
       // In a container the graph goes to Flyte as a DynamicJobSpec (futures.pb). Zero nodes: plain outputs.pb.
-      const dynamicCompiler = compiler.fn;
       if (!dynamicCompiler) {
         throw new FlyteValidationError(
           `${this.name}: no dynamic job compiler is registered (the container entrypoint registers one)`,

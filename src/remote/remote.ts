@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Entity, ValueInputs } from "../core/entity.js";
 import { type InputSpec, Interface, type OutputSpec } from "../core/interface.js";
-import type { LaunchPlan } from "../core/launch-plan.js";
+import { LaunchPlan } from "../core/launch-plan.js";
 import { projectRoot } from "../core/naming.js";
 import {
   ReferenceEntity,
@@ -446,11 +446,8 @@ export class FlyteRemote {
 
   /** The registered id an execution of `entity` launches: a task, or a launch plan (a workflow's default one). */
   private async launchId(entity: Entity, opts: ExecuteOptions): Promise<Identifier> {
-    // By kind rather than class: an eager body in a container calls entities of the copy of flytekit-ts its code
-    // bundle carries, while this remote belongs to the image's copy.
-    const reference = (entity as Partial<ReferenceEntity>).reference;
-    if (entity instanceof ReferenceEntity || reference !== undefined) {
-      const r = (entity as ReferenceEntity).reference;
+    if (entity instanceof ReferenceEntity) {
+      const r = entity.reference;
       const kind = entity.kind === "task" ? ResourceType.TASK : ResourceType.LAUNCH_PLAN;
       return create(IdentifierSchema, { resourceType: kind, ...r });
     }
@@ -459,14 +456,13 @@ export class FlyteRemote {
     let kind: ResourceType;
     let name = entity.name;
     let regKind: 1 | 3;
-    if (entity.kind === "task") {
+    if (entity instanceof Task) {
       kind = ResourceType.TASK;
       regKind = 1;
-    } else if (entity.kind === "workflow" || entity.kind === "launch-plan") {
+    } else if (entity instanceof Workflow || entity instanceof LaunchPlan) {
       kind = ResourceType.LAUNCH_PLAN;
       regKind = 3;
-      const wf = (entity as Partial<LaunchPlan>).workflow;
-      if (entity.kind === "launch-plan" && wf && entity.name === wf.name) name = wf.name;
+      if (entity instanceof LaunchPlan && entity.name === entity.workflow.name) name = entity.workflow.name;
     } else {
       throw new FlyteValidationError(`execute: ${String(entity.name)} is not a task, workflow or launch plan`);
     }

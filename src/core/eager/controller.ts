@@ -5,7 +5,6 @@
  */
 import { FlyteUserError, FlyteValidationError } from "../../errors.js";
 import { Semaphore } from "../concurrency.js";
-import { processWide } from "../context.js";
 import {
   type ContextState,
   type Controller,
@@ -208,20 +207,16 @@ export const localEagerBackend: EagerBackend = {
   },
 };
 
-/** The installed cluster backend, shared by every copy of flytekit-ts in the process (see `processWide`). */
-const cluster = processWide<{ backend: EagerBackend | undefined }>("flytekit-ts.eager-cluster-backend", () => ({
-  backend: undefined,
-}));
+let clusterBackend: EagerBackend | undefined;
 
 /** Installs the backend eager tasks use inside a container (each call becomes a remote execution). */
 export function setClusterEagerBackend(backend: EagerBackend | undefined): void {
-  cluster.backend = backend;
+  clusterBackend = backend;
 }
 
 /** The backend for an eager task running in context mode `mode`. */
 export function eagerBackendFor(mode: string, taskName: string): EagerBackend {
   if (mode !== "task") return localEagerBackend;
-  const clusterBackend = cluster.backend;
   if (!clusterBackend) {
     throw new FlyteValidationError(
       `${taskName}: running an eager task in a container needs a cluster eager backend (setClusterEagerBackend), and none is installed`,
