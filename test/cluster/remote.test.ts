@@ -203,13 +203,13 @@ describe("on a real Flyte: FlyteRemote, tsflyte register/run --remote/execution,
       summary: { mean: 1.25, n: 4, label: "HALVES" },
       text: "HALVES: n=4 mean=1.25",
     });
-    // The Python task fetched by name is typed from the interface pyflyte registered.
+    // The Python task fetched by name is typed from the interface pyflyte registered (names sorted).
     const fetched = await remote.fetchTask("py_stats.summarize");
     assert.deepEqual(
       fetched.interface.inputs.map(([k, v]) => [k, v.name]),
       [
-        ["xs", "list<float>"],
         ["label", "str"],
+        ["xs", "list<float>"],
       ],
     );
     const direct = await remote.execute(fetched, { xs: [2, 4], label: "direct" });
