@@ -71,23 +71,6 @@ export interface Overridable {
   withOverrides(overrides: NodeOverrides): this;
 }
 
-const OPTION_NAMES: readonly (keyof NodeOverrides)[] = [
-  "nodeName",
-  "name",
-  "retries",
-  "timeout",
-  "interruptible",
-  "requests",
-  "limits",
-  "resources",
-  "containerImage",
-  "cache",
-  "taskConfig",
-  "podTemplate",
-  "accelerator",
-  "sharedMemory",
-];
-
 /** Options that only task nodes (a task or a map task) take. */
 const TASK_ONLY: readonly (keyof NodeOverrides)[] = [
   "requests",
@@ -99,6 +82,15 @@ const TASK_ONLY: readonly (keyof NodeOverrides)[] = [
   "podTemplate",
   "accelerator",
   "sharedMemory",
+];
+
+const OPTION_NAMES: readonly (keyof NodeOverrides)[] = [
+  "nodeName",
+  "name",
+  "retries",
+  "timeout",
+  "interruptible",
+  ...TASK_ONLY,
 ];
 
 /** What checked overrides change: metadata fields, task node overrides, and the node id. */

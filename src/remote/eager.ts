@@ -13,9 +13,9 @@ import {
   type EagerBackend,
   type EagerCall,
   EagerCallError,
+  EagerCallLog,
   type EagerController,
   type EagerRun,
-  summarizeInputs,
 } from "../core/eager/controller.js";
 import type { Entity } from "../core/entity.js";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
@@ -239,8 +239,7 @@ interface Child {
  * batches. Closing with an error, or the run's signal firing, terminates every child still running.
  */
 export class RemoteEagerController implements EagerController {
-  private readonly tracked: EagerCall[] = [];
-  private readonly counts = new Map<string, number>();
+  private readonly log = new EagerCallLog();
   private readonly active = new Set<Child>();
   private readonly launched = new Set<Child>();
   private readonly pending = new Set<Promise<unknown>>();
@@ -248,7 +247,6 @@ export class RemoteEagerController implements EagerController {
   private readonly backoff: PollBackoff;
   private readonly tag: string;
   private readonly rootTag: string;
-  private closed = false;
   private cancelled: unknown = undefined;
   private polling: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -284,18 +282,8 @@ export class RemoteEagerController implements EagerController {
   }
 
   submit(entity: Entity, inputs: Record<string, unknown>): Promise<unknown> {
-    const entityName = entity.name;
-    if (this.closed) {
-      return Promise.reject(
-        new FlyteValidationError(
-          `${entityName} was called after its eager task finished; await every call in the body`,
-        ),
-      );
-    }
-    const index = this.counts.get(entityName) ?? 0;
-    this.counts.set(entityName, index + 1);
-    const call: EagerCall = { entityName, index, status: "queued", inputsSummary: summarizeInputs(inputs) };
-    this.tracked.push(call);
+    const call = this.log.open(entity, inputs);
+    if (call instanceof Error) return Promise.reject(call);
     return new Promise((resolve, reject) => {
       const child: Child = { call, entity, resolve, reject };
       const p = this.launch(child, inputs).catch((e) => this.fail(child, e));
@@ -478,11 +466,11 @@ export class RemoteEagerController implements EagerController {
   }
 
   calls(): readonly EagerCall[] {
-    return this.tracked;
+    return this.log.calls;
   }
 
   async close(outcome: { readonly error?: unknown } = {}): Promise<void> {
-    this.closed = true;
+    this.log.close();
     this.unlink();
     if (outcome.error !== undefined) this.cancel(outcome.error);
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);

@@ -125,15 +125,48 @@ export function eagerConcurrency(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
+ * The calls an eager body made, each numbered among the calls of its entity; closed once the body has finished,
+ * after which a call is an error (it was not awaited). Every controller keeps its calls here.
+ */
+export class EagerCallLog {
+  private readonly tracked: EagerCall[] = [];
+  private readonly counts = new Map<string, number>();
+  private closed = false;
+
+  /** Records a call of `entity`, queued; or, after {@link close}, the error to reject the call with. */
+  open(entity: Entity, inputs: Record<string, unknown>): EagerCall | FlyteValidationError {
+    const entityName = entity.name;
+    if (this.closed) {
+      return new FlyteValidationError(
+        `${entityName} was called after its eager task finished; await every call in the body`,
+      );
+    }
+    const index = this.counts.get(entityName) ?? 0;
+    this.counts.set(entityName, index + 1);
+    const call: EagerCall = { entityName, index, status: "queued", inputsSummary: summarizeInputs(inputs) };
+    this.tracked.push(call);
+    return call;
+  }
+
+  /** Every call so far, in the order they were made. */
+  get calls(): readonly EagerCall[] {
+    return this.tracked;
+  }
+
+  /** The body has finished: later calls are errors. */
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/**
  * Runs an eager body's calls in-process, at most `concurrency` at a time. Each call runs in a context without the
  * controller (in local mode), so the child's own calls run normally; a nested eager task gets a controller of its own.
  */
 export class LocalEagerController implements EagerController {
   private readonly semaphore: Semaphore;
   private readonly abort = new AbortController();
-  private readonly tracked: EagerCall[] = [];
-  private readonly counts = new Map<string, number>();
-  private closed = false;
+  private readonly log = new EagerCallLog();
   private readonly unlink: () => void;
 
   constructor(opts: { concurrency?: number; signal?: AbortSignal } = {}) {
@@ -146,18 +179,9 @@ export class LocalEagerController implements EagerController {
   }
 
   submit(entity: Entity, inputs: Record<string, unknown>): Promise<unknown> {
-    const entityName = entity.name;
-    if (this.closed) {
-      return Promise.reject(
-        new FlyteValidationError(
-          `${entityName} was called after its eager task finished; await every call in the body`,
-        ),
-      );
-    }
-    const index = this.counts.get(entityName) ?? 0;
-    this.counts.set(entityName, index + 1);
-    const call: EagerCall = { entityName, index, status: "queued", inputsSummary: summarizeInputs(inputs) };
-    this.tracked.push(call);
+    const call = this.log.open(entity, inputs);
+    if (call instanceof Error) return Promise.reject(call);
+    const { entityName, index } = call;
     const state = currentState();
     const signal = this.abort.signal;
     const child: ContextState = {
@@ -189,11 +213,11 @@ export class LocalEagerController implements EagerController {
   }
 
   calls(): readonly EagerCall[] {
-    return this.tracked;
+    return this.log.calls;
   }
 
   async close(outcome: { readonly error?: unknown } = {}): Promise<void> {
-    this.closed = true;
+    this.log.close();
     this.unlink();
     if (outcome.error !== undefined && !this.abort.signal.aborted) this.abort.abort(outcome.error);
   }
