@@ -114,7 +114,7 @@ export {
 } from "./core/context.js";
 export { Deck, type DeckField } from "./deck/deck.js";
 export type { Logger } from "./core/logger.js";
-export { LocalCache, cacheKey } from "./core/cache.js";
+export { type CacheEntryInfo, type CacheEntryMeta, cacheKey, LocalCache } from "./core/cache.js";
 export type { ResourceSpec, ResourceValues, Quantity } from "./core/resources.js";
 export {
   dynamic,

@@ -13,6 +13,11 @@ export interface CommandContext {
   readonly cwd: string;
   /** Whether errors print stack traces; a command sets it when it sees its own `--verbose`. */
   verbose: boolean;
+  /**
+   * Asks a yes/no question and resolves to the answer; absent when there is no one to ask (standard input is not a
+   * terminal), so commands that would ask require an explicit flag instead.
+   */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 /**

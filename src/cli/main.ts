@@ -4,6 +4,8 @@
  * with `--verbose`).
  */
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
+import { cacheCommand } from "./cache.js";
 import { type Command, type CommandContext, UsageError } from "./command.js";
 import { packageCommand } from "./package.js";
 import { runCommand } from "./run.js";
@@ -22,6 +24,7 @@ export const commands: Readonly<Record<string, Command>> = {
   run: runCommand,
   serialize: serializeCommand,
   package: packageCommand,
+  cache: cacheCommand,
   // The cluster commands load the gRPC client only when they run, so local commands start fast.
   register: {
     summary: "Register the entities in PATHs on a Flyte cluster (fast registration)",
@@ -41,6 +44,11 @@ export interface MainOptions {
   err?: (text: string) => void;
   /** The directory relative paths are resolved against. */
   cwd?: string;
+  /**
+   * Asks a yes/no question (see `CommandContext.confirm`); default: on standard error when standard input is a
+   * terminal, else nothing is asked.
+   */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** The package version, from `package.json`. */
@@ -76,11 +84,13 @@ Run 'tsflyte <command> --help' for a command's arguments.
  * process.exitCode = await main(["run", "examples/hello.ts", "wf", "--name", "world"]);
  */
 export async function main(argv: readonly string[], opts: MainOptions = {}): Promise<number> {
+  const confirm = opts.confirm ?? (process.stdin.isTTY ? askOnTerminal : undefined);
   const ctx: CommandContext = {
     out: opts.out ?? ((s) => void process.stdout.write(s)),
     err: opts.err ?? ((s) => void process.stderr.write(s)),
     cwd: opts.cwd ?? process.cwd(),
     verbose: false,
+    ...(confirm && { confirm }),
   };
   try {
     let i = 0;
@@ -114,6 +124,16 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
   } catch (e) {
     ctx.err(describeError(e, ctx.verbose));
     return 1;
+  }
+}
+
+/** Asks on standard error, reads the answer from standard input (a terminal): yes for "y" or "yes". */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^\s*y(es)?\s*$/i.test(await rl.question(`${question} [y/N] `));
+  } finally {
+    rl.close();
   }
 }
 

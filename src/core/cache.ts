@@ -9,16 +9,20 @@ import {
   closeSync,
   fstatSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { type Literal, type LiteralMap, LiteralMapSchema } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { literalMap } from "../idl/literals.js";
 import { decodeMsgpack, encodeMsgpack } from "../types/msgpack.js";
@@ -108,52 +112,126 @@ export function cacheKey(taskName: string, version: string, inputs: LiteralMap, 
 }
 
 /**
- * An entry file: a magic line, the key it was written for, a SHA-256 over key and payload, then the payload (the
- * serialized output `LiteralMap`). Reading checks all three, so a truncated, bit-flipped, empty or misplaced file
- * (another key's entry) is never taken for a hit.
+ * An entry file: a magic line, a header (JSON: the key it was written for, the task, the cache version and when it was
+ * written), a SHA-256 over header and payload, then the payload (the serialized output `LiteralMap`). Reading checks
+ * all of it, so a truncated, bit-flipped, empty or misplaced file (another key's entry) is never taken for a hit.
  */
-const MAGIC = Buffer.from("flytekit-ts local cache entry v1\n");
+const MAGIC = Buffer.from("flytekit-ts local cache entry v2\n");
 const DIGEST_BYTES = 32;
+/** Entry files are named `<sha256 of the key>.pb`; nothing else in the directory is ever listed or removed. */
+const ENTRY_FILE = /^[0-9a-f]{64}\.pb$/;
+/** Temporary files of puts in progress (`.<random>.tmp`). */
+const TEMP_FILE = /^\.[0-9a-f]{16}\.tmp$/;
+/** A temporary file older than this was left by a writer that died; `clear` may remove it. */
+const STALE_TEMP_MS = 3_600_000;
 
-function entryDigest(key: Buffer, payload: Uint8Array): Buffer {
-  const lengths = Buffer.alloc(8);
-  lengths.writeUInt32BE(key.length, 0);
-  lengths.writeUInt32BE(payload.length >>> 0, 4);
-  return createHash("sha256").update(lengths).update(key).update(payload).digest();
+/** What an entry records besides its outputs. */
+export interface CacheEntryMeta {
+  /** The task whose outputs these are. */
+  readonly task: string;
+  /** The task's cache version. */
+  readonly version: string;
 }
 
-function encodeEntry(key: string, payload: Uint8Array): Buffer {
-  const k = Buffer.from(key);
+interface EntryHeader extends Partial<CacheEntryMeta> {
+  readonly key: string;
+  /** When the entry was written, in milliseconds since the epoch. */
+  readonly created: number;
+}
+
+function entryDigest(header: Buffer, payload: Uint8Array): Buffer {
+  const lengths = Buffer.alloc(8);
+  lengths.writeUInt32BE(header.length, 0);
+  lengths.writeUInt32BE(payload.length >>> 0, 4);
+  return createHash("sha256").update(lengths).update(header).update(payload).digest();
+}
+
+function encodeEntry(header: EntryHeader, payload: Uint8Array): Buffer {
+  const h = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
-  len.writeUInt32BE(k.length);
-  return Buffer.concat([MAGIC, len, k, entryDigest(k, payload), payload]);
+  len.writeUInt32BE(h.length);
+  return Buffer.concat([MAGIC, len, h, entryDigest(h, payload), payload]);
+}
+
+/** The header of an entry file (from its first bytes), or why it is not one. The payload is not checked. */
+function decodeHeader(bytes: Buffer): { header: EntryHeader; raw: Buffer; end: number } | string {
+  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return "not a cache entry";
+  const length = bytes.readUInt32BE(MAGIC.length);
+  const start = MAGIC.length + 4;
+  if (start + length + DIGEST_BYTES > bytes.length) return "truncated";
+  const raw = bytes.subarray(start, start + length);
+  let header: unknown;
+  try {
+    header = JSON.parse(raw.toString("utf8"));
+  } catch {
+    return "damaged header";
+  }
+  const h = header as Partial<EntryHeader> | null;
+  if (typeof h !== "object" || h === null || typeof h.key !== "string" || typeof h.created !== "number")
+    return "damaged header";
+  return { header: h as EntryHeader, raw, end: start + length };
 }
 
 /** The payload of an entry file written for `key`, or why it is not one. */
 function decodeEntry(bytes: Buffer, key: string): Uint8Array | string {
-  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return "not a cache entry";
-  let pos = MAGIC.length;
-  const keyLength = bytes.readUInt32BE(pos);
-  pos += 4;
-  if (pos + keyLength + DIGEST_BYTES > bytes.length) return "truncated";
-  const k = bytes.subarray(pos, pos + keyLength);
-  pos += keyLength;
-  if (k.toString() !== key) return `written for another key (${k.toString().slice(0, 200)})`;
-  const digest = bytes.subarray(pos, pos + DIGEST_BYTES);
-  const payload = bytes.subarray(pos + DIGEST_BYTES);
-  if (!entryDigest(k, payload).equals(digest)) return "checksum mismatch (truncated or corrupted)";
+  const decoded = decodeHeader(bytes);
+  if (typeof decoded === "string") return decoded;
+  const digest = bytes.subarray(decoded.end, decoded.end + DIGEST_BYTES);
+  const payload = bytes.subarray(decoded.end + DIGEST_BYTES);
+  if (!entryDigest(decoded.raw, payload).equals(digest)) return "checksum mismatch (truncated or corrupted)";
+  if (decoded.header.key !== key) return `written for another key (${decoded.header.key.slice(0, 200)})`;
   return payload;
+}
+
+/** One file of the cache, as {@link LocalCache.list} describes it. */
+export interface CacheEntryInfo {
+  /** The entry file's path. */
+  readonly path: string;
+  /** The cache key (`<task>-<version>-<inputs hash>`); absent for a damaged file. */
+  readonly key?: string;
+  /** The task; absent for a damaged file. */
+  readonly task?: string;
+  /** The task's cache version; absent for a damaged file. */
+  readonly version?: string;
+  /** The file's size in bytes. */
+  readonly size: number;
+  /** When the entry was written. */
+  readonly created: Date;
+  /** When the entry was last read as a hit (or written). */
+  readonly lastUsed: Date;
+  /** Why the file is not a readable entry, when it is not (a later lookup would remove it). */
+  readonly damaged?: string;
+}
+
+/** Reads the first bytes of a file: enough for an entry's header in all but odd cases, which read more. */
+function readHead(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    let buf = Buffer.alloc(4096);
+    let n = readSync(fd, buf, 0, buf.length, 0);
+    if (n >= MAGIC.length + 4) {
+      const want = MAGIC.length + 4 + buf.readUInt32BE(MAGIC.length) + DIGEST_BYTES;
+      if (want > n && want <= 1 << 20) {
+        buf = Buffer.alloc(want);
+        n = readSync(fd, buf, 0, want, 0);
+      }
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
  * A file-per-entry store of output literal maps. Each entry carries its key and a checksum, and is written durably
  * (temporary file, fsync, rename, fsync of the directory), so concurrent writers of one key leave one whole entry and
- * a crash leaves the old entry or the new one, never a torn one.
+ * a crash leaves the old entry or the new one, never a torn one. A hit updates the entry's modification time, which
+ * is its "last used" time.
  */
 export class LocalCache {
   readonly dir: string;
   constructor(dir = cacheDir()) {
-    this.dir = dir;
+    this.dir = resolve(dir);
   }
   private path(key: string): string {
     return join(this.dir, `${createHash("sha256").update(key).digest("hex")}.pb`);
@@ -180,7 +258,9 @@ export class LocalCache {
     const payload = decodeEntry(bytes, key);
     if (typeof payload !== "string") {
       try {
-        return fromBinary(LiteralMapSchema, payload);
+        const outputs = fromBinary(LiteralMapSchema, payload);
+        touch(path);
+        return outputs;
       } catch {
         // A checksum that matches a payload that does not decode: written by something else; drop it too.
       }
@@ -193,14 +273,18 @@ export class LocalCache {
     }
     return undefined;
   }
-  /** Stores outputs under `key`, durably and atomically. Throws when the directory cannot be written. */
-  put(key: string, outputs: LiteralMap): void {
+  /**
+   * Stores outputs under `key`, durably and atomically, recording the task and cache version when given (what
+   * {@link LocalCache.list} shows). Throws when the directory cannot be written.
+   */
+  put(key: string, outputs: LiteralMap, meta?: CacheEntryMeta): void {
     mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, `.${randomBytes(8).toString("hex")}.tmp`);
+    const header: EntryHeader = { key, ...(meta && { task: meta.task, version: meta.version }), created: Date.now() };
     try {
       const fd = openSync(tmp, "wx", 0o644);
       try {
-        writeFileSync(fd, encodeEntry(key, toBinary(LiteralMapSchema, outputs)));
+        writeFileSync(fd, encodeEntry(header, toBinary(LiteralMapSchema, outputs)));
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -212,9 +296,105 @@ export class LocalCache {
     }
     syncDir(this.dir);
   }
-  /** Removes every entry. */
-  clear(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+  /**
+   * The entries on disk, oldest use first: key, task, version, size, created and last used. Only files named as
+   * entries are listed; one that is not a readable entry is listed with `damaged` set. A missing directory is empty.
+   *
+   * @example
+   * for (const e of new LocalCache().list()) console.log(e.task, e.version, e.size, e.lastUsed);
+   */
+  list(): CacheEntryInfo[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+    const out: CacheEntryInfo[] = [];
+    for (const name of names) {
+      if (!ENTRY_FILE.test(name)) continue;
+      const path = join(this.dir, name);
+      let st: ReturnType<typeof lstatSync>;
+      let head: Buffer;
+      try {
+        st = lstatSync(path);
+        if (!st.isFile()) continue;
+        head = readHead(path);
+      } catch {
+        continue; // removed since the directory was read
+      }
+      const decoded = decodeHeader(head);
+      if (typeof decoded === "string") {
+        out.push({ path, size: st.size, created: st.mtime, lastUsed: st.mtime, damaged: decoded });
+        continue;
+      }
+      const h = decoded.header;
+      const damaged = name === `${createHash("sha256").update(h.key).digest("hex")}.pb` ? undefined : "misplaced";
+      out.push({
+        path,
+        key: h.key,
+        ...(typeof h.task === "string" && { task: h.task }),
+        ...(typeof h.version === "string" && { version: h.version }),
+        size: st.size,
+        created: new Date(h.created),
+        lastUsed: st.mtime,
+        ...(damaged && { damaged }),
+      });
+    }
+    return out.sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime() || a.path.localeCompare(b.path));
+  }
+  /**
+   * Removes the given entries (from {@link LocalCache.list}) and returns how many files were removed. Only entry files
+   * of this cache's directory are removed; anything else is refused with an error naming it.
+   */
+  remove(entries: readonly Pick<CacheEntryInfo, "path">[]): number {
+    let removed = 0;
+    for (const { path } of entries) {
+      if (dirname(path) !== this.dir || !ENTRY_FILE.test(basename(path)))
+        throw new Error(`${JSON.stringify(path)} is not an entry file of the local cache in ${this.dir}`);
+      try {
+        rmSync(path);
+        removed++;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
+    }
+    if (removed > 0) syncDir(this.dir);
+    return removed;
+  }
+  /**
+   * Removes every entry, and temporary files left by writers that died; other files in the directory (and the
+   * directory itself) stay. Returns how many entries were removed.
+   */
+  clear(): number {
+    const removed = this.remove(this.list());
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      // nothing there
+    }
+    for (const name of names) {
+      if (!TEMP_FILE.test(name)) continue;
+      const path = join(this.dir, name);
+      try {
+        if (Date.now() - lstatSync(path).mtimeMs > STALE_TEMP_MS) rmSync(path);
+      } catch {
+        // a writer finished (or removed it) meanwhile
+      }
+    }
+    return removed;
+  }
+}
+
+/** Marks an entry as used now (its modification time). A read-only cache keeps the old time. */
+function touch(path: string): void {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // best effort
   }
 }
 

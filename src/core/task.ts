@@ -392,7 +392,7 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     }
     const out = await this.runSandboxed(inputs);
     try {
-      cache.put(key, out);
+      cache.put(key, out, { task: this.name, version: m.cacheVersion });
     } catch (e) {
       // The task succeeded: a cache that cannot be written costs the next run, not this one.
       currentState().params.logger.warn(`${this.name}: could not write the local cache entry in ${cache.dir}`, e);

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
@@ -403,12 +413,62 @@ describe("LocalCache", () => {
     }
   });
 
-  it("clear() removes every entry", () => {
+  it("clear() removes every entry and stale temporary file, and nothing else", () => {
     const c = fresh();
-    c.put("a", outputs(1));
-    c.clear();
+    c.put("a", outputs(1), { task: "t.a", version: "1" });
+    c.put("b", outputs(2));
+    writeFileSync(join(c.dir, "notes.txt"), "mine");
+    writeFileSync(join(c.dir, "0".repeat(63) + ".pb"), "not named as an entry");
+    const stale = join(c.dir, ".0123456789abcdef.tmp");
+    const fresh_ = join(c.dir, ".fedcba9876543210.tmp");
+    writeFileSync(stale, "");
+    writeFileSync(fresh_, "");
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(stale, old, old);
+    assert.equal(c.clear(), 2);
     assert.equal(c.get("a"), undefined);
-    assert.equal(existsSync(c.dir), false);
+    assert.deepEqual(entries(c).sort(), [".fedcba9876543210.tmp", "0".repeat(63) + ".pb", "notes.txt"].sort());
+  });
+
+  it("list() describes each entry: key, task, version, size, created, last used", async () => {
+    const c = fresh();
+    assert.deepEqual(c.list(), [], "a missing directory is empty");
+    const before = Date.now();
+    c.put("t.a-1-aaa", outputs(1), { task: "t.a", version: "1" });
+    c.put("t.b-v2-bbb", outputs(2), { task: "t.b", version: "v2" });
+    const list = c.list();
+    assert.equal(list.length, 2);
+    const a = list.find((e) => e.key === "t.a-1-aaa")!;
+    assert.equal(a.task, "t.a");
+    assert.equal(a.version, "1");
+    assert.equal(a.size, statSync(a.path).size);
+    assert.ok(a.created.getTime() >= before - 1 && a.created.getTime() <= Date.now());
+    assert.equal(a.damaged, undefined);
+    // A hit moves the last-used time, not the created time.
+    const past = new Date(Date.now() - 86_400_000);
+    utimesSync(a.path, past, past);
+    assert.equal(c.list()[0]!.key, "t.a-1-aaa", "oldest use first");
+    assert.ok(c.get("t.a-1-aaa"));
+    const again = c.list().find((e) => e.key === "t.a-1-aaa")!;
+    assert.ok(again.lastUsed.getTime() > past.getTime() + 3_600_000);
+    assert.equal(again.created.getTime(), a.created.getTime());
+    assert.equal(c.list()[1]!.key, "t.a-1-aaa", "now the most recent use");
+  });
+
+  it("list() marks damaged and misplaced files, and remove() takes only entry files", () => {
+    const c = fresh();
+    c.put("k", outputs(1), { task: "t", version: "1" });
+    c.put("j", outputs(2), { task: "t", version: "1" });
+    const [k, j] = [c.list().find((e) => e.key === "k")!, c.list().find((e) => e.key === "j")!];
+    writeFileSync(j.path, readFileSync(k.path));
+    writeFileSync(k.path, "garbage");
+    const list = c.list();
+    assert.deepEqual(list.map((e) => e.damaged).sort(), ["misplaced", "not a cache entry"]);
+    assert.throws(() => c.remove([{ path: join(c.dir, "..", "other.pb") }]), /is not an entry file of the local cache/);
+    assert.throws(() => c.remove([{ path: join(c.dir, "notes.txt") }]), /notes\.txt.*is not an entry file/);
+    assert.equal(c.remove(list), 2);
+    assert.equal(c.remove(list), 0, "already gone");
+    assert.deepEqual(entries(c), []);
   });
 
   it("stores the serialized output literal map", () => {
