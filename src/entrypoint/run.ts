@@ -23,7 +23,7 @@ import { setDynamicCompiler } from "../core/dynamic.js";
 import { type EagerBackend, setClusterEagerBackend } from "../core/eager/controller.js";
 import { EAGER_FAILURE_HANDLER_TASK_TYPE } from "../core/eager/failure-handler.js";
 import { createLogger, type Logger } from "../core/logger.js";
-import { isTask, loadResolver } from "../core/resolver.js";
+import { isTask, loadResolver, projectRootFromEnv } from "../core/resolver.js";
 import type { Task } from "../core/task.js";
 import { renderDecks } from "../deck/deck.js";
 import { FlyteUserError } from "../errors.js";
@@ -35,6 +35,7 @@ import { containerData, prefetchBlobs } from "./data.js";
 import { classifyError, type ErrorReport, TaskLoadError, unknownOutputReport } from "./errors.js";
 import { faultPoint } from "./faults.js";
 import { maskProcessOutput } from "./mask-output.js";
+import { pinOwnCopy } from "./one-copy.js";
 import { arrayIndex, type Env, readErrorSettings, readSettings } from "./settings.js";
 
 /** What to run. */
@@ -91,11 +92,16 @@ async function put(uri: string, bytes: Uint8Array, contentType?: string): Promis
   await (await storageFor(uri)).put(uri, bytes, contentType ? { contentType } : {});
 }
 
-/** Loads the task the args name through their resolver; any failure is a {@link TaskLoadError}. */
+/**
+ * Loads the task the args name through their resolver; any failure is a {@link TaskLoadError}. User code (and a
+ * resolver of its own) imports `flytekit-ts` as this entrypoint's copy: one context store per process.
+ */
 async function loadTaskFromArgs(args: ExecuteArgs): Promise<Task> {
   const what = `${args.resolver} ${args.loaderArgs.join(" ")}`;
   let task: unknown;
   try {
+    // The resolvers find user modules under the same root, read from the process environment.
+    await pinOwnCopy(projectRootFromEnv());
     task = await (await loadResolver(args.resolver)).loadTask(args.loaderArgs);
   } catch (e) {
     const message = `cannot load the task (${what}): ${e instanceof Error ? e.message : String(e)}`;
