@@ -203,6 +203,11 @@ export interface RemoteEagerOptions {
   readonly cleanupDelaySeconds?: number;
   /** Where `_F_EE_ROOT` is read (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Called before each launch with the entity about to be launched (after the launch token is taken); a run whose
+   * children are not all registered yet registers them here. A rejection fails that call.
+   */
+  readonly prepare?: (entity: Entity) => Promise<void>;
 }
 
 /** `FLYTE_EAGER_LAUNCH_RATE`, else 500 launches a second. */
@@ -303,6 +308,10 @@ export class RemoteEagerController implements EagerController {
     await this.bucket.take(this.run.signal);
     if (this.cancelled !== undefined) throw this.cancelled;
     const remote = await this.remote();
+    if (this.opts.prepare) {
+      await this.opts.prepare(entity);
+      if (this.cancelled !== undefined) throw this.cancelled;
+    }
     const version = this.run.params.taskId.version;
     const launchOnce = () =>
       remote.execute(entity, inputs as never, {

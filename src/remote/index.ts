@@ -64,6 +64,13 @@ export {
   type NodeProgress,
   type WaitOptions,
 } from "./execution.js";
+export {
+  EagerLocalRunError,
+  eagerTaskOf,
+  runEagerLocally,
+  type EagerLocalOptions,
+  type EagerLocalResult,
+} from "./eager-local.js";
 export { executionFilters, type ExecutionFilters, type ExecutionPhaseName } from "./filters.js";
 export { FlyteAdminError } from "./errors-admin.js";
 export { typeFromLiteralType } from "../types/guess.js";

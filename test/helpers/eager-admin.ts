@@ -2,8 +2,11 @@
  * A FlyteAdmin stand-in on loopback for the eager backend's tests: a real HTTP/2 gRPC server (Connect) keeping
  * executions as admin does (ALREADY_EXISTS for a taken name, FAILED_PRECONDITION for terminating a finished one,
  * labels read back as execution tags by the list filter). Children of `eg.double` succeed with `2x` after two
- * polls, `eg.boom` fails with a user error, `eg.slow` runs until terminated.
+ * polls, `eg.boom` fails with a user error, `eg.slow` runs until terminated. It also takes registrations (tasks,
+ * workflows, launch plans: ALREADY_EXISTS for an id taken) and code bundles (DataProxy signed URLs served by a plain
+ * HTTP server on loopback), and refuses to launch an entity not registered at the requested version (NOT_FOUND).
  */
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
@@ -14,6 +17,7 @@ import { localData } from "../../src/core/local-data.js";
 import { type Execution, ExecutionSchema } from "../../src/idl/gen/flyteidl/admin/execution_pb.js";
 import { ExecutionError_ErrorKind, WorkflowExecution_Phase } from "../../src/idl/gen/flyteidl/core/execution_pb.js";
 import { AdminService } from "../../src/idl/gen/flyteidl/service/admin_pb.js";
+import { DataProxyService } from "../../src/idl/gen/flyteidl/service/dataproxy_pb.js";
 import { literalMap } from "../../src/idl/literals.js";
 import { EAGER_EXEC_LABEL } from "../../src/remote/eager.js";
 
@@ -32,13 +36,39 @@ export class FakeEagerAdmin {
   readonly executions = new Map<string, Kept>();
   readonly created: string[] = [];
   readonly filters: string[] = [];
+  /** Registered ids, `task|workflow|launch plan <name>@<version>`, in order. */
+  readonly registered: string[] = [];
+  /** Uploaded files (code bundles), by name. */
+  readonly uploads = new Map<string, Buffer>();
+  /** Whether launches need the launched entity registered first (tests that register nothing turn it off). */
+  requireRegistration = false;
   private sessions = new Set<ServerHttp2Session>();
+  private http!: HttpServer;
 
   async start(port = 0): Promise<void> {
+    const register = (kind: string) => (req: { id?: { name: string; version: string } }) => {
+      const key = `${kind} ${req.id!.name}@${req.id!.version}`;
+      if (this.registered.includes(key)) throw new ConnectError(`${key} already exists`, Code.AlreadyExists);
+      this.registered.push(key);
+      return {};
+    };
     const routes = (router: ConnectRouter) => {
+      router.service(DataProxyService, {
+        createUploadLocation: (req) => {
+          const url = `http://127.0.0.1:${(this.http.address() as AddressInfo).port}/${encodeURIComponent(req.filename)}`;
+          return { signedUrl: url, nativeUrl: `s3://fake-bucket/${req.project}/${req.filename}` };
+        },
+      });
       router.service(AdminService, {
+        createTask: register("task"),
+        createWorkflow: register("workflow"),
+        createLaunchPlan: register("launch plan"),
         createExecution: (req) => {
           const name = req.name;
+          const lp = req.spec!.launchPlan!;
+          const kind = lp.resourceType === 1 ? "task" : "launch plan";
+          if (this.requireRegistration && !this.registered.includes(`${kind} ${lp.name}@${lp.version}`))
+            throw new ConnectError(`${kind} ${lp.name}@${lp.version} is not registered`, Code.NotFound);
           if (this.executions.has(name)) throw new ConnectError(`execution ${name} already exists`, Code.AlreadyExists);
           this.created.push(name);
           const x = Number(t.int.fromLiteral(req.inputs!.literals.x!, localData(), []));
@@ -107,6 +137,15 @@ export class FakeEagerAdmin {
         },
       });
     };
+    this.http = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        this.uploads.set(decodeURIComponent((req.url ?? "/").slice(1)), Buffer.concat(chunks));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => this.http.listen(0, "127.0.0.1", r));
     this.server = createServer(connectNodeAdapter({ routes }));
     this.server.on("session", (s) => {
       this.sessions.add(s);
@@ -120,6 +159,10 @@ export class FakeEagerAdmin {
   async stop(): Promise<void> {
     for (const s of this.sessions) s.destroy();
     await new Promise((r) => this.server.close(r));
+    if (this.http.listening) {
+      this.http.closeAllConnections();
+      await new Promise((r) => this.http.close(r));
+    }
   }
 
   phases(tag: string): string[] {
