@@ -3,6 +3,7 @@
  * get|list|outputs|terminate`, on a `FlyteRemote` connected from the Flyte config (`--config`, `FLYTECTL_CONFIG`,
  * `~/.flyte/config.yaml`, `FLYTE_PLATFORM_*`).
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Entity } from "../core/entity.js";
 import type { Execution } from "../idl/gen/flyteidl/admin/execution_pb.js";
@@ -11,6 +12,7 @@ import { enumName } from "../idl/types.js";
 import type { FlyteExecution } from "../remote/execution.js";
 import type { ExecutionFilters, ExecutionPhaseName } from "../remote/filters.js";
 import { connectRemote } from "../remote/connect.js";
+import { EagerLocalRunError, eagerTaskOf, runEagerLocally } from "../remote/eager-local.js";
 import { type Command, type CommandContext, UsageError } from "./command.js";
 import { formatJson } from "./json.js";
 import { loadEntities } from "./load.js";
@@ -125,6 +127,30 @@ export interface RunRemoteOptions {
   annotations: Record<string, string>;
   envs: Record<string, string>;
   overwriteCache: boolean;
+  /**
+   * The other entities the entity's file exports: registered with an eager task, whose calls are known only when its
+   * body runs.
+   */
+  companions?: readonly Entity[];
+}
+
+/**
+ * What registering `entity` for a run on the cluster takes: itself, and when it is an eager task (or the workflow
+ * `getAsWorkflow()` makes of one) the entities its file exports too, since the children the body launches must be
+ * registered at its version.
+ */
+function withCompanions(entity: Entity, companions: readonly Entity[] | undefined): Entity[] {
+  if (!companions || !isEager(entity)) return [entity];
+  return [entity, ...companions.filter((c) => c !== entity)];
+}
+
+function isEager(entity: Entity): boolean {
+  try {
+    eagerTaskOf(entity);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -139,7 +165,10 @@ export async function runRemote(
 ): Promise<number> {
   const remote = await remoteFrom(opts, ctx);
   try {
-    const reg = await remote.register([entity], { version: opts.version, image: opts.image });
+    const reg = await remote.register(withCompanions(entity, opts.companions), {
+      version: opts.version,
+      image: opts.image,
+    });
     if (!opts.json) ctx.err(`Registered ${entity.name} in ${reg.project}/${reg.domain} version ${reg.version}\n`);
     const ex = await remote.execute(entity, inputs, {
       name: opts.name,
@@ -161,6 +190,85 @@ export async function runRemote(
   } finally {
     remote.clients.close();
   }
+}
+
+/** Options of `tsflyte run --remote --local-eager`, parsed by `run`. */
+export interface RunLocalEagerOptions {
+  config?: string;
+  project?: string;
+  domain?: string;
+  version?: string;
+  /** The run's name (the children's `eager-exec` tag). */
+  name?: string;
+  image?: string;
+  /** Where the decks are written. */
+  deck?: string;
+  json: boolean;
+  /** The other entities the file exports, registered with the eager task. */
+  companions?: readonly Entity[];
+}
+
+/**
+ * `tsflyte run --remote --local-eager`: registers the eager task and the entities its file exports, runs the body in
+ * this process with each awaited call launched on the cluster, and prints the outputs. SIGINT and SIGTERM terminate
+ * every child still running before the command exits (a second signal exits at once).
+ */
+export async function runLocalEager(
+  entity: Entity,
+  inputs: Record<string, unknown>,
+  opts: RunLocalEagerOptions,
+  ctx: CommandContext,
+): Promise<number> {
+  const task = eagerTaskOf(entity);
+  const remote = await remoteFrom(opts, ctx);
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(130);
+    ctx.err(`${signal}: terminating the child executions (again to exit at once)\n`);
+    abort.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let registered = 0;
+  try {
+    const r = await runEagerLocally(remote, task, inputs as never, {
+      register: withCompanions(task, [entity, ...(opts.companions ?? [])]),
+      signal: abort.signal,
+      ...(opts.version === undefined ? {} : { version: opts.version }),
+      ...(opts.name === undefined ? {} : { name: opts.name }),
+      ...(opts.image === undefined ? {} : { image: opts.image }),
+      ...(opts.deck === undefined ? {} : { deckPath: resolve(ctx.cwd, opts.deck) }),
+      onRegister: () => {
+        registered += 1;
+      },
+      onStart: (run) => {
+        if (!opts.json)
+          ctx.err(
+            `Registered ${registered} entities in ${run.project}/${run.domain} version ${run.version}\n` +
+              `Running the body of ${task.name} here as ${run.name}; its calls run on the cluster\n`,
+          );
+      },
+    });
+    if (!opts.json) ctx.err(`${callsSummary(r.calls)}\nEager Executions deck: ${r.deckPath}\n`);
+    ctx.out(`${formatJson(r.outputs)}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof EagerLocalRunError && !opts.json)
+      ctx.err(`${callsSummary(e.calls)}\nEager Executions deck: ${e.deckPath}\n`);
+    throw e;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    remote.clients.close();
+  }
+}
+
+/** `7 calls on the cluster: 6 succeeded, 1 failed`. */
+function callsSummary(calls: readonly { status: string }[]): string {
+  const by = new Map<string, number>();
+  for (const c of calls) by.set(c.status, (by.get(c.status) ?? 0) + 1);
+  const parts = [...by].map(([s, n]) => `${n} ${s}`);
+  return `${calls.length} call${calls.length === 1 ? "" : "s"} on the cluster${parts.length ? `: ${parts.join(", ")}` : ""}`;
 }
 
 async function waitAndPrint(ex: FlyteExecution, json: boolean, ctx: CommandContext): Promise<number> {

@@ -22,13 +22,18 @@ const OPTIONS_HELP = `Options:
   -h, --help     show help: with FILE, the entities it exports; with NAME, that entity's inputs and outputs
 
 Remote options (before FILE; --wait also after NAME):
-  --remote                 register (fast registration) and run on the Flyte cluster of the Flyte config
+  --remote                 register (fast registration) and run on the Flyte cluster of the Flyte config;
+                           an eager task (or its getAsWorkflow()) registers with every entity FILE exports
+  --local-eager            with --remote, for an eager task: run its body here and each call it awaits on the
+                           cluster, as an execution of its own (Ctrl-C terminates them); prints the outputs and
+                           writes the "Eager Executions" deck (--deck FILE, default under the temp directory)
   --wait                   follow the nodes until the execution ends, then print its outputs
   --config FILE, --project NAME, --domain NAME
                            the Flyte config (default $FLYTECTL_CONFIG or ~/.flyte/config.yaml), project
                            (default flytesnacks) and domain (default development)
   --version VERSION        the registration version (default: a digest of the code)
-  --name NAME              the execution's name; an existing execution of that name is attached to
+  --name NAME              the execution's name; an existing execution of that name is attached to (with
+                           --local-eager, the run's name: the children of a run of that name are attached to)
   --image URI              the default image of the tasks
   --label KEY=VALUE, --annotation KEY=VALUE, --env KEY=VALUE   (repeatable)
   --overwrite-cache        run cached tasks again and overwrite their cache entries`;
@@ -58,7 +63,7 @@ An option after NAME yields to an input of the same name; give it before FILE th
 `;
 
 /** Remote options that take a value, before FILE. */
-const REMOTE_VALUE_FLAGS = new Set(["config", "project", "domain", "version", "name", "image"]);
+const REMOTE_VALUE_FLAGS = new Set(["config", "project", "domain", "version", "name", "image", "deck"]);
 
 const KIND_LABELS: Record<Entity["kind"], string> = {
   task: "task",
@@ -86,6 +91,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   let remote = false;
   let wait = false;
   let overwriteCache = false;
+  let localEager = false;
   const remoteValues: Record<string, string> = {};
   const remoteLists: Record<string, string[]> = { label: [], annotation: [], env: [] };
   for (let i = 0; i < args.length; i++) {
@@ -100,6 +106,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
     } else if (arg === "--remote" && file === undefined) remote = true;
     else if (arg === "--wait" && file === undefined) wait = true;
     else if (arg === "--overwrite-cache" && file === undefined) overwriteCache = true;
+    else if (arg === "--local-eager" && file === undefined) localEager = true;
     else if (arg === "--json") json = true;
     else if (arg === "--verbose" || arg === "-v") ctx.verbose = true;
     else if (arg === "--help" || arg === "-h") help = true;
@@ -146,11 +153,12 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   const remoteUsed =
     wait ||
     overwriteCache ||
+    localEager ||
     Object.keys(remoteValues).length > 0 ||
     Object.values(remoteLists).some((l) => l.length > 0);
   if (remoteUsed && !remote) {
     throw new UsageError(
-      "--wait, --project, --name and the other remote options need --remote",
+      "--wait, --local-eager, --project, --name and the other remote options need --remote",
       "Run 'tsflyte run --help' for usage.",
     );
   }
@@ -165,6 +173,35 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
     else if (o === "--verbose" || o === "-v") ctx.verbose = true;
     else if (o === "--wait") wait = true;
   }
+  if (remote && localEager) {
+    const unsupported = [
+      ...(overwriteCache ? ["--overwrite-cache"] : []),
+      ...(["label", "annotation", "env"] as const).filter((k) => remoteLists[k]!.length > 0).map((k) => `--${k}`),
+    ];
+    if (unsupported.length > 0)
+      throw new UsageError(
+        `${unsupported.join(", ")} cannot be used with --local-eager (the children are launched with the eager labels only)`,
+      );
+    const { runLocalEager } = await import("./remote.js");
+    return runLocalEager(
+      entity,
+      parsed.values,
+      {
+        config: remoteValues.config,
+        project: remoteValues.project,
+        domain: remoteValues.domain,
+        version: remoteValues.version,
+        name: remoteValues.name,
+        image: remoteValues.image,
+        deck: remoteValues.deck,
+        json,
+        companions: [...loaded.entities.values()],
+      },
+      ctx,
+    );
+  }
+  if (remoteValues.deck !== undefined)
+    throw new UsageError("--deck goes with --local-eager", "Run 'tsflyte run --help' for usage.");
   if (remote) {
     const { runRemote } = await import("./remote.js");
     return runRemote(
@@ -183,6 +220,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
         annotations: parseKeyValues(remoteLists.annotation, "--annotation"),
         envs: parseKeyValues(remoteLists.env, "--env"),
         overwriteCache,
+        companions: [...loaded.entities.values()],
       },
       ctx,
     );

@@ -52,7 +52,7 @@ describe("tsflyte register, run --remote and execution without a cluster", () =>
   test("remote options without --remote, and bad subcommands, are usage errors", async () => {
     const r = await tsflyte("run", "--wait", "examples/hello.ts", "wf");
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /--wait, --project, --name and the other remote options need --remote/);
+    assert.match(r.stderr, /--wait, --local-eager, --project, --name and the other remote options need --remote/);
     const e = await tsflyte("execution", "explode", "x");
     assert.equal(e.code, 1);
     assert.match(e.stderr, /unknown execution command "explode"; use get, list, outputs, terminate, wait/);
