@@ -129,6 +129,35 @@ describe("tsflyte run --remote --local-eager against a loopback admin", () => {
     assert.deepEqual(admin.phases("clihang1"), Array(4).fill("ABORTED"));
   });
 
+  test("run --remote of an eager task, or of its workflow, registers every entity the file exports with it", async () => {
+    for (const [name, launched] of [
+      ["fan", "task eg.fan"],
+      ["fanWf", "launch plan eg.fan"],
+    ] as const) {
+      const r = await tsflyte([
+        "run",
+        "--remote",
+        "--config",
+        config,
+        "--name",
+        `cli-${name.toLowerCase()}`,
+        "flows.ts",
+        name,
+        "--n",
+        "2",
+      ]).done;
+      assert.equal(r.code, 0, r.stderr);
+      const version = /version (ts-[0-9a-f]{20})/.exec(r.stderr)?.[1];
+      for (const e of ["task eg.double", "task eg.boom", "task eg.slow", "task eg.quit", "workflow eg.fan", launched])
+        assert.ok(admin.registered.includes(`${e}@${version}`), `${e}@${version} in ${admin.registered.join(", ")}`);
+      const ex = admin.executions.get(`cli-${name.toLowerCase()}`)!;
+      assert.equal(
+        `${ex.execution.spec!.launchPlan!.resourceType === 1 ? "task" : "launch plan"} ${ex.execution.spec!.launchPlan!.name}`,
+        launched,
+      );
+    }
+  });
+
   test("--local-eager takes an eager task only, and no per-execution labels", async () => {
     const plain = await tsflyte([
       "run",

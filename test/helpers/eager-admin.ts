@@ -71,7 +71,8 @@ export class FakeEagerAdmin {
             throw new ConnectError(`${kind} ${lp.name}@${lp.version} is not registered`, Code.NotFound);
           if (this.executions.has(name)) throw new ConnectError(`execution ${name} already exists`, Code.AlreadyExists);
           this.created.push(name);
-          const x = Number(t.int.fromLiteral(req.inputs!.literals.x!, localData(), []));
+          const given = req.inputs?.literals.x;
+          const x = given ? Number(t.int.fromLiteral(given, localData(), [])) : 0;
           const id = { project: req.project, domain: req.domain, name };
           this.executions.set(name, {
             x,
