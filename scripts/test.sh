@@ -29,6 +29,9 @@ npm run --silent check:package
 
 step "conformance oracles (flytekit venv, Go compiler harness)"
 bash scripts/setup-oracles.sh
+
+step "object-store emulators (fake-gcs-server; Azurite comes with npm)"
+FLYTEKIT_TS_REQUIRE_ORACLES=1 bash scripts/setup-emulators.sh
 export FLYTEKIT_TS_REQUIRE_ORACLES=1
 
 status=0

@@ -8,9 +8,9 @@
  * await uploadDir("./out", "s3://bucket/raw/abc", { concurrency: 16 });
  * ```
  *
- * Built-in schemes: `file` (and plain paths), `memory`, `s3`. The S3 backend is imported lazily on first use.
- * `gs://`, `abfs://` and any other scheme need a backend registered with {@link registerStorage}; until then
- * they fail with "no storage backend for scheme gs:// is installed; register one with registerStorage".
+ * Built-in schemes: `file` (and plain paths), `memory`, `s3`, `gs`, and Azure's `abfs`, `abfss`, `wasb`, `wasbs`.
+ * The object-store backends are imported lazily on first use and configured from the environment (flytekit's
+ * variables first). Any other scheme needs a backend registered with {@link registerStorage}.
  *
  * Failures are {@link StorageError}s. Throttling and transient failures are retried (see {@link withRetry}) and,
  * once retries are exhausted, are `recoverable: true` — system errors, never user errors.
@@ -24,7 +24,11 @@ export { isStorageError, StorageError } from "./errors.js";
 export { FileStorage, localPathOf } from "./file.js";
 export { MemoryStorage } from "./memory.js";
 export type { StorageFactory } from "./registry.js";
+export type { AzureOptions, AzureTokenCredential } from "./azure.js";
+export type { GcsOptions, GcsTokenProvider } from "./gcs.js";
 export {
+  createAzureStorage,
+  createGcsStorage,
   createS3Storage,
   registeredSchemes,
   registerStorage,

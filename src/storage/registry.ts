@@ -1,13 +1,15 @@
 /**
  * Scheme → backend registry with lazy construction.
  *
- * Backends are created on first use and then reused. The S3 module is only imported (dynamic `import()`) when
- * the first `s3://` URI is seen, so local runs never pay for it at start-up.
+ * Backends are created on first use and then reused. The object-store modules (S3, GCS, Azure) are only imported
+ * (dynamic `import()`) when the first URI of their scheme is seen, so local runs never pay for them at start-up.
  *
  * @module
  */
 
 import { StorageError } from "./errors.js";
+import type { AzureOptions } from "./azure.js";
+import type { GcsOptions } from "./gcs.js";
 import type { S3Options } from "./s3.js";
 import type { Storage } from "./types.js";
 import { parseUri } from "./types.js";
@@ -27,6 +29,23 @@ const BUILTIN: ReadonlyArray<readonly [string, StorageFactory]> = [
       return new S3Storage(s3OptionsFromEnv(process.env));
     },
   ],
+  [
+    "gs",
+    async () => {
+      const { GcsStorage, gcsOptionsFromEnv } = await import("./gcs.js");
+      return new GcsStorage(gcsOptionsFromEnv(process.env));
+    },
+  ],
+  ...(["abfs", "abfss", "wasb", "wasbs"] as const).map(
+    (scheme) =>
+      [
+        scheme,
+        async () => {
+          const { AzureBlobStorage, azureOptionsFromEnv } = await import("./azure.js");
+          return new AzureBlobStorage({ ...azureOptionsFromEnv(process.env), scheme });
+        },
+      ] as const,
+  ),
 ];
 
 const factories = new Map<string, StorageFactory>(BUILTIN);
@@ -52,7 +71,10 @@ export function unregisterStorage(scheme: string): void {
   instances.delete(s);
 }
 
-/** Restores the built-in registrations (`file`, `memory`, `s3`) and forgets every created backend. */
+/**
+ * Restores the built-in registrations (`file`, `memory`, `s3`, `gs`, `abfs`, `abfss`, `wasb`, `wasbs`) and forgets
+ * every created backend.
+ */
 export function resetStorageRegistry(): void {
   factories.clear();
   for (const [s, f] of BUILTIN) factories.set(s, f);
@@ -67,9 +89,9 @@ export function registeredSchemes(): string[] {
 /**
  * Returns the backend for a URI's scheme (plain paths use `file`), creating it on first use.
  *
- * Built in: `file` (and plain paths), `memory`, `s3`. Other schemes — notably `gs://` and `abfs://`/`abfss://` —
- * have no built-in backend and reject with a `StorageError` of kind `unsupported`:
- * "no storage backend for scheme gs:// is installed; register one with registerStorage".
+ * Built in: `file` (and plain paths), `memory`, `s3`, `gs`, and Azure's `abfs`, `abfss`, `wasb`, `wasbs`, each
+ * configured from the environment. Other schemes reject with a `StorageError` of kind `unsupported`:
+ * "no storage backend for scheme ftp:// is installed; register one with registerStorage".
  */
 export function storageFor(uri: string): Promise<Storage> {
   let scheme: string;
@@ -108,4 +130,22 @@ export function storageFor(uri: string): Promise<Storage> {
 export async function createS3Storage(options: S3Options = {}): Promise<Storage> {
   const { S3Storage } = await import("./s3.js");
   return new S3Storage(options);
+}
+
+/**
+ * Creates a GCS backend with explicit options, importing the GCS module only now:
+ * `registerStorage("gs", () => createGcsStorage({ endpoint: "http://127.0.0.1:4443", credentials: null }))`.
+ */
+export async function createGcsStorage(options: GcsOptions = {}): Promise<Storage> {
+  const { GcsStorage } = await import("./gcs.js");
+  return new GcsStorage(options);
+}
+
+/**
+ * Creates an Azure Blob backend with explicit options, importing the Azure module (and its client) only now:
+ * `registerStorage("abfs", () => createAzureStorage({ connectionString }))`.
+ */
+export async function createAzureStorage(options: AzureOptions = {}): Promise<Storage> {
+  const { AzureBlobStorage } = await import("./azure.js");
+  return new AzureBlobStorage(options);
 }

@@ -19,6 +19,7 @@ import type { CredentialProvider, Env } from "./aws-credentials.js";
 import { defaultCredentialProvider, staticCredentials } from "./aws-credentials.js";
 import { fromFsError, StorageError, type StorageErrorKind } from "./errors.js";
 import { writeFileAtomic } from "./local.js";
+import { bodyChunks, drain, networkError, positiveOption, readRange } from "./http.js";
 import { forEachBounded } from "./pool.js";
 import type { RetryPolicy } from "./retry.js";
 import { isRetryableStatus, parseRetryAfter, resolveRetryPolicy, withRetry } from "./retry.js";
@@ -698,73 +699,6 @@ function errorFromXml(root: XmlElement | undefined, res: Response, op: string, u
   });
 }
 
-function networkError(req: Req, err: unknown, what: string): StorageError {
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const why =
-    typeof cause?.code === "string"
-      ? cause.code
-      : typeof cause?.message === "string"
-        ? cause.message
-        : err instanceof Error
-          ? err.message
-          : String(err);
-  return new StorageError({
-    operation: req.op,
-    uri: req.uri,
-    kind: "unavailable",
-    detail: `${what}: ${why}`,
-    cause: err,
-  });
-}
-
-async function* bodyChunks(res: Response, op: string, uri: string): AsyncGenerator<Uint8Array> {
-  if (res.body === null) return;
-  const reader = res.body.getReader();
-  let finished = false;
-  try {
-    for (;;) {
-      let r: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        r = await reader.read();
-      } catch (err) {
-        throw networkError({ op, uri } as Req, err, "response body interrupted");
-      }
-      if (r.done) {
-        finished = true;
-        return;
-      }
-      yield r.value;
-    }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => {});
-    reader.releaseLock();
-  }
-}
-
-async function readRange(
-  fh: import("node:fs/promises").FileHandle,
-  offset: number,
-  length: number,
-  path: string,
-): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  let got = 0;
-  try {
-    while (got < length) {
-      const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-      if (bytesRead === 0) throw Object.assign(new Error("file shrank while uploading"), { code: "EIO" });
-      got += bytesRead;
-    }
-  } catch (err) {
-    throw fromFsError(err, "upload", path);
-  }
-  return buf;
-}
-
-async function drain(res: Response): Promise<void> {
-  await res.arrayBuffer();
-}
-
 function contentTypeHeader(opts: PutOptions | undefined): Record<string, string> {
   return opts?.contentType === undefined ? {} : { "content-type": opts.contentType };
 }
@@ -776,7 +710,5 @@ function requireKey(loc: S3Location, uri: string, op: string): void {
 }
 
 function positive(v: number | undefined, dflt: number, name: string): number {
-  if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`S3 option ${name} must be a positive integer, got ${v}`);
-  return v;
+  return positiveOption(v, dflt, name, "S3");
 }

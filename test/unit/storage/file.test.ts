@@ -165,10 +165,14 @@ describe("storageFor registry", () => {
     assert.equal(a, b);
     assert.equal((await storageFor("s3://bucket/key")).scheme, "s3");
     assert.equal((await storageFor("memory://x/y")).scheme, "memory");
+    assert.equal((await storageFor("gs://bucket/key")).scheme, "gs");
+    for (const scheme of ["abfs", "abfss", "wasb", "wasbs"]) {
+      assert.equal((await storageFor(`${scheme}://container@acct.dfs.core.windows.net/k`)).scheme, scheme);
+    }
   });
 
   it("explains unsupported schemes", async () => {
-    for (const scheme of ["gs", "abfs", "abfss"]) {
+    for (const scheme of ["ftp", "hdfs", "oci"]) {
       await assert.rejects(storageFor(`${scheme}://container/k`), (e: unknown) => {
         assert.ok(e instanceof StorageError);
         assert.equal(e.kind, "unsupported");

@@ -1,0 +1,101 @@
+/**
+ * Helpers shared by the HTTP object-store backends (S3, GCS): response bodies as chunk streams, network failures as
+ * retryable {@link StorageError}s, ranged reads of local files for part uploads, and option checks.
+ *
+ * @module
+ */
+
+import type { FileHandle } from "node:fs/promises";
+import { fromFsError, StorageError } from "./errors.js";
+
+/** The operation and URI a failure is reported against. */
+export interface OperationRef {
+  readonly op: string;
+  readonly uri: string;
+}
+
+/**
+ * A network-level failure (connection refused or reset, body cut short) as a retryable `unavailable` error naming
+ * the operation and URI, with the lowest-level reason (`ECONNRESET`, ...) in the message.
+ */
+export function networkError(ref: OperationRef, err: unknown, what: string): StorageError {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const why =
+    typeof cause?.code === "string"
+      ? cause.code
+      : typeof cause?.message === "string"
+        ? cause.message
+        : err instanceof Error
+          ? err.message
+          : String(err);
+  return new StorageError({
+    operation: ref.op,
+    uri: ref.uri,
+    kind: "unavailable",
+    detail: `${what}: ${why}`,
+    cause: err,
+  });
+}
+
+/** A response body as chunks; an interrupted body fails with a retryable error, and breaking out releases it. */
+export async function* bodyChunks(res: Response, op: string, uri: string): AsyncGenerator<Uint8Array> {
+  if (res.body === null) return;
+  const reader = res.body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      let r: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        r = await reader.read();
+      } catch (err) {
+        throw networkError({ op, uri }, err, "response body interrupted");
+      }
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/** Reads exactly `length` bytes at `offset` of an open file (a file that shrank is an `io` error naming `path`). */
+export async function readRange(fh: FileHandle, offset: number, length: number, path: string): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  let got = 0;
+  try {
+    while (got < length) {
+      const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+      if (bytesRead === 0) throw Object.assign(new Error("file shrank while uploading"), { code: "EIO" });
+      got += bytesRead;
+    }
+  } catch (err) {
+    throw fromFsError(err, "upload", path);
+  }
+  return buf;
+}
+
+/** Reads a response body to the end and drops it. */
+export async function drain(res: Response): Promise<void> {
+  await res.arrayBuffer();
+}
+
+/** A positive integer option, or its default; `backend` names the option's owner in the error. */
+export function positiveOption(v: number | undefined, dflt: number, name: string, backend: string): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < 1)
+    throw new RangeError(`${backend} option ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** The first non-blank value among the environment variables `names`, trimmed. */
+export function pickEnv(env: Readonly<Record<string, string | undefined>>, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = env[n]?.trim();
+    if (v) return v;
+  }
+  return undefined;
+}
