@@ -7,6 +7,15 @@
  *
  * This module is loaded on demand by `storageFor` the first time an `s3://` URI is used.
  *
+ * Why our own client rather than `@aws-sdk/client-s3` + `@aws-sdk/lib-storage` (evaluated for replacement, measured
+ * side by side in one run on this project's 2-core machine, median of 7 `import()`s): this module (with SigV4, XML and
+ * the credential chain) ~100 ms; `@aws-sdk/client-s3` 3.1178 ~565 ms, plus `@aws-sdk/lib-storage` (multipart) ~430
+ * ms; OpenDAL's `opendal` 0.49.1 ~70 ms but a 42 MB native binary whose later releases need glibc 2.38, with errors
+ * that carry neither the HTTP status nor `Retry-After`. The SDK would add about half a second to every container
+ * task that touches S3 (the common case on a Flyte cluster), far beyond "within a few ms", and its retry strategy
+ * would have to be disabled anyway to keep the shared retry policy and fault tests. So S3 stays on this client; the
+ * SigV4 signer and XML reader stay with it (they are small and tested against AWS's published test vectors).
+ *
  * Known limitation: `fetch` transparently decompresses responses that carry `Content-Encoding: gzip|deflate|br`,
  * so objects stored with such an encoding are returned decoded.
  *
