@@ -4,11 +4,12 @@
  * (`_F_EE_ROOT`), under a name derived from the parent execution, the entity, the call index and the input literals,
  * so a retried parent attaches to the children it launched before. Launches pass a token bucket; the children's
  * states are polled in batches, backing off while admin is unreachable. The failure handler's cleanup lists the
- * children by tag and terminates them until none is left.
+ * children (by tag and by label) and terminates them until none is left.
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type EagerBackend,
   type EagerCall,
@@ -19,6 +20,8 @@ import {
 } from "../core/eager/controller.js";
 import type { Entity } from "../core/entity.js";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
+import { Sort_Direction } from "../idl/gen/flyteidl/admin/common_pb.js";
+import type { Execution } from "../idl/gen/flyteidl/admin/execution_pb.js";
 import { type LiteralMap, LiteralSchema } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { FlyteAdminError } from "./errors-admin.js";
 import { FlyteAdminUnavailableError } from "./errors.js";
@@ -487,10 +490,63 @@ export class RemoteEagerController implements EagerController {
   }
 }
 
+/** The phases of a child the cleanup still has to terminate, as flytekit's failure handler lists them. */
+const NOT_FINAL = "value_in(phase,UNDEFINED;QUEUED;RUNNING)";
+
 /**
- * Terminates the children of a failed eager execution, as flytekit's failure handler: lists the executions tagged
- * `eager-exec=<parent>` that are not final, terminates them, waits `delaySeconds` and repeats until none is left.
- * Returns how many it terminated.
+ * The children of `parent` that are not final, as admin lists them. Two queries, merged: flytekit's, by execution
+ * tag (admin writes a launch plan or workflow execution's labels as its tags, so this finds those children, ours
+ * and flytekit's); and the executions created since the parent was, read by their `eager-exec` label, because admin
+ * writes no tags for single-task executions (`launchSingleTaskExecution` keeps none) and most children are tasks.
+ */
+async function childrenNotFinal(
+  remote: FlyteRemote,
+  parent: { readonly project: string; readonly domain: string; readonly name: string },
+  since: Date | undefined,
+): Promise<Execution[]> {
+  const admin = remote.clients.admin;
+  const id = { project: parent.project, domain: parent.domain };
+  const sortBy = { key: "created_at", direction: Sort_Direction.DESCENDING };
+  const found = new Map<string, Execution>();
+  const tagged = await admin.listExecutions({
+    id,
+    limit: 100,
+    filters: `${NOT_FINAL}+value_in(execution_tag.key,${EAGER_EXEC_LABEL})+value_in(execution_tag.value,${parent.name})`,
+    sortBy,
+  });
+  for (const e of tagged.executions) found.set(e.id!.name, e);
+  const recent = since ? `+gte(execution_created_at,${since.toISOString().replace(/\.\d{3}Z$/, "Z")})` : "";
+  let token = "";
+  do {
+    const page = await admin.listExecutions({ id, limit: 200, token, filters: `${NOT_FINAL}${recent}`, sortBy });
+    for (const e of page.executions) {
+      if (e.spec?.labels?.values[EAGER_EXEC_LABEL] === parent.name) found.set(e.id!.name, e);
+    }
+    token = page.token;
+  } while (token !== "");
+  return [...found.values()];
+}
+
+/** When admin created `parent`; `undefined` when admin does not know it (the scan then covers every execution). */
+async function createdAt(
+  remote: FlyteRemote,
+  parent: { readonly project: string; readonly domain: string; readonly name: string },
+): Promise<Date | undefined> {
+  try {
+    const ex = await remote.clients.admin.getExecution({ id: parent });
+    const at = ex.closure?.createdAt;
+    // One second of slack: admin's clock and the timestamps' truncation to seconds in the filter.
+    return at ? new Date(Number(at.seconds) * 1000 - 1000) : undefined;
+  } catch (e) {
+    if (e instanceof ConnectError && e.code === Code.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Terminates the children of a failed eager execution, as flytekit's failure handler: lists the children of
+ * `parent` that are not final (by tag and by label, see {@link childrenNotFinal}), terminates them, waits
+ * `delaySeconds` and repeats until none is left. Returns how many it terminated.
  */
 export async function cleanupEagerChildren(
   remote: FlyteRemote,
@@ -500,16 +556,11 @@ export async function cleanupEagerChildren(
   if (!/^[A-Za-z0-9_.-]+$/.test(parent.name))
     throw new FlyteValidationError(`cleanup: ${JSON.stringify(parent.name)} is not an execution name`);
   const delay = (opts.delaySeconds ?? CLEANUP_LOOP_DELAY_SECONDS) * 1000;
+  const since = await createdAt(remote, parent);
   let total = 0;
   for (;;) {
     opts.signal?.throwIfAborted();
-    const left = await remote.listExecutions(
-      {
-        phase: ["UNDEFINED", "QUEUED", "RUNNING"],
-        raw: [`value_in(execution_tag.key,${EAGER_EXEC_LABEL})`, `value_in(execution_tag.value,${parent.name})`],
-      },
-      { project: parent.project, domain: parent.domain, limit: 100 },
-    );
+    const left = await childrenNotFinal(remote, parent, since);
     if (left.length === 0) return total;
     await Promise.all(
       left.map(async (e) => {

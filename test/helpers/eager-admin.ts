@@ -1,10 +1,11 @@
 /**
  * A FlyteAdmin stand-in on loopback for the eager backend's tests: a real HTTP/2 gRPC server (Connect) keeping
  * executions as admin does (ALREADY_EXISTS for a taken name, FAILED_PRECONDITION for terminating a finished one,
- * labels read back as execution tags by the list filter). Children of `eg.double` succeed with `2x` after two
- * polls, `eg.boom` fails with a user error, `eg.slow` runs until terminated. It also takes registrations (tasks,
- * workflows, launch plans: ALREADY_EXISTS for an id taken) and code bundles (DataProxy signed URLs served by a plain
- * HTTP server on loopback), and refuses to launch an entity not registered at the requested version (NOT_FOUND).
+ * labels read back as execution tags by the list filter, except for single-task executions, which admin does not tag).
+ * Children of `eg.double` succeed with `2x` after two polls, `eg.boom` fails with a user error, `eg.slow` runs until
+ * terminated. It also takes registrations (tasks, workflows, launch plans: ALREADY_EXISTS for an id taken) and code
+ * bundles (DataProxy signed URLs served by a plain HTTP server on loopback), and refuses to launch an entity not
+ * registered at the requested version (NOT_FOUND).
  */
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
@@ -16,6 +17,7 @@ import { t } from "flytekit-ts";
 import { localData } from "../../src/core/local-data.js";
 import { type Execution, ExecutionSchema } from "../../src/idl/gen/flyteidl/admin/execution_pb.js";
 import { ExecutionError_ErrorKind, WorkflowExecution_Phase } from "../../src/idl/gen/flyteidl/core/execution_pb.js";
+import { ResourceType } from "../../src/idl/gen/flyteidl/core/identifier_pb.js";
 import { AdminService } from "../../src/idl/gen/flyteidl/service/admin_pb.js";
 import { DataProxyService } from "../../src/idl/gen/flyteidl/service/dataproxy_pb.js";
 import { literalMap } from "../../src/idl/literals.js";
@@ -26,6 +28,8 @@ export interface Kept {
   x: number;
   polls: number;
   labels: Record<string, string>;
+  /** Whether admin wrote the labels as execution tags: not for single-task executions. */
+  tagged: boolean;
   envs: Record<string, string>;
 }
 
@@ -78,10 +82,11 @@ export class FakeEagerAdmin {
             x,
             polls: 0,
             labels: { ...req.spec!.labels?.values },
+            tagged: req.spec!.launchPlan?.resourceType !== ResourceType.TASK,
             envs: Object.fromEntries(req.spec!.envs!.values.map((kv) => [kv.key, kv.value])),
             execution: create(ExecutionSchema, {
               id,
-              spec: { launchPlan: req.spec!.launchPlan },
+              spec: { launchPlan: req.spec!.launchPlan, labels: req.spec!.labels },
               closure: { phase: WorkflowExecution_Phase.RUNNING },
             }),
           });
@@ -130,9 +135,12 @@ export class FakeEagerAdmin {
         },
         listExecutions: (req) => {
           this.filters.push(req.filters);
+          // Only the filters the eager cleanup sends: the phase, an execution tag, the creation time (not kept here).
           const tag = /value_in\(execution_tag\.value,([^)]*)\)/.exec(req.filters)?.[1];
           const running = [...this.executions.values()].filter(
-            (k) => k.labels[EAGER_EXEC_LABEL] === tag && k.execution.closure!.phase === WorkflowExecution_Phase.RUNNING,
+            (k) =>
+              k.execution.closure!.phase === WorkflowExecution_Phase.RUNNING &&
+              (tag === undefined || (k.tagged && k.labels[EAGER_EXEC_LABEL] === tag)),
           );
           return { executions: running.slice(0, req.limit).map((k) => k.execution) };
         },
