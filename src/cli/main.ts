@@ -24,6 +24,10 @@ export const commands: Readonly<Record<string, Command>> = {
   run: runCommand,
   serialize: serializeCommand,
   package: packageCommand,
+  init: {
+    summary: "Create a new project: a workflow, its test, package.json and tsconfig, ready to run and test",
+    run: async (args, ctx) => (await import("./init.js")).initCommand.run(args, ctx),
+  },
   cache: cacheCommand,
   // The cluster commands load the gRPC client only when they run, so local commands start fast.
   register: {
