@@ -112,7 +112,13 @@ export {
   type SecretRequest,
   type Checkpoint,
 } from "./core/context.js";
-export { Deck, type DeckField } from "./deck/deck.js";
+export { Deck, Decks, DECK_FIELDS, type DeckField } from "./deck/deck.js";
+export { MarkdownRenderer } from "./deck/markdown.js";
+export { SourceCodeRenderer } from "./deck/source.js";
+export { TableRenderer, type TableOptions, type TableValue } from "./deck/table.js";
+export { BoxRenderer, FrameProfilingRenderer } from "./deck/frame.js";
+export { TimelineDeck, type TimelineEntry } from "./deck/timeline.js";
+export { collectDecks, type WrittenDeck } from "./core/task-decks.js";
 export type { Logger } from "./core/logger.js";
 export { type CacheEntryInfo, type CacheEntryMeta, cacheKey, LocalCache } from "./core/cache.js";
 export type { ResourceSpec, ResourceValues, Quantity } from "./core/resources.js";

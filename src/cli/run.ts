@@ -4,6 +4,7 @@
  * command, the entities a file exports, or one entity's inputs and outputs.
  */
 import type { Entity } from "../core/entity.js";
+import type { WrittenDeck } from "../core/task-decks.js";
 import type { AnyType } from "../types/type.js";
 import { type Command, type CommandContext, UsageError } from "./command.js";
 import { formatJson, toJsonValue } from "./json.js";
@@ -226,9 +227,21 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
     );
   }
   if (!json) ctx.err(`Running ${KIND_LABELS[entity.kind]} ${entity.name} locally\n`);
-  const outputs = await entity.localCall(parsed.values);
-  ctx.out(`${formatJson(outputs)}\n`);
+  const { collectDecks } = await import("../core/task-decks.js");
+  const decks: WrittenDeck[] = [];
+  try {
+    const { result: outputs } = await collectDecks(() => entity.localCall(parsed.values), decks);
+    ctx.out(`${formatJson(outputs)}\n`);
+  } finally {
+    if (!json && decks.length > 0) ctx.err(decksSummary(decks));
+  }
   return 0;
+}
+
+/** The decks a local run wrote, one line each (the paths are absolute). */
+function decksSummary(decks: readonly WrittenDeck[]): string {
+  const lines = decks.map((d) => `  ${d.task}: ${d.path}`);
+  return `Decks (${decks.length}):\n${lines.join("\n")}\n`;
 }
 
 /** The entities a file exports, by kind, each with its inputs as flags. */

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FlyteUserError } from "../errors.js";
 import type { CompilationState } from "./compilation.js";
-import { Deck } from "../deck/deck.js";
+import { type Deck, DEFAULT_DECK_NAME, Decks } from "../deck/deck.js";
+import { TimelineDeck } from "../deck/timeline.js";
 import { type Logger, createLogger } from "./logger.js";
 import type { Runnable } from "./runnable.js";
 
@@ -143,10 +144,15 @@ export interface ExecutionParameters {
   readonly logger: Logger;
   /** Whether decks are on for this task. */
   readonly enableDeck: boolean;
-  /** The decks rendered after the task (`Deck` objects). */
-  readonly decks: Deck[];
-  /** The deck user code writes to by default. */
+  /**
+   * The decks rendered after the task, in tab order: `decks.open(name)` opens a named deck (created the first time),
+   * and the standard decks of the task's `deckFields` are added when the task ends.
+   */
+  readonly decks: Decks;
+  /** The deck user code writes to by default (named `default`, added on first use). */
   readonly defaultDeck: Deck;
+  /** The "Timeline" deck: the task's phases, and those user code times with `timeline.time(name, fn)`. */
+  readonly timeline: TimelineDeck;
   /** Aborted when the execution is cancelled (SIGTERM in a container, terminate in eager mode). */
   readonly signal: AbortSignal;
 }
@@ -231,8 +237,7 @@ export function makeParams(opts: {
   rawOutputPrefix?: string;
   checkpoint?: Checkpoint;
   enableDeck?: boolean;
-  decks?: Deck[];
-  defaultDeck?: Deck;
+  decks?: Decks;
   secrets?: SecretsManager;
   logger?: Logger;
   signal?: AbortSignal;
@@ -241,7 +246,8 @@ export function makeParams(opts: {
   const executionId = opts.executionId ?? { project: "local", domain: "local", name: "local" };
   const taskId = opts.taskId ?? { project: "local", domain: "local", name: "local", version: "local" };
   const secrets = opts.secrets ?? new SecretsManager({ local: opts.local });
-  const decks = opts.decks ?? [];
+  const decks = opts.decks ?? new Decks();
+  let timeline: TimelineDeck | undefined;
   return {
     executionId,
     taskId,
@@ -255,17 +261,15 @@ export function makeParams(opts: {
       createLogger({ executionName: executionId.name, taskName: taskId.name, redact: secrets.readValues }),
     enableDeck: opts.enableDeck ?? false,
     decks,
-    defaultDeck: opts.defaultDeck ?? lazyDefaultDeck(decks),
+    get defaultDeck() {
+      return decks.open(DEFAULT_DECK_NAME);
+    },
+    get timeline() {
+      timeline ??= new TimelineDeck();
+      return timeline;
+    },
     signal: opts.signal ?? new AbortController().signal,
   };
-}
-
-function lazyDefaultDeck(decks: Deck[]): Deck {
-  const found = decks.find((d) => d.name === "default");
-  if (found) return found;
-  const deck = new Deck("default");
-  decks.push(deck);
-  return deck;
 }
 
 /** A checkpoint kept in a local directory. */

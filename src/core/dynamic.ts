@@ -15,6 +15,7 @@ import { FunctionTask, type TaskFunction } from "./function-task.js";
 import type { InputSpec, NativeInputs, OutputSpec } from "./interface.js";
 import { localData } from "./local-data.js";
 import { type LiteralResult, TASK_OPTION_NAMES, type TaskOptions } from "./task.js";
+import { declarationSource } from "./task-decks.js";
 import { bindOutputs, type WorkflowReturn, type WorkflowTuple } from "./workflow.js";
 
 /** Options of a dynamic task: those of a task, plus entities to register alongside it. */
@@ -124,8 +125,9 @@ export class DynamicTask<I extends InputSpec = InputSpec, O extends OutputSpec =
     return false;
   }
 
-  protected override sourceCode(): string {
-    return this.body.toString();
+  protected override sourceCode(): { code: string; language: string } {
+    const code = declarationSource(this.identity.file, this.identity.exportName) ?? this.body.toString();
+    return { code, language: "typescript" };
   }
 }
 

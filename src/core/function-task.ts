@@ -6,6 +6,7 @@ import type { Callable } from "./entity.js";
 import { makeCallable } from "./entity.js";
 import type { InputSpec, NativeInputs, OutputSpec, ReturnedOutputs, ReturnedTuple } from "./interface.js";
 import { newIdentity } from "./naming.js";
+import { declarationSource } from "./task-decks.js";
 import { type ExecutionMode, Task, type TaskOptions } from "./task.js";
 
 /** The function behind a task: receives its inputs, returns (or resolves to) its outputs. */
@@ -43,8 +44,9 @@ export class FunctionTask<I extends InputSpec = InputSpec, O extends OutputSpec 
     return this.fn(inputs as NativeInputs<I>);
   }
 
-  protected override sourceCode(): string {
-    return this.fn.toString();
+  protected override sourceCode(): { code: string; language: string } {
+    const code = declarationSource(this.identity.file, this.identity.exportName) ?? this.fn.toString();
+    return { code, language: "typescript" };
   }
 }
 

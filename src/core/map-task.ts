@@ -10,7 +10,9 @@ import { FlyteUserError, FlyteValidationError } from "../errors.js";
 import type { Literal, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { collectionLiteral, literalMap, unionLiteral } from "../idl/literals.js";
 import { withTag } from "../idl/types.js";
-import { Deck } from "../deck/deck.js";
+import { DEFAULT_DECK_NAME, Decks } from "../deck/deck.js";
+import { TimelineDeck } from "../deck/timeline.js";
+import { writeLocalDeck } from "./task-decks.js";
 import { ListType } from "../types/containers.js";
 import type { AnyType, DataContext } from "../types/type.js";
 import { OptionalType } from "../types/union.js";
@@ -368,10 +370,22 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
     });
     const data = localDataAt(base.rawOutputPrefix);
     const mode = localMode(outer);
+    const deck = inner.metadata.generatesDeck;
     let count = 0;
     return (lm) => {
-      const state: ContextState = { mode, localRoot: outer.localRoot, params: elementParams(base, root, count++) };
-      return localTaskSlots.run(() => runInContext(state, () => inner.dispatchExecute(lm, data)));
+      const index = count++;
+      const params = elementParams(base, root, index, deck);
+      const state: ContextState = { mode, localRoot: outer.localRoot, params };
+      const run = () => runInContext(state, () => inner.dispatchExecute(lm, data));
+      if (!deck) return localTaskSlots.run(run);
+      // Each element has decks of its own, as each element of an ArrayNode writes its own deck.html.
+      return localTaskSlots.run(async () => {
+        try {
+          return await run();
+        } finally {
+          writeLocalDeck(`${inner.name}[${index}]`, params);
+        }
+      });
     };
   }
 
@@ -408,11 +422,16 @@ function localMode(outer: ContextState): ContextState["mode"] {
  * Parameters of one element: the map's, with a working directory, checkpoint and decks of its own. The directory is
  * only created when read, and nothing is allocated for the checkpoint or the default deck until they are used.
  */
-function elementParams(base: ExecutionParameters, root: string, index: number): ExecutionParameters {
+function elementParams(
+  base: ExecutionParameters,
+  root: string,
+  index: number,
+  enableDeck: boolean,
+): ExecutionParameters {
   let dir: string | undefined;
   let checkpoint: Checkpoint | undefined;
-  let defaultDeck: Deck | undefined;
-  const decks: Deck[] = [];
+  let decks: Decks | undefined;
+  let timeline: TimelineDeck | undefined;
   // Fields listed rather than spread: a literal of fixed shape is much cheaper to build 10^5 times.
   return {
     executionId: base.executionId,
@@ -422,8 +441,11 @@ function elementParams(base: ExecutionParameters, root: string, index: number): 
     secrets: base.secrets,
     logger: base.logger,
     signal: base.signal,
-    enableDeck: false,
-    decks,
+    enableDeck,
+    get decks() {
+      decks ??= new Decks();
+      return decks;
+    },
     get workingDirectory() {
       if (dir === undefined) {
         dir = `${root}${sep}${index}`;
@@ -436,11 +458,11 @@ function elementParams(base: ExecutionParameters, root: string, index: number): 
       return checkpoint;
     },
     get defaultDeck() {
-      if (!defaultDeck) {
-        defaultDeck = new Deck("default");
-        decks.push(defaultDeck);
-      }
-      return defaultDeck;
+      return this.decks.open(DEFAULT_DECK_NAME);
+    },
+    get timeline() {
+      timeline ??= new TimelineDeck();
+      return timeline;
     },
   };
 }

@@ -3,11 +3,11 @@
  * `localExecute` (cache, sandbox), `sandboxExecute` (a fresh working directory and checkpoint) and `dispatchExecute`
  * (literals in, `preExecute`, `execute`, `postExecute`, literals out).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
 import type { LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
-import { DECK_FIELDS, Deck, type DeckField, renderDecks, valuesTable } from "../deck/deck.js";
+import { DECK_FIELDS, type DeckField } from "../deck/deck.js";
 import { prepareDataframes } from "../types/dataframe-codecs.js";
 import { type DurationInput, parseDuration } from "../types/duration.js";
 import type { AnyType, DataContext } from "../types/type.js";
@@ -28,6 +28,7 @@ import { interceptFor } from "./intercept.js";
 import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
 import { type Docs, type ResolvedDocs, resolveDocs } from "./docs.js";
 import { localDataAt } from "./local-data.js";
+import { addStandardDecks, writeLocalDeck } from "./task-decks.js";
 import type { Identity } from "./naming.js";
 import {
   type Accelerator,
@@ -304,6 +305,16 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     if (options.sharedMemory !== undefined && options.sharedMemory !== false)
       checkSharedMemory(owner, "sharedMemory", options.sharedMemory);
     if (options.podTemplate !== undefined) checkPodTemplate(owner, "podTemplate", options.podTemplate);
+    if (options.enableDeck !== undefined && typeof options.enableDeck !== "boolean") {
+      throw new FlyteValidationError(
+        `${owner}: enableDeck must be true or false, got ${JSON.stringify(options.enableDeck)}`,
+      );
+    }
+    if (options.deckFields !== undefined && !Array.isArray(options.deckFields)) {
+      throw new FlyteValidationError(
+        `${owner}: deckFields must be an array of deck fields (${DECK_FIELDS.join(", ")}), got ${JSON.stringify(options.deckFields)}`,
+      );
+    }
     for (const f of options.deckFields ?? []) {
       if (!(DECK_FIELDS as readonly string[]).includes(f))
         throw new FlyteValidationError(
@@ -431,13 +442,12 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
       localRoot: outer.localRoot,
       params,
     };
-    const out = await runInContext(state, () => this.dispatchExecute(inputs, localDataAt(params.rawOutputPrefix)));
-    if (params.enableDeck) {
-      const path = join(workingDirectory, "deck.html");
-      writeFileSync(path, renderDecks(params.decks, params.secrets.readValues));
-      params.logger.info(`${this.name}: decks written to ${path}`);
+    try {
+      return await runInContext(state, () => this.dispatchExecute(inputs, localDataAt(params.rawOutputPrefix)));
+    } finally {
+      // Also after a failure: the decks so far (the timeline, user decks) help to see why, as in a container.
+      if (params.enableDeck) writeLocalDeck(this.name, params);
     }
-    return out;
   }
 
   /**
@@ -451,12 +461,17 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     const params = this.preExecute(state.params);
     const inner: ContextState = params === state.params ? state : { ...state, params };
     return runInContext(inner, async () => {
-      const started = Date.now();
-      const native = this.interface.literalsToInputs(inputs, data, this.name);
+      // The Timeline deck comes first, as in flytekit, and records the phases below.
+      const timeline = params.enableDeck && this.deckFields.includes("Timeline") ? params.timeline : undefined;
+      if (timeline && !params.decks.includes(timeline)) params.decks.unshift(timeline);
+      const native = timeline
+        ? timeline.timeSync("Convert inputs", () => this.interface.literalsToInputs(inputs, data, this.name))
+        : this.interface.literalsToInputs(inputs, data, this.name);
       let outputs: unknown;
       try {
         const replacement = interceptFor(this);
-        outputs = await (replacement ? replacement(native) : this.execute(native));
+        const run = () => (replacement ? replacement(native) : this.execute(native));
+        outputs = await (timeline ? timeline.time("Run the task body", run) : run());
       } catch (e) {
         throw new TaskExecutionError(this.name, e);
       }
@@ -465,42 +480,20 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
       if ((outputs as { $typeName?: string } | null)?.$typeName === "flyteidl.core.DynamicJobSpec") {
         return outputs as LiteralMap;
       }
-      const result = isLiteralResult(outputs)
-        ? outputs.literals
-        : this.interface.outputsToLiterals(outputs, data, this.name);
-      if (params.enableDeck) this.renderDecks(params, native, outputs, started);
+      const convert = () =>
+        isLiteralResult(outputs) ? outputs.literals : this.interface.outputsToLiterals(outputs, data, this.name);
+      const result = timeline ? timeline.timeSync("Convert outputs", convert) : convert();
+      if (params.enableDeck) {
+        const named = isLiteralResult(outputs) ? undefined : this.interface.splitOutputs(outputs, this.name);
+        await addStandardDecks({ deckFields: this.deckFields, source: () => this.sourceCode() }, params, native, named);
+      }
       return result;
     });
   }
 
-  /** Adds the standard decks the task's `deckFields` ask for. */
-  protected renderDecks(
-    params: ExecutionParameters,
-    inputs: Record<string, unknown>,
-    outputs: unknown,
-    started: number,
-  ): void {
-    const f = this.deckFields;
-    if (f.includes("Input")) params.decks.push(new Deck("Input", valuesTable(inputs)));
-    if (f.includes("Output"))
-      params.decks.push(
-        new Deck(
-          "Output",
-          valuesTable(isLiteralResult(outputs) ? {} : this.interface.splitOutputs(outputs, this.name)),
-        ),
-      );
-    if (f.includes("Timeline")) {
-      params.decks.push(
-        new Deck("Timeline", `<p>started ${new Date(started).toISOString()}, took ${Date.now() - started} ms</p>`),
-      );
-    }
-    if (f.includes("Source Code")) params.decks.push(new Deck("Source Code").appendText(this.sourceCode()));
-    if (f.includes("Dependencies")) params.decks.push(new Deck("Dependencies").appendText(`node ${process.version}`));
-  }
-
-  /** The source shown in the "Source Code" deck. */
-  protected sourceCode(): string {
-    return "";
+  /** The source shown in the "Source Code" deck, and its highlight.js language. */
+  protected sourceCode(): { code: string; language: string } {
+    return { code: "", language: "" };
   }
 }
 

@@ -4,6 +4,7 @@
  * `FLYTE_EAGER_CONCURRENCY`), one execution per call on a cluster.
  */
 import { escapeHtml, Deck } from "../../deck/deck.js";
+import { cellHtml } from "../../deck/table.js";
 import { FlyteValidationError } from "../../errors.js";
 import { currentState, runInContext } from "../context.js";
 import { type Callable, makeCallable } from "../entity.js";
@@ -89,18 +90,25 @@ export class EagerTask<I extends InputSpec = InputSpec, O extends OutputSpec = O
 function callsDeck(calls: readonly EagerCall[]): Deck {
   const rows = calls
     .map((c) => {
-      const ms = c.startedAt !== undefined && c.endedAt !== undefined ? String(c.endedAt - c.startedAt) : "";
+      const ms = c.startedAt !== undefined && c.endedAt !== undefined ? c.endedAt - c.startedAt : null;
       const exec = c.executionName ?? "";
       const link =
         c.url && /^https?:\/\//.test(c.url)
-          ? `<a href="${escapeHtml(c.url)}">${escapeHtml(exec || c.url)}</a>`
-          : escapeHtml(exec);
-      return `<tr><td>${escapeHtml(c.entityName)}</td><td>${c.index}</td><td>${escapeHtml(c.inputsSummary ?? "")}</td><td>${c.status}</td><td>${ms}</td><td>${link}</td><td>${escapeHtml(c.error ?? "")}</td></tr>`;
+          ? `<td><a href="${escapeHtml(c.url)}" rel="noopener noreferrer" target="_blank">${escapeHtml(exec || c.url)}</a></td>`
+          : cellHtml(exec);
+      const cells = [c.entityName, c.index, c.inputsSummary ?? "", c.status, ms].map(cellHtml).join("");
+      return `<tr>${cells}${link}${cellHtml(c.error ?? "")}</tr>`;
     })
     .join("");
+  const summary = `<p class="note">${calls.length} call${calls.length === 1 ? "" : "s"}: ${(
+    ["succeeded", "failed", "cancelled", "running", "queued"] as const
+  )
+    .filter((s) => calls.some((c) => c.status === s))
+    .map((s) => `${calls.filter((c) => c.status === s).length} ${s}`)
+    .join(", ")}.</p>`;
   return new Deck(
     "Eager Executions",
-    `<table><tr><th>entity</th><th>call</th><th>inputs</th><th>status</th><th>ms</th><th>execution</th><th>error</th></tr>${rows}</table>`,
+    `${summary}<table><thead><tr><th>entity</th><th>call</th><th>inputs</th><th>status</th><th>ms</th><th>execution</th><th>error</th></tr></thead><tbody>${rows}</tbody></table>`,
   );
 }
 

@@ -269,6 +269,7 @@ describe("eager local execution", () => {
       async () => addOne({ x: 0 }),
     );
     assert.equal(await e(), 1);
-    assert.match(deck, /<td>e\.add_one<\/td><td>0<\/td><td>x=\d+<\/td><td>succeeded<\/td>/);
+    assert.match(deck, /<td>e\.add_one<\/td><td class="num">0<\/td><td>x=\d+<\/td><td>succeeded<\/td>/);
+    assert.match(deck, /1 call: 1 succeeded\./);
   });
 });

@@ -100,7 +100,7 @@ describe("cluster eager backend against a loopback admin", () => {
       assert.match(k.execution.id!.name, /^e-fan-out-fanou-(double|boom)-[0-9a-f]{16}$/);
     }
     const deck = params.decks.find((d) => d.name === "Eager Executions")!;
-    assert.match(deck.html, /<td>eg\.boom<\/td><td>0<\/td><td>x=7<\/td><td>failed<\/td>/);
+    assert.match(deck.html, /<td>eg\.boom<\/td><td class="num">0<\/td><td>x=7<\/td><td>failed<\/td>/);
     assert.match(deck.html, /no &lt;good&gt; 7/);
     assert.match(
       deck.html,
