@@ -2,12 +2,13 @@
  * Every example runs, in-process through the public API, with the outputs its header promises.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 
 process.env.FLYTE_LOCAL_CACHE_DIR = mkdtempSync(join(tmpdir(), "examples-cache-"));
+process.env.FLYTE_LOCAL_DECK_DIR = mkdtempSync(join(tmpdir(), "examples-decks-"));
 
 describe("examples", () => {
   test("hello", async () => {
@@ -52,6 +53,22 @@ describe("examples", () => {
     assert.equal(await wf({ x: 0 }), "zero");
     assert.equal(await strict({ x: 0 }), "zero");
     await assert.rejects(strict({ x: 1 }), /x must be zero/);
+  });
+
+  test("decks: the analysis task writes deck.html with the report, the profile and the standard decks", async () => {
+    const { collectDecks } = await import("flytekit-ts");
+    const { wf } = await import("../../examples/decks.js");
+    const { result, decks } = await collectDecks(() => wf({ n: 200 }));
+    assert.deepEqual(result, { mean: 20.45, outliers: 4 });
+    assert.deepEqual(
+      decks.map((d) => d.task),
+      ["examples.decks.analyze"],
+    );
+    const html = readFileSync(decks[0]!.path, "utf8");
+    const tabs = [...html.matchAll(/<label for="tab-\d+">([^<]*)<\/label>/g)].map((m) => m[1]);
+    assert.deepEqual(tabs, ["Timeline", "Report", "Profile", "default", "Input", "Output", "Source Code"]);
+    assert.match(html, /200 readings, mean <strong>20.45 °C<\/strong>, 4 above 30 °C/);
+    assert.match(html, /<td>read the dataframe<\/td>/);
   });
 
   test("subworkflow", async () => {
