@@ -63,8 +63,13 @@ export const packageCommand: Command = {
     const extra = [];
     if (copy === "all") {
       const root = projectRoot(files[0]!);
-      const bundle = codeBundle(root, [out]);
+      const bundle = await codeBundle(root, [out]);
       extra.push(bundle);
+      for (const w of bundle.warnings) {
+        ctx.err(
+          `warning: ${w.file} is not compiled to JavaScript (the container loads it through tsx): ${w.message}\n`,
+        );
+      }
       ctx.err(
         `added the code bundle ${bundle.name} (the files under ${root}); run flytectl compile on a package made without --copy\n`,
       );

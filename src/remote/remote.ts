@@ -282,7 +282,7 @@ export class FlyteRemote {
           `register: cannot tell which directory to bundle for ${roots[0]!.name}; pass root, or fast: false`,
         );
       }
-      bundle = codeBundle(root);
+      bundle = await codeBundle(root);
     }
     const version = opts.version ?? digestVersion(draft, bundle);
     if (!/^[A-Za-z0-9_.-]+$/.test(version))

@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { LaunchPlanSchema } from "../idl/gen/flyteidl/admin/launch_plan_pb.js";
 import { TaskSpecSchema } from "../idl/gen/flyteidl/admin/task_pb.js";
 import { WorkflowSpecSchema } from "../idl/gen/flyteidl/admin/workflow_pb.js";
+import { type CompileWarning, compileForBundle } from "./compile.js";
 import { gzip, type TarEntry, tar, tgz } from "./tar.js";
 import type { SerializedEntity } from "./translate.js";
 
@@ -66,13 +67,23 @@ export function writePackage(
 /** Never put in a code bundle: dependencies (the image has them). Hidden files and directories are skipped too. */
 const SKIP = new Set(["node_modules"]);
 
+/** A fast-registration code bundle: its file name and gzipped tar bytes. */
+export interface CodeBundle {
+  /** `fast<md5 of the uncompressed tar>.tar.gz`. */
+  readonly name: string;
+  readonly data: Uint8Array;
+  /** TypeScript files that could not be compiled (the container loads them through tsx), with esbuild's reason. */
+  readonly warnings: readonly CompileWarning[];
+}
+
 /**
  * A code bundle of a project for fast registration: every file under `root` (sources and a `dist/` build alike, so
  * the container can run either) except `node_modules` (the image has the dependencies), hidden files and directories
  * (`.git`, `.env`, `.npmrc`, tool caches: VCS data and credentials stay home) and the `exclude`d paths, as
- * `fast<md5>.tar.gz` where the md5 is that of the uncompressed tar. Deterministic for the same files.
+ * `fast<md5>.tar.gz` where the md5 is that of the uncompressed tar. TypeScript files are accompanied by their
+ * JavaScript compilation (see `compile.ts`), which is what the container loads. Deterministic for the same files.
  */
-export function codeBundle(root: string, exclude: readonly string[] = []): { name: string; data: Uint8Array } {
+export async function codeBundle(root: string, exclude: readonly string[] = []): Promise<CodeBundle> {
   const skip = new Set(exclude.map((p) => resolve(p)));
   const files: string[] = [];
   const walk = (dir: string) => {
@@ -86,11 +97,19 @@ export function codeBundle(root: string, exclude: readonly string[] = []): { nam
     }
   };
   walk(root);
-  const entries = files.map((f) => ({
+  const present = new Set(files);
+  const compiled = await compileForBundle(root, files, (f) => present.has(f));
+  const entries: TarEntry[] = files.map((f) => ({
     name: relative(root, f).split(sep).join("/"),
     data: new Uint8Array(readFileSync(f)),
     mode: statSync(f).mode & 0o777,
   }));
+  entries.push(...compiled.entries);
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const raw = tar(entries);
-  return { name: `fast${createHash("md5").update(raw).digest("hex")}.tar.gz`, data: gzip(raw) };
+  return {
+    name: `fast${createHash("md5").update(raw).digest("hex")}.tar.gz`,
+    data: gzip(raw),
+    warnings: compiled.warnings,
+  };
 }

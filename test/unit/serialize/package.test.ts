@@ -132,7 +132,7 @@ describe("archives", () => {
 });
 
 describe("code bundle", () => {
-  test("fast<md5>.tar.gz of the project without node_modules and hidden files; deterministic; exclusions", () => {
+  test("fast<md5>.tar.gz of the project without node_modules and hidden files; deterministic; exclusions", async () => {
     const root = join(scratch, "proj");
     mkdirSync(join(root, "src", "lib"), { recursive: true });
     mkdirSync(join(root, "node_modules", "dep"), { recursive: true });
@@ -144,16 +144,17 @@ describe("code bundle", () => {
     writeFileSync(join(root, ".git", "HEAD"), "ref: refs/heads/main\n");
     writeFileSync(join(root, ".env"), "SECRET=1\n");
     writeFileSync(join(root, "pkg.tgz"), "old package");
-    const a = codeBundle(root, [join(root, "pkg.tgz")]);
-    const b = codeBundle(root, [join(root, "pkg.tgz")]);
+    const a = await codeBundle(root, [join(root, "pkg.tgz")]);
+    const b = await codeBundle(root, [join(root, "pkg.tgz")]);
     assert.match(a.name, /^fast[0-9a-f]{32}\.tar\.gz$/);
     assert.equal(a.name, b.name);
     assert.deepEqual(a.data, b.data);
     const names = members(a.data)
       .map((x) => x.name)
       .sort();
-    assert.deepEqual(names, ["package.json", "src/lib/util.ts", "src/wf.ts"]);
+    // Each TypeScript file comes with the JavaScript the container loads (.mjs: the package is not "type": "module").
+    assert.deepEqual(names, ["package.json", "src/lib/util.mjs", "src/lib/util.ts", "src/wf.mjs", "src/wf.ts"]);
     writeFileSync(join(root, "src", "wf.ts"), "export const x = 2;\n");
-    assert.notEqual(codeBundle(root, [join(root, "pkg.tgz")]).name, a.name, "the name follows the content");
+    assert.notEqual((await codeBundle(root, [join(root, "pkg.tgz")])).name, a.name, "the name follows the content");
   });
 });
