@@ -41,10 +41,22 @@ export const ENTRIES = {
  */
 export const BUNDLED = ["@bufbuild/protobuf", "@connectrpc/connect", "@connectrpc/connect-node"];
 
-const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
-const EXTERNAL = Object.keys(pkg.dependencies ?? {})
-  .filter((d) => !BUNDLED.includes(d))
-  .flatMap((d) => [d, `${d}/*`]);
+/** The package a bare import names: `@scope/name` or `name`. */
+const packageOf = (spec) =>
+  spec
+    .split("/")
+    .slice(0, spec.startsWith("@") ? 2 : 1)
+    .join("/");
+
+/** Every package import but those of {@link BUNDLED} stays an import. */
+const externalPackages = {
+  name: "external-packages",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      BUNDLED.includes(packageOf(args.path)) ? undefined : { path: args.path, external: true },
+    );
+  },
+};
 
 rmSync(join(repo, "dist"), { recursive: true, force: true });
 const tsc = spawnSync(
@@ -64,7 +76,7 @@ const result = await build({
   platform: "node",
   target: "node20",
   chunkNames: "chunks/[name]-[hash]",
-  external: EXTERNAL,
+  plugins: [externalPackages],
   sourcemap: "linked",
   sourcesContent: false,
   logLevel: "warning",
@@ -74,7 +86,11 @@ const result = await build({
 // No CommonJS may be bundled (see BUNDLED): esbuild wraps it with a `require` that cannot load Node built-ins.
 for (const [out, meta] of Object.entries(result.metafile.outputs)) {
   if (out.endsWith(".js") && /\b__require\(/.test(readFileSync(join(repo, out), "utf8"))) {
-    throw new Error(`${out} bundles CommonJS (${Object.keys(meta.inputs).filter((i) => i.includes("node_modules")).join(", ")}): keep its package out of BUNDLED`);
+    throw new Error(
+      `${out} bundles CommonJS (${Object.keys(meta.inputs)
+        .filter((i) => i.includes("node_modules"))
+        .join(", ")}): keep its package out of BUNDLED`,
+    );
   }
 }
 
