@@ -14,7 +14,7 @@ import {
 } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { FlyteTypeError } from "../errors.js";
-import { decodeLiteralMapLazily, lazyLiteral, literalCase } from "../idl/lazy.js";
+import { decodeLiteralMapLazily, encodeLiteral, lazyLiteral, literalCase } from "../idl/lazy.js";
 import { literalMap } from "../idl/literals.js";
 import { setKey } from "../types/keys.js";
 import { storageFor } from "../storage/registry.js";
@@ -229,7 +229,7 @@ function mib(n: number): string {
 }
 
 /**
- * Serializes `outputs.pb`. Each literal is serialized once; the same bytes give its size, its offloaded file and its
+ * Serializes `outputs.pb`. Each literal is serialized once (a lazy literal not at all: its bytes are used as they are); the same bytes give its size, its offloaded file and its
  * place in `outputs.pb`. With offloading on, literals of at least `minBytes` go to `<outputPrefix>/<k>_offloaded_metadata.pb`
  * and `outputs.pb` holds an offloaded reference (`inferred_type` from `types`), and a literal of at least `maxBytes`
  * is an {@link OutputTooLargeError}. Without offloading, an `outputs.pb` over `maxOutputBytes` is one, naming the
@@ -242,10 +242,8 @@ export function encodeOutputs(
   policy: OutputPolicy,
   taskName: string,
 ): { outputs: Uint8Array; offloaded: OffloadedFile[] } {
-  const entries: [string, Uint8Array][] = Object.entries(lm.literals).map(([k, lit]) => [
-    k,
-    toBinary(LiteralSchema, lit),
-  ]);
+  // Literals the type engine wrote straight to bytes (lists and maps of primitives) are embedded as they are.
+  const entries: [string, Uint8Array][] = Object.entries(lm.literals).map(([k, lit]) => [k, encodeLiteral(lit)]);
   const offloaded: OffloadedFile[] = [];
   const { offload } = policy;
   if (offload) {

@@ -6,11 +6,12 @@
  * reader that touches `value`, `hash` or `metadata` gets the decoded fields then. Maps are decoded here, key by key, so
  * every key is kept as an own property (`__proto__` included), which protobuf-es's object maps cannot do.
  */
-import { fromBinary } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   type Literal,
   type LiteralMap,
   LiteralOffloadedMetadataSchema,
+  LiteralSchema,
   ScalarSchema,
 } from "./gen/flyteidl/core/literals_pb.js";
 
@@ -35,6 +36,16 @@ export function literalSource(lit: Literal): string | undefined {
 /** The wire bytes of a lazy literal, or `undefined` for any other literal. */
 export function literalBytes(lit: Literal): Uint8Array | undefined {
   return raw.get(lit);
+}
+
+/**
+ * The serialized literal: a lazy literal's own bytes as they are, any other literal through `toBinary`.
+ *
+ * @example
+ * writeFileSync(path, encodeLiteral(lit));
+ */
+export function encodeLiteral(lit: Literal): Uint8Array {
+  return raw.get(lit) ?? toBinary(LiteralSchema, lit);
 }
 
 /** A small cursor over protobuf wire bytes, with no allocation per field. */

@@ -3,10 +3,13 @@
  */
 import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
+import { lazyLiteral } from "../idl/lazy.js";
 import { collectionLiteral, mapLiteral } from "../idl/literals.js";
 import { literalType } from "../idl/types.js";
 import { setKey } from "./keys.js";
-import { forEachListElement, forEachMapElement, SLOW } from "./wire.js";
+import { MsgpackKind, type MsgpackReader } from "./msgpack.js";
+import { forEachListElement, forEachMapElement, readPrimitiveList, SLOW } from "./wire.js";
+import { encodePrimitiveList, encodePrimitiveMap, primitiveKind } from "./wire-encode.js";
 import {
   type AnyType,
   type DataContext,
@@ -14,6 +17,7 @@ import {
   type Infer,
   type InferIn,
   literalMismatch,
+  type MsgpackRead,
   mismatch,
   type Path,
   ROOT,
@@ -43,6 +47,12 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
   }
   toLiteral(value: unknown, ctx: DataContext, path: Path = []): Literal {
     if (!Array.isArray(value)) return mismatch(this, value, path);
+    // A list of primitives goes straight to its wire bytes (wire-encode.ts); a value it does not take falls through.
+    const kind = primitiveKind(this.element);
+    if (kind !== undefined) {
+      const bytes = encodePrimitiveList(kind, value);
+      if (bytes !== undefined) return lazyLiteral(bytes);
+    }
     const el = this.element;
     const out = new Array<Literal>(value.length);
     for (let i = 0; i < value.length; i++) {
@@ -61,6 +71,11 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
     ctx: DataContext,
     path: Path,
   ): Infer<T>[] | typeof SLOW {
+    const kind = primitiveKind(this.element);
+    if (kind !== undefined) {
+      const values = readPrimitiveList(buf, start, end, kind);
+      if (values !== SLOW) return values as Infer<T>[];
+    }
     const out: Infer<T>[] = [];
     const el = this.element as FlyteType<Infer<T>, unknown>;
     const isList = forEachListElement(buf, start, end, (s, e) => {
@@ -99,6 +114,21 @@ export class ListType<T extends AnyType> extends FlyteType<Infer<T>[], InferIn<T
       }
     }
     return out;
+  }
+  override msgpackReader(): MsgpackRead | undefined {
+    const read = this.element.msgpackReader();
+    if (read === undefined) return undefined;
+    return (r: MsgpackReader) => {
+      if (r.readHead() !== MsgpackKind.Array) return SLOW;
+      const n = r.length;
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) {
+        const v = read(r);
+        if (v === SLOW) return SLOW;
+        out[i] = v;
+      }
+      return out;
+    };
   }
   fromMsgpack(value: unknown, ctx: DataContext, path: Path): Infer<T>[] {
     if (!Array.isArray(value)) return mismatch(this, value, path);
@@ -185,6 +215,12 @@ export class MapType<T extends AnyType> extends FlyteType<
     return this.convertEntries(value, path, (v, p) => this.value.parse(v, p) as Infer<T>);
   }
   toLiteral(value: unknown, ctx: DataContext, path: Path = []): Literal {
+    // A map of primitives goes straight to its wire bytes (wire-encode.ts); a value it does not take falls through.
+    const kind = primitiveKind(this.value);
+    if (kind !== undefined) {
+      const bytes = encodePrimitiveMap(kind, value);
+      if (bytes !== undefined) return lazyLiteral(bytes);
+    }
     return mapLiteral(this.convertEntries(value, path, (v, p) => this.value.toLiteral(v, ctx, p)));
   }
   protected readLiteral(lit: Literal, ctx: DataContext, path: Path): Record<string, Infer<T>> {

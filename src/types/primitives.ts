@@ -24,9 +24,29 @@ import {
   secondsNanosToMs,
   secondsToMs,
 } from "./duration.js";
-import { MsgpackFloat } from "./msgpack.js";
-import { type DataContext, FlyteType, literalMismatch, mismatch, type Path } from "./type.js";
-import { BOOLEAN, FLOAT, INTEGER, readPrimitive, STRING, type SLOW } from "./wire.js";
+import { MsgpackFloat, MsgpackKind, type MsgpackReader } from "./msgpack.js";
+import { type DataContext, FlyteType, literalMismatch, type MsgpackRead, mismatch, type Path } from "./type.js";
+import { BOOLEAN, FLOAT, INTEGER, readPrimitive, SLOW, STRING } from "./wire.js";
+
+// Readers of primitives inside msgpack structs (FlyteType.msgpackReader): exactly what each fromMsgpack accepts, as is.
+function readMsgpackInt(r: MsgpackReader): unknown {
+  const k = r.readHead();
+  const v = r.value;
+  if (k === MsgpackKind.Int) return typeof v === "number" ? v : SLOW;
+  return k === MsgpackKind.Float && Number.isSafeInteger(v) ? v : SLOW;
+}
+function readMsgpackFloat(r: MsgpackReader): unknown {
+  const k = r.readHead();
+  const v = r.value;
+  if (k === MsgpackKind.Float) return v;
+  return k === MsgpackKind.Int ? Number(v) : SLOW;
+}
+function readMsgpackStr(r: MsgpackReader): unknown {
+  return r.readHead() === MsgpackKind.Str ? r.value : SLOW;
+}
+function readMsgpackBool(r: MsgpackReader): unknown {
+  return r.readHead() === MsgpackKind.Bool ? r.value : SLOW;
+}
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** An ISO date and time with no zone designator: `2024-01-02T03:04:05.123` or `2024-01-02 03:04`. */
@@ -62,6 +82,9 @@ export class IntType extends FlyteType<number> {
   }
   override readWire(buf: Uint8Array, start: number, end: number): number | typeof SLOW {
     return readPrimitive(buf, start, end, INTEGER) as number | typeof SLOW;
+  }
+  override msgpackReader(): MsgpackRead {
+    return readMsgpackInt;
   }
   protected readLiteral(lit: Literal, _ctx: DataContext, path: Path): number {
     const p = primitiveOf(lit);
@@ -150,6 +173,9 @@ export class FloatType extends FlyteType<number> {
   override readWire(buf: Uint8Array, start: number, end: number): number | typeof SLOW {
     return readPrimitive(buf, start, end, FLOAT) as number | typeof SLOW;
   }
+  override msgpackReader(): MsgpackRead {
+    return readMsgpackFloat;
+  }
   protected readLiteral(lit: Literal, _ctx: DataContext, path: Path): number {
     const p = primitiveOf(lit);
     if (p?.value.case === "floatValue") return p.value.value;
@@ -189,6 +215,9 @@ export class StrType extends FlyteType<string> {
   override readWire(buf: Uint8Array, start: number, end: number): string | typeof SLOW {
     return readPrimitive(buf, start, end, STRING) as string | typeof SLOW;
   }
+  override msgpackReader(): MsgpackRead {
+    return readMsgpackStr;
+  }
   protected readLiteral(lit: Literal, _ctx: DataContext, path: Path): string {
     const p = primitiveOf(lit);
     if (p?.value.case === "stringValue") return p.value.value;
@@ -224,6 +253,9 @@ export class BoolType extends FlyteType<boolean> {
   }
   override readWire(buf: Uint8Array, start: number, end: number): boolean | typeof SLOW {
     return readPrimitive(buf, start, end, BOOLEAN) as boolean | typeof SLOW;
+  }
+  override msgpackReader(): MsgpackRead {
+    return readMsgpackBool;
   }
   protected readLiteral(lit: Literal, _ctx: DataContext, path: Path): boolean {
     const p = primitiveOf(lit);

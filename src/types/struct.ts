@@ -9,7 +9,7 @@ import { type LiteralType, SimpleType } from "../idl/gen/flyteidl/core/types_pb.
 import { binaryLiteral, scalarOf } from "../idl/literals.js";
 import { simpleType, typeAnnotation, typeStructure } from "../idl/types.js";
 import { setKey } from "./keys.js";
-import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "./msgpack.js";
+import { decodeMsgpack, encodeMsgpack, MsgpackFloat, MsgpackKind, MsgpackReader } from "./msgpack.js";
 import {
   type AnyType,
   type DataContext,
@@ -17,12 +17,28 @@ import {
   type Infer,
   type InferIn,
   literalMismatch,
+  type MsgpackRead,
   mismatch,
   type Path,
   ROOT,
   retryWithPath,
   NO_DATA,
 } from "./type.js";
+import { readBinary, SLOW } from "./wire.js";
+
+/** The msgpack nil byte. */
+const NIL = 0xc0;
+
+/** The last reader made, reused while the input is the same buffer (the elements of one list literal). */
+let lastReader: MsgpackReader | undefined;
+
+/** A msgpack reader over `bytes[start, end)`. */
+function readerOver(bytes: Uint8Array, start: number, end: number): MsgpackReader {
+  if (lastReader?.bytes !== bytes) lastReader = new MsgpackReader(bytes);
+  lastReader.pos = start;
+  lastReader.end = end;
+  return lastReader;
+}
 
 /** The annotation flytekit puts on msgpack STRUCT types, so msgpack and JSON struct caches never collide. */
 export const MSGPACK_ANNOTATION: JsonObject = { "cache-key-metadata": { "serialization-format": "msgpack" } };
@@ -195,8 +211,84 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
     return out as StructOut<F>;
   }
 
+  /**
+   * Reads the struct straight from msgpack when every field type has a reader: one pass over the bytes into the
+   * result, no decoded map and no float wrappers in between. It takes the plain case flytekit and this type write (a
+   * map of every field, in declaration order, keys as fixstr or str8); anything else returns `SLOW`.
+   */
+  override msgpackReader(): MsgpackRead | undefined {
+    if (this.compiledReader !== undefined) return this.compiledReader ?? undefined;
+    const keys = this.keys;
+    const fields = keys.map((k) => this.fields[k]!);
+    const readers = fields.map((f) => f.msgpackReader());
+    if (readers.some((r) => r === undefined)) {
+      this.compiledReader = null;
+      return undefined;
+    }
+    const keyBytes = keys.map((k) => new TextEncoder().encode(k));
+    const nullable = fields.map((f) => f.acceptsNone);
+    const protoKey = keys.includes("__proto__");
+    const n = keys.length;
+    const read = (r: MsgpackReader): unknown => {
+      if (r.readHead() !== MsgpackKind.Map || r.length !== n) return SLOW;
+      const bytes = r.bytes;
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        // The key, compared as bytes with the field's name.
+        let pos = r.pos;
+        const h = bytes[pos]!;
+        let len: number;
+        if (h >= 0xa0 && h <= 0xbf) {
+          len = h & 0x1f;
+          pos++;
+        } else if (h === 0xd9) {
+          len = bytes[pos + 1]!;
+          pos += 2;
+        } else return SLOW;
+        const want = keyBytes[i]!;
+        if (len !== want.length || pos + len > r.end) return SLOW;
+        for (let j = 0; j < len; j++) if (bytes[pos + j] !== want[j]) return SLOW;
+        r.pos = pos + len;
+        let v: unknown;
+        if (r.pos < r.end && bytes[r.pos] === NIL) {
+          if (!nullable[i]) return SLOW;
+          r.pos++;
+          v = null;
+        } else {
+          v = readers[i]!(r);
+          if (v === SLOW) return SLOW;
+        }
+        if (protoKey) setKey(out, keys[i]!, v);
+        else out[keys[i]!] = v;
+      }
+      return out;
+    };
+    this.compiledReader = read;
+    return read;
+  }
+  /** The compiled {@link msgpackReader}: `null` when a field type has none. */
+  private compiledReader: MsgpackRead | null | undefined = undefined;
+
+  /** The struct read by {@link msgpackReader} from the msgpack bytes `bytes[start, end)`, or `SLOW`. */
+  private readMsgpackBytes(bytes: Uint8Array, start: number, end: number): StructOut<F> | typeof SLOW {
+    const read = this.msgpackReader();
+    if (read === undefined) return SLOW;
+    try {
+      const r = readerOver(bytes, start, end);
+      const v = read(r);
+      return v === SLOW || r.pos !== end ? SLOW : (v as StructOut<F>);
+    } catch {
+      return SLOW; // malformed or unexpected: the ordinary path reads it again and words the error
+    }
+  }
+
   toLiteral(value: unknown, ctx: DataContext, path: Path = []): Literal {
     return binaryLiteral(encodeMsgpack(this.toMsgpack(value, ctx, path)), "msgpack");
+  }
+
+  override readWire(buf: Uint8Array, start: number, end: number): StructOut<F> | typeof SLOW {
+    const b = readBinary(buf, start, end);
+    return b === SLOW || b.tag !== "msgpack" ? SLOW : this.readMsgpackBytes(buf, b.start, b.end);
   }
 
   protected readLiteral(lit: Literal, ctx: DataContext, path: Path): StructOut<F> {
@@ -204,6 +296,9 @@ export class StructType<F extends Fields> extends FlyteType<StructOut<F>, Struct
     if (s?.value.case === "binary") {
       if (s.value.value.tag !== "msgpack")
         return literalMismatch(this, lit, path, "binary literals must be tagged msgpack");
+      const bin = s.value.value.value;
+      const fast = this.readMsgpackBytes(bin, 0, bin.length);
+      if (fast !== SLOW) return fast;
       let decoded: unknown;
       try {
         decoded = decodeMsgpack(s.value.value.value, { floatWrapper: true });

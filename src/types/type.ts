@@ -7,7 +7,7 @@ import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { lazyLiteral, literalBytes, literalSource } from "../idl/lazy.js";
 import { describeLiteral } from "../idl/literals.js";
-import { decodeMsgpack } from "./msgpack.js";
+import { decodeMsgpack, type MsgpackReader } from "./msgpack.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 import { SLOW } from "./wire.js";
 
@@ -63,6 +63,12 @@ export function retryWithPath(e: unknown, path: Path, key: string | number, redo
   if (e instanceof FlyteTypeError) redo([...path, key]);
   throw e;
 }
+
+/**
+ * Reads one value of a type straight from msgpack at the reader's position (see {@link FlyteType.msgpackReader}), or
+ * returns `SLOW` (or throws) when the input is not the plain case it handles.
+ */
+export type MsgpackRead = (r: MsgpackReader) => unknown;
 
 /** Marker of a type that carries a default value. */
 export interface HasDefault {
@@ -165,6 +171,16 @@ export abstract class FlyteType<Out = unknown, In = Out> implements StandardSche
 
   /** Reads the value from its msgpack-decoded form. */
   abstract fromMsgpack(value: unknown, ctx: DataContext, path: Path): Out;
+
+  /**
+   * A reader of this type's values straight from the msgpack bytes of a struct literal, with no decoded object in
+   * between, or `undefined` when the type has none (the struct is then read the ordinary way). A reader takes what
+   * {@link fromMsgpack} reads to the same value and returns `SLOW` (or throws) for anything else, after which the
+   * whole struct is read the ordinary way, which words the errors.
+   */
+  msgpackReader(): MsgpackRead | undefined {
+    return undefined;
+  }
 
   /** Checks and normalises a value without building a literal. */
   abstract parse(value: unknown, path?: Path): Out;

@@ -6,6 +6,7 @@ import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { scalarOf, unionLiteral } from "../idl/literals.js";
 import { literalType, typeStructure } from "../idl/types.js";
+import type { MsgpackReader } from "./msgpack.js";
 import { NoneType } from "./primitives.js";
 import {
   type AnyType,
@@ -15,9 +16,13 @@ import {
   type Infer,
   type InferIn,
   literalMismatch,
+  type MsgpackRead,
   mismatch,
   type Path,
 } from "./type.js";
+
+/** The msgpack nil byte. */
+const NIL = 0xc0;
 
 /** A key identifying a `LiteralType` up to its structure, metadata and annotations (what type checks compare). */
 export function typeKey(t: LiteralType | undefined): string {
@@ -222,5 +227,16 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
 export class OptionalType<T extends AnyType> extends UnionType<readonly [T, NoneType]> {
   constructor(inner: T) {
     super([inner, new NoneType()] as const, `optional<${inner.name}>`);
+  }
+  override msgpackReader(): MsgpackRead | undefined {
+    const read = this.variants[0].msgpackReader();
+    if (read === undefined) return undefined;
+    return (r: MsgpackReader) => {
+      if (r.pos < r.end && r.bytes[r.pos] === NIL) {
+        r.pos++;
+        return null;
+      }
+      return read(r);
+    };
   }
 }

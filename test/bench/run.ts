@@ -62,50 +62,66 @@ rows.push({
   referenceValue: (bareMs * 1000) / N,
 });
 
-// 2. Literal conversion of a 10^6-int list, each way.
+// 2. A 10^6-int list, each way end to end between the native array and the serialized literal (what a task output
+// costs until outputs.pb, and an input from inputs.pb): lists of primitives go straight to and from wire bytes
+// (src/types/wire-encode.ts, readPrimitiveList in src/types/wire.ts). Beside them, JSON of the same array and the
+// generic path (the protobuf-es literal tree and toBinary / fromBinary), which is slow enough to run once.
+const { toBinary, fromBinary } = await import("@bufbuild/protobuf");
+const { LiteralSchema } = await import("../../src/idl/gen/flyteidl/core/literals_pb.js");
+const { encodeLiteral, lazyLiteral } = await import("../../src/idl/lazy.js");
+const { integerLiteral, collectionLiteral } = await import("../../src/idl/literals.js");
 const bigList = Array.from({ length: 1_000_000 }, (_, i) => i);
 const listType = t.list(t.int);
-let lit = listType.toLiteral(bigList, NO_DATA);
+let listBytes = encodeLiteral(listType.toLiteral(bigList, NO_DATA));
 const toMs = await timeIt(() => {
-  lit = listType.toLiteral(bigList, NO_DATA);
-}, 5);
-const fromMs = await timeIt(() => listType.fromLiteral(lit, NO_DATA), 5);
+  listBytes = encodeLiteral(listType.toLiteral(bigList, NO_DATA));
+}, 7);
+const readBack = (bytes: Uint8Array) => listType.fromLiteral(lazyLiteral(bytes), NO_DATA);
+if (readBack(listBytes).length !== bigList.length || readBack(listBytes)[999_999] !== 999_999) {
+  throw new Error("list read back is wrong");
+}
+const fromMs = await timeIt(() => readBack(listBytes), 7);
 let json = "";
 const stringifyMs = await timeIt(() => {
   json = JSON.stringify(bigList);
-}, 5);
-const parseMs = await timeIt(() => JSON.parse(json), 5);
-rows.push({
-  name: "10^6-int list to literal",
-  value: toMs,
-  unit: "ms",
-  target: 200,
-  reference: "JSON.stringify",
-  referenceValue: stringifyMs,
-});
-// The floor of this representation: allocating the same protobuf-es object tree by hand, with no checks.
-const { integerLiteral, collectionLiteral } = await import("../../src/idl/literals.js");
-const floorMs = await timeIt(() => {
+}, 7);
+const parseMs = await timeIt(() => JSON.parse(json), 7);
+let genericBytes = new Uint8Array();
+const genericToMs = await timeIt(() => {
   const out = new Array(bigList.length);
   for (let i = 0; i < bigList.length; i++) out[i] = integerLiteral(BigInt(bigList[i]!));
-  lit = collectionLiteral(out);
-}, 5);
-rows.push({
-  name: "10^6-int list to literal",
-  value: toMs,
-  unit: "ms",
-  target: 200,
-  reference: "hand-built literal tree (floor)",
-  referenceValue: floorMs,
-});
-rows.push({
-  name: "10^6-int list from literal",
-  value: fromMs,
-  unit: "ms",
-  target: 200,
-  reference: "JSON.parse",
-  referenceValue: parseMs,
-});
+  genericBytes = toBinary(LiteralSchema, collectionLiteral(out));
+}, 1);
+if (Buffer.compare(Buffer.from(genericBytes), Buffer.from(listBytes)) !== 0) {
+  throw new Error("the wire writer and protobuf-es wrote different bytes");
+}
+const genericFromMs = await timeIt(() => listType.fromLiteral(fromBinary(LiteralSchema, genericBytes), NO_DATA), 1);
+for (const [ref, refMs] of [
+  ["JSON.stringify", stringifyMs],
+  ["generic path: literal tree + toBinary (1 run)", genericToMs],
+] as const) {
+  rows.push({
+    name: "10^6-int list to literal bytes",
+    value: toMs,
+    unit: "ms",
+    target: 150,
+    reference: ref,
+    referenceValue: refMs,
+  });
+}
+for (const [ref, refMs] of [
+  ["JSON.parse", parseMs],
+  ["generic path: fromBinary + literal tree (1 run)", genericFromMs],
+] as const) {
+  rows.push({
+    name: "10^6-int list from literal bytes",
+    value: fromMs,
+    unit: "ms",
+    target: 60,
+    reference: ref,
+    referenceValue: refMs,
+  });
+}
 
 // 3. 10^4 ten-field structs to msgpack literals.
 const Rec = t.struct({
@@ -143,6 +159,38 @@ rows.push({
   reference: "JSON.stringify",
   referenceValue: structJsonMs,
 });
+
+// 3b. The same 10^4 structs back from the serialized list literal (as inputs.pb holds it): each struct is read straight
+// from its msgpack bytes (StructType.msgpackReader), against the ordinary path (decodeMsgpack, then fromMsgpack) on the
+// same bytes and JSON.parse of the same records.
+const recBytes = encodeLiteral(recType.toLiteral(recs, NO_DATA));
+const structsFromMs = await timeIt(() => recType.fromLiteral(lazyLiteral(recBytes), NO_DATA), 9);
+const { decodeMsgpack } = await import("../../src/types/msgpack.js");
+const msgpacks = recs.map((r) => encodeMsgpackOf(r));
+function encodeMsgpackOf(r: unknown): Uint8Array {
+  const l = Rec.toLiteral(r, NO_DATA);
+  const s = l.value.case === "scalar" ? l.value.value : undefined;
+  if (s?.value.case !== "binary") throw new Error("a struct literal is not binary");
+  return s.value.value.value;
+}
+const structsOrdinaryMs = await timeIt(
+  () => msgpacks.map((b) => Rec.fromMsgpack(decodeMsgpack(b, { floatWrapper: true }), NO_DATA, [])),
+  9,
+);
+const recJson = JSON.stringify(recs);
+const structsParseMs = await timeIt(() => JSON.parse(recJson), 9);
+for (const [ref, refMs] of [
+  ["JSON.parse", structsParseMs],
+  ["ordinary path: decodeMsgpack + fromMsgpack", structsOrdinaryMs],
+] as const) {
+  rows.push({
+    name: "10^4 ten-field structs from literal bytes",
+    value: structsFromMs,
+    unit: "ms",
+    reference: ref,
+    referenceValue: refMs,
+  });
+}
 
 // 4. Cache hit lookup: a cached task called with the same inputs.
 const cached = task(
@@ -327,9 +375,6 @@ const target = compareTarget(process.argv.slice(2));
 if (target !== undefined) {
   if (target !== "flytekit") throw new Error(`--compare takes "flytekit", got ${JSON.stringify(target)}`);
   const { compareWithFlytekit } = await import("./compare.js");
-  // Structs back from literals, for the comparison only.
-  const recLit = recType.toLiteral(recs, NO_DATA);
-  const structsFromMs = await timeIt(() => recType.fromLiteral(recLit, NO_DATA), 7);
   const cmp = compareWithFlytekit({
     perTaskUs: (chainMs * 1000) / N,
     listToMs: toMs,
