@@ -3,6 +3,7 @@
  * prints its outputs as JSON (the twin of `pyflyte run` without `--remote`). With `--help` it describes the run
  * command, the entities a file exports, or one entity's inputs and outputs.
  */
+import { resolve } from "node:path";
 import type { Entity } from "../core/entity.js";
 import type { WrittenDeck } from "../core/task-decks.js";
 import type { AnyType } from "../types/type.js";
@@ -37,7 +38,12 @@ Remote options (before FILE; --wait also after NAME):
                            --local-eager, the run's name: the children of a run of that name are attached to)
   --image URI              the default image of the tasks
   --label KEY=VALUE, --annotation KEY=VALUE, --env KEY=VALUE   (repeatable)
-  --overwrite-cache        run cached tasks again and overwrite their cache entries`;
+  --overwrite-cache        run cached tasks again and overwrite their cache entries
+
+Local options (before FILE):
+  --raw-output-data-prefix URI
+                           where tasks write raw outputs (files, directories, dataframes): a directory, or
+                           s3://, gs://, abfs:// (also --raw-data-prefix; default: the run's scratch directory)`;
 
 const RUN_HELP = `${RUN_USAGE}
 
@@ -93,6 +99,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   let wait = false;
   let overwriteCache = false;
   let localEager = false;
+  let rawPrefix: string | undefined;
   const remoteValues: Record<string, string> = {};
   const remoteLists: Record<string, string[]> = { label: [], annotation: [], env: [] };
   for (let i = 0; i < args.length; i++) {
@@ -104,6 +111,12 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
       if (value === undefined) throw new UsageError(`${arg} needs a value`, "Run 'tsflyte run --help' for usage.");
       if (Object.hasOwn(remoteLists, key)) remoteLists[key]!.push(value);
       else remoteValues[key] = value;
+    } else if (file === undefined && flag && (key === "raw-output-data-prefix" || key === "raw-data-prefix")) {
+      const value = flag[2] ?? args[++i];
+      if (value === undefined || value === "") {
+        throw new UsageError(`${arg} needs a value`, "Run 'tsflyte run --help' for usage.");
+      }
+      rawPrefix = value;
     } else if (arg === "--remote" && file === undefined) remote = true;
     else if (arg === "--wait" && file === undefined) wait = true;
     else if (arg === "--overwrite-cache" && file === undefined) overwriteCache = true;
@@ -203,6 +216,12 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   }
   if (remoteValues.deck !== undefined)
     throw new UsageError("--deck goes with --local-eager", "Run 'tsflyte run --help' for usage.");
+  if (remote && rawPrefix !== undefined) {
+    throw new UsageError(
+      "--raw-output-data-prefix goes with local runs; a cluster execution takes its launch plan's prefix",
+      "Run 'tsflyte run --help' for usage.",
+    );
+  }
   if (remote) {
     const { runRemote } = await import("./remote.js");
     return runRemote(
@@ -230,7 +249,11 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   const { collectDecks } = await import("../core/task-decks.js");
   const decks: WrittenDeck[] = [];
   try {
-    const { result: outputs } = await collectDecks(() => entity.localCall(parsed.values), decks);
+    const call = () => entity.localCall(parsed.values);
+    const { result: outputs } = await collectDecks(
+      () => (rawPrefix === undefined ? call() : withRawOutputPrefix(rawPrefix, ctx.cwd, call)),
+      decks,
+    );
     ctx.out(`${formatJson(outputs)}\n`);
   } finally {
     if (!json && decks.length > 0) ctx.err(decksSummary(decks));
@@ -242,6 +265,32 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
 function decksSummary(decks: readonly WrittenDeck[]): string {
   const lines = decks.map((d) => `  ${d.task}: ${d.path}`);
   return `Decks (${decks.length}):\n${lines.join("\n")}\n`;
+}
+
+/**
+ * Runs `fn` in the local run's context with its raw output prefix replaced: a directory (relative to `cwd`), or a
+ * URI whose storage backend is checked first, so an unsupported scheme fails before anything runs.
+ */
+async function withRawOutputPrefix<T>(prefix: string, cwd: string, fn: () => Promise<T>): Promise<T> {
+  const { parseUri } = await import("../storage/types.js");
+  const { storageFor } = await import("../storage/registry.js");
+  const parsed = parseUri(prefix);
+  let rawOutputPrefix = prefix;
+  if (parsed.isLocalPath || parsed.scheme === "file") {
+    rawOutputPrefix = resolve(cwd, parsed.isLocalPath ? prefix : parsed.path);
+  } else {
+    try {
+      await storageFor(prefix);
+    } catch (err) {
+      throw new UsageError(
+        `--raw-output-data-prefix ${JSON.stringify(prefix)}: ${err instanceof Error ? err.message : String(err)}`,
+        "Use a directory, or an s3://, gs://, abfs://, abfss://, wasb:// or wasbs:// prefix.",
+      );
+    }
+  }
+  const { defaultContext, runInContext } = await import("../core/context.js");
+  const base = defaultContext();
+  return runInContext({ ...base, params: { ...base.params, rawOutputPrefix } }, fn);
 }
 
 /** The entities a file exports, by kind, each with its inputs as flags. */

@@ -10,7 +10,7 @@ import type { AnyType, Infer, InferIn } from "../types/type.js";
 import { binding, bindingData, type CompilationState, type NodeMetadataSpec, type NodeSpec } from "./compilation.js";
 import { currentState } from "./context.js";
 import type { InputSpec, Interface, NativeOutputs, OutputSpec } from "./interface.js";
-import { localData } from "./local-data.js";
+import { localData, withRemoteBlobs } from "./local-data.js";
 import { makeRef, NODE, type Ref, type VoidRef } from "./promise.js";
 import { describeIdentity, type Identity, settleExportName } from "./naming.js";
 import type { EntityKind } from "./runnable.js";
@@ -150,7 +150,8 @@ export abstract class Entity<I extends InputSpec = InputSpec, O extends OutputSp
     const data = localData();
     const lm = this.interface.inputsToLiterals(inputs, data, this.name);
     const out = await this.executeLiterals(lm);
-    return this.interface.literalsToOutputs(out, data, this.name);
+    const reading = await withRemoteBlobs(data, out.literals, this.interface.outputTypes, currentState().params.signal);
+    return this.interface.literalsToOutputs(out, reading, this.name);
   }
 
   /** Adds a node that runs this entity to the workflow being compiled, and returns references to its outputs. */

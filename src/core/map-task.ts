@@ -29,7 +29,7 @@ import {
 } from "./context.js";
 import { type Callable, makeCallable } from "./entity.js";
 import type { InputSpec, OutputSpec } from "./interface.js";
-import { localDataAt } from "./local-data.js";
+import { conversionDataAt, flushData, localDataAt } from "./local-data.js";
 import type { Identity } from "./naming.js";
 import { type LiteralResult, TASK_OPTION_NAMES, Task, type TaskOptions } from "./task.js";
 
@@ -305,7 +305,7 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
   private elementsOf(k: string, lit: Literal, state: ContextState): Literal[] {
     if (lit.value.case === "collection") return lit.value.value.literals;
     const listType = this.interface.inputTypes[k] as ListType<AnyType>;
-    const data = localDataAt(state.params.rawOutputPrefix);
+    const data = conversionDataAt(state.params.rawOutputPrefix, state.localRoot);
     return listType.fromLiteral(lit, data, [k]).map((v, i) => listType.element.toLiteral(v, data, [k, i]));
   }
 
@@ -376,7 +376,12 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
       const index = count++;
       const params = elementParams(base, root, index, deck);
       const state: ContextState = { mode, localRoot: outer.localRoot, params };
-      const run = () => runInContext(state, () => inner.dispatchExecute(lm, data));
+      // An element's raw outputs bound for a remote prefix are uploaded before its outputs are used.
+      const run = async () => {
+        const out = await runInContext(state, () => inner.dispatchExecute(lm, data));
+        await flushData(data, base.signal);
+        return out;
+      };
       if (!deck) return localTaskSlots.run(run);
       // Each element has decks of its own, as each element of an ArrayNode writes its own deck.html.
       return localTaskSlots.run(async () => {
@@ -394,7 +399,8 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
    * Local runs use `executeLiterals` directly and skip this conversion.
    */
   async execute(inputs: Record<string, unknown>): Promise<LiteralResult> {
-    const data = localDataAt(currentState().params.rawOutputPrefix);
+    const state = currentState();
+    const data = conversionDataAt(state.params.rawOutputPrefix, state.localRoot);
     return { literals: await this.executeLiterals(this.interface.inputsToLiterals(inputs, data, this.name)) };
   }
 

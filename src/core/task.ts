@@ -27,7 +27,7 @@ import { Entity } from "./entity.js";
 import { interceptFor } from "./intercept.js";
 import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
 import { type Docs, type ResolvedDocs, resolveDocs } from "./docs.js";
-import { localDataAt } from "./local-data.js";
+import { flushData, localDataAt, withRemoteBlobs } from "./local-data.js";
 import { addStandardDecks, writeLocalDeck } from "./task-decks.js";
 import type { Identity } from "./naming.js";
 import {
@@ -442,8 +442,18 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
       localRoot: outer.localRoot,
       params,
     };
+    // Remote blobs read in memory by the conversion (untyped values written to a remote raw output prefix by an
+    // upstream task) are fetched first; raw outputs bound for a remote prefix are uploaded before the outputs go on.
     try {
-      return await runInContext(state, () => this.dispatchExecute(inputs, localDataAt(params.rawOutputPrefix)));
+      const data = await withRemoteBlobs(
+        localDataAt(params.rawOutputPrefix),
+        inputs.literals,
+        this.interface.inputTypes,
+        params.signal,
+      );
+      const out = await runInContext(state, () => this.dispatchExecute(inputs, data));
+      await flushData(data, params.signal);
+      return out;
     } finally {
       // Also after a failure: the decks so far (the timeline, user decks) help to see why, as in a container.
       if (params.enableDeck) writeLocalDeck(this.name, params);

@@ -1,0 +1,124 @@
+/**
+ * `tsflyte run --raw-output-data-prefix` on object stores: the dataframe pipeline of examples/dataframes.ts (a CSV
+ * file, three dataframes, a SQLite file) runs locally with its raw outputs on gs:// (fake-gcs-server) and on abfs://
+ * (Azurite), each downstream task reading what the one before it wrote to the store.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { AzureBlobStorage } from "../../src/storage/azure.js";
+import { GcsStorage } from "../../src/storage/gcs.js";
+import type { Storage } from "../../src/storage/types.js";
+import { fakeGcsMissing, startAzurite, startFakeGcs } from "../helpers/object-stores.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BIN = join(ROOT, "bin", "tsflyte.js");
+const scratch = mkdtempSync(join(tmpdir(), "tsflyte-rawprefix-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const EXPECTED = "best region: west (66.5); apples=71.75, pears=104.00, plums=87.25";
+
+function tsflyte(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const full: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
+    FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
+    ...env,
+  };
+  delete full.NODE_TEST_CONTEXT;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: full, timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function listed(store: Storage, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const u of store.list(prefix)) out.push(u.slice(prefix.length + 1).replace(/^[0-9a-f]{32}\//, ""));
+  return out.sort();
+}
+
+async function runPipeline(prefix: string, env: NodeJS.ProcessEnv, store: Storage): Promise<void> {
+  const r = await tsflyte(
+    env,
+    "run",
+    "--json",
+    "--raw-output-data-prefix",
+    prefix,
+    "examples/dataframes.ts",
+    "wf",
+    "--rows",
+    "40",
+    "--minUnits",
+    "3",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout), EXPECTED);
+  // The CSV, the SQLite file and one Parquet part for each of the three dataframes the tasks wrote.
+  assert.deepEqual(await listed(store, prefix), ["00000", "00000", "00000", "sales.csv", "sales.db"]);
+}
+
+describe("tsflyte run --raw-output-data-prefix", () => {
+  test("gs:// on fake-gcs-server", { skip: fakeGcsMissing() }, async () => {
+    const gcs = await startFakeGcs(["flyte"]);
+    try {
+      const store = new GcsStorage({ endpoint: gcs.endpoint, credentials: null });
+      await runPipeline("gs://flyte/raw/run-1", { STORAGE_EMULATOR_HOST: gcs.endpoint }, store);
+    } finally {
+      await gcs.stop();
+    }
+  });
+
+  test("abfs:// on Azurite, from a connection string", async () => {
+    const azurite = await startAzurite(["flyte"]);
+    try {
+      const store = new AzureBlobStorage({ connectionString: azurite.connectionString() });
+      await runPipeline(
+        "abfs://flyte/raw/run-1",
+        { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString() },
+        store,
+      );
+    } finally {
+      await azurite.stop();
+    }
+  });
+
+  test("a local directory, and a scheme with no backend named in the error", async () => {
+    const dir = join(scratch, "raw-local");
+    const r = await tsflyte(
+      {},
+      "run",
+      "--json",
+      "--raw-data-prefix",
+      dir,
+      "examples/dataframes.ts",
+      "wf",
+      "--rows",
+      "40",
+      "--minUnits",
+      "3",
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout), EXPECTED);
+    const bad = await tsflyte({}, "run", "--raw-output-data-prefix", "ftp://host/x", "examples/dataframes.ts", "wf");
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--raw-output-data-prefix "ftp:\/\/host\/x": .*no storage backend for scheme ftp:\/\//);
+    const remote = await tsflyte(
+      {},
+      "run",
+      "--remote",
+      "--raw-output-data-prefix",
+      "gs://b/x",
+      "examples/dataframes.ts",
+      "wf",
+    );
+    assert.equal(remote.code, 1);
+    assert.match(remote.stderr, /--raw-output-data-prefix goes with local runs/);
+  });
+});
