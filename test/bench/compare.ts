@@ -89,6 +89,9 @@ function flytekitInProcess(runs: number): Record<string, number | string> {
 
 interface ColdStart {
   py: number;
+  /** The .ts module as its source, through tsx (a container running a project that was not packaged). */
+  tsSource: number;
+  /** The .ts module from a fast-registration bundle: compiled to JavaScript by `tsflyte package --fast`. */
   ts: number;
   js: number;
   node: number;
@@ -97,8 +100,10 @@ interface ColdStart {
 
 /**
  * Entrypoint cold start, process start to `outputs.pb` written, p50 of `runs` each, the sides alternating within each
- * round: `pyflyte-execute` on test/bench/py/trivial.py, `tsflyte-execute` on the same task as a `.ts` module (loaded
- * through tsx) and as a `.js` module, and the bare interpreters.
+ * round: `pyflyte-execute` on test/bench/py/trivial.py; `tsflyte-execute` on the same task as a `.ts` module packaged
+ * for fast registration (`tsflyte package --fast`, the bundle unpacked as `tsflyte-fast-execute` unpacks it: the
+ * container loads its compiled JavaScript), as the `.ts` source itself (through tsx) and as a `.js` module; and the
+ * bare interpreters.
  */
 function coldStart(runs: number): ColdStart {
   log(`entrypoint cold start, ${runs} rounds`);
@@ -108,7 +113,24 @@ function coldStart(runs: number): ColdStart {
   writeFileSync(join(project, "trivial_js.js"), body);
   const inputs = join(project, "inputs.pb");
   writeFileSync(inputs, toBinary(LiteralMapSchema, literalMap({ a: t.int.toLiteral(1, NO_DATA) })));
-  const samples: Record<keyof ColdStart, number[]> = { py: [], ts: [], js: [], node: [], python: [] };
+  // The packaged project: `tsflyte package --fast`, its code bundle unpacked where the image's flytekit-ts is installed.
+  const pkg = join(project, "pkg.tgz");
+  timed(process.execPath, [join(repo, "bin", "tsflyte.js"), "package", "--fast", "-o", pkg, "trivial_ts.ts"], {
+    cwd: project,
+  });
+  const bundle = readTarGz(pkg).find((e) => /^fast[0-9a-f]+\.tar\.gz$/.test(e.name));
+  if (!bundle) throw new Error("tsflyte package --fast wrote no code bundle");
+  const pod = join(project, "pod");
+  mkdirSync(join(pod, "node_modules"), { recursive: true });
+  symlinkSync(repo, join(pod, "node_modules", "flytekit-ts"), "dir");
+  const bundleFile = join(project, bundle.name);
+  writeFileSync(bundleFile, bundle.data);
+  for (const e of readTarGz(bundleFile)) {
+    mkdirSync(dirname(join(pod, e.name)), { recursive: true });
+    writeFileSync(join(pod, e.name), e.data);
+  }
+  if (!existsSync(join(pod, "trivial_ts.js"))) throw new Error("the code bundle holds no compiled trivial_ts.js");
+  const samples: Record<keyof ColdStart, number[]> = { py: [], tsSource: [], ts: [], js: [], node: [], python: [] };
   const io = (side: string, i: number) => {
     const out = join(project, "out", `${side}-${i}`);
     return ["--inputs", inputs, "--output-prefix", out, "--raw-output-data-prefix", join(project, "raw")];
@@ -118,7 +140,7 @@ function coldStart(runs: number): ColdStart {
       throw new Error(`${side} wrote no outputs.pb in round ${i}`);
     }
   };
-  const tsflyte = (module: string, side: string, i: number) =>
+  const tsflyte = (module: string, side: string, i: number, root = project) =>
     timed(
       process.execPath,
       [
@@ -132,7 +154,7 @@ function coldStart(runs: number): ColdStart {
         "task-name",
         "echo",
       ],
-      { cwd: project, env: { FLYTE_PROJECT_ROOT: project } },
+      { cwd: root, env: { FLYTE_PROJECT_ROOT: root } },
     );
   try {
     for (let i = 0; i < runs; i++) {
@@ -152,17 +174,19 @@ function coldStart(runs: number): ColdStart {
           { cwd: pyBenchDir, env: { PYTHONPATH: pyBenchDir } },
         ),
       );
-      samples.ts.push(tsflyte("trivial_ts", "ts", i));
+      samples.ts.push(tsflyte("trivial_ts", "ts", i, pod));
+      samples.tsSource.push(tsflyte("trivial_ts", "tsSource", i));
       samples.js.push(tsflyte("trivial_js", "js", i));
       samples.node.push(timed(process.execPath, ["-e", "0"]));
       samples.python.push(timed(python, ["-c", "0"]));
-      for (const side of ["py", "ts", "js"]) check(side, i);
+      for (const side of ["py", "ts", "tsSource", "js"]) check(side, i);
     }
   } finally {
     rmSync(project, { recursive: true, force: true });
   }
   return {
     py: median(samples.py),
+    tsSource: median(samples.tsSource),
     ts: median(samples.ts),
     js: median(samples.js),
     node: median(samples.node),
@@ -170,48 +194,83 @@ function coldStart(runs: number): ColdStart {
   };
 }
 
-/** Whether this checkout has `tsflyte package`. */
-function tsflytePackageAvailable(): boolean {
-  const r = spawnSync(process.execPath, [join(repo, "bin", "tsflyte.js"), "package", "--help"], { encoding: "utf8" });
-  return r.status === 0;
-}
-
 function countEntities(archive: string): number {
   return readTarGz(archive).filter((e) => e.name.endsWith(".pb")).length;
 }
 
-/** Packaging `n` tasks with `pyflyte package` and with `tsflyte package` (undefined when it does not exist). */
-function packaging(n: number): { py: number; ts: number | undefined } {
-  log(`packaging ${n} tasks`);
+/** The packaging workload: `tasks` int -> int tasks, workflows chaining `tasks / workflows` of them, a launch plan each. */
+export interface PackagingWorkload {
+  tasks: number;
+  workflows: number;
+}
+
+/** The same module in Python (flytekit) and TypeScript (flytekit-ts). */
+function packagingSources({ tasks, workflows }: PackagingWorkload): { py: string; ts: string } {
+  const per = Math.floor(tasks / workflows);
+  const py = ["from flytekit import LaunchPlan, task, workflow", ""];
+  const ts = ['import { launchPlan, t, task, workflow } from "flytekit-ts";', ""];
+  for (let i = 0; i < tasks; i++) {
+    py.push("@task", `def t${i}(x: int) -> int:`, `    return x + ${i}`, "");
+    ts.push(`export const t${i} = task({ inputs: { x: t.int }, outputs: t.int }, ({ x }) => x + ${i});`);
+  }
+  for (let w = 0; w < workflows; w++) {
+    const chain = Array.from({ length: per }, (_, k) => w * per + k);
+    py.push("@workflow", `def w${w}(x: int) -> int:`, "    a = x");
+    for (const k of chain) py.push(`    a = t${k}(x=a)`);
+    py.push("    return a", "");
+    py.push(`lp${w} = LaunchPlan.get_or_create(w${w}, name="gen.tasks.lp${w}", default_inputs={"x": ${w}})`, "");
+    ts.push(
+      `export const w${w} = workflow({ inputs: { x: t.int }, outputs: t.int }, ({ x }) => {`,
+      "  let a = x;",
+      ...chain.map((k) => `  a = t${k}({ x: a });`),
+      "  return a;",
+      "});",
+      `export const lp${w} = launchPlan(w${w}, { name: "gen.tasks.lp${w}", defaultInputs: { x: ${w} } });`,
+    );
+  }
+  return { py: `${py.join("\n")}\n`, ts: `${ts.join("\n")}\n` };
+}
+
+/**
+ * Packaging the workload with `pyflyte package` and with `tsflyte package`, p50 of `runs` each, alternating; both
+ * archives must hold the same number of entities (tasks, workflows, launch plans).
+ */
+function packaging(workload: PackagingWorkload, runs: number): { py: number; ts: number; entities: number } {
+  log(`packaging ${workload.tasks} tasks, ${workload.workflows} workflows and launch plans, ${runs} rounds`);
   const pyDir = mkdtempSync(join(tmpdir(), "bench-pkg-py-"));
   const tsDir = userProject("bench-pkg-ts-");
   try {
+    const src = packagingSources(workload);
     mkdirSync(join(pyDir, "gen"));
     writeFileSync(join(pyDir, "gen", "__init__.py"), "");
-    const pyTasks = Array.from({ length: n }, (_, i) => `@task\ndef t${i}(x: int) -> int:\n    return x + ${i}\n`);
-    writeFileSync(join(pyDir, "gen", "tasks.py"), `from flytekit import task\n\n\n${pyTasks.join("\n\n")}`);
-    const pyOut = join(pyDir, "out.tgz");
-    const py = timed(
-      join(dirname(python), "pyflyte"),
-      ["--pkgs", "gen", "package", "--image", "img:1", "-o", pyOut, "--force"],
-      { cwd: pyDir },
-    );
-    if (countEntities(pyOut) !== n) throw new Error(`pyflyte package wrote ${countEntities(pyOut)} entities`);
-    if (!tsflytePackageAvailable()) return { py, ts: undefined };
+    writeFileSync(join(pyDir, "gen", "tasks.py"), src.py);
     mkdirSync(join(tsDir, "gen"));
-    const tsTasks = Array.from(
-      { length: n },
-      (_, i) => `export const t${i} = task({ inputs: { x: t.int }, outputs: t.int }, ({ x }) => x + ${i});`,
-    );
-    writeFileSync(join(tsDir, "gen", "tasks.ts"), `import { t, task } from "flytekit-ts";\n\n${tsTasks.join("\n")}\n`);
+    writeFileSync(join(tsDir, "gen", "tasks.ts"), src.ts);
+    const pyOut = join(pyDir, "out.tgz");
     const tsOut = join(tsDir, "out.tgz");
-    const ts = timed(
-      process.execPath,
-      [join(repo, "bin", "tsflyte.js"), "package", "--image", "img:1", "-o", tsOut, "gen"],
-      { cwd: tsDir },
-    );
-    if (countEntities(tsOut) !== n) throw new Error(`tsflyte package wrote ${countEntities(tsOut)} entities`);
-    return { py, ts };
+    const py: number[] = [];
+    const ts: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      py.push(
+        timed(
+          join(dirname(python), "pyflyte"),
+          ["--pkgs", "gen", "package", "--image", "img:1", "-o", pyOut, "--force"],
+          {
+            cwd: pyDir,
+          },
+        ),
+      );
+      ts.push(
+        timed(process.execPath, [join(repo, "bin", "tsflyte.js"), "package", "--image", "img:1", "-o", tsOut, "gen"], {
+          cwd: tsDir,
+        }),
+      );
+    }
+    const entities = countEntities(tsOut);
+    if (countEntities(pyOut) !== entities) {
+      throw new Error(`pyflyte package wrote ${countEntities(pyOut)} entities, tsflyte package ${entities}`);
+    }
+    return { py: median(py), ts: median(ts), entities };
   } finally {
     rmSync(pyDir, { recursive: true, force: true });
     rmSync(tsDir, { recursive: true, force: true });
@@ -219,13 +278,16 @@ function packaging(n: number): { py: number; ts: number | undefined } {
 }
 
 /** Runs every comparison; `ours` holds the in-process figures run.ts measured in the same run. */
-export function compareWithFlytekit(ours: OurFigures, opts: { coldRuns?: number; inProcessRuns?: number } = {}) {
+export function compareWithFlytekit(
+  ours: OurFigures,
+  opts: { coldRuns?: number; inProcessRuns?: number; packagingRuns?: number } = {},
+) {
   if (!existsSync(python)) throw new Error(`${python} does not exist: run scripts/setup-oracles.sh first`);
   if (!existsSync(join(repo, "dist", "entrypoint", "execute.js"))) throw new Error("run `npm run build` first");
   const coldRuns = opts.coldRuns ?? 10;
   const fk = flytekitInProcess(opts.inProcessRuns ?? 3);
   const cold = coldStart(coldRuns);
-  const pkg = packaging(1000);
+  const pkg = packaging({ tasks: 1000, workflows: 100 }, opts.packagingRuns ?? 3);
   const num = (k: string) => fk[k] as number;
   const rows: Comparison[] = [
     {
@@ -260,7 +322,7 @@ export function compareWithFlytekit(ours: OurFigures, opts: { coldRuns?: number;
       ours: ours.structsFromMs,
     },
     {
-      name: `entrypoint cold start, trivial task, .ts module (p50 of ${coldRuns})`,
+      name: `entrypoint cold start, trivial task, .ts module packaged (compiled) (p50 of ${coldRuns})`,
       unit: "ms",
       flytekit: cold.py,
       ours: cold.ts,
@@ -272,20 +334,29 @@ export function compareWithFlytekit(ours: OurFigures, opts: { coldRuns?: number;
       ours: cold.js,
     },
     {
+      name: `entrypoint cold start, trivial task, .ts source through tsx, unpackaged (p50 of ${coldRuns})`,
+      unit: "ms",
+      flytekit: cold.py,
+      ours: cold.tsSource,
+    },
+    {
       name: "bare interpreter start (`python -c 0` / `node -e 0`)",
       unit: "ms",
       flytekit: cold.python,
       ours: cold.node,
     },
-    pkg.ts === undefined
-      ? {
-          name: "packaging 1,000 tasks",
-          unit: "ms",
-          flytekit: pkg.py,
-          ours: undefined,
-          note: "n/a (tsflyte package not available)",
-        }
-      : { name: "packaging 1,000 tasks", unit: "ms", flytekit: pkg.py, ours: pkg.ts },
+    {
+      name: `packaging 1,000 tasks, 100 workflows, 100 launch plans (${pkg.entities} entities)`,
+      unit: "ms",
+      flytekit: pkg.py,
+      ours: pkg.ts,
+    },
   ];
-  return { rows, flytekit: String(fk.flytekit), python: String(fk.python) };
+  // Cold start against the floor, node -e 0 measured in the same rounds (target: within 2x).
+  const floor = [
+    { name: ".ts module packaged (compiled)", ms: cold.ts },
+    { name: ".js module", ms: cold.js },
+    { name: ".ts source through tsx, unpackaged", ms: cold.tsSource },
+  ].map((c) => ({ ...c, ratio: c.ms / cold.node }));
+  return { rows, floor, nodeMs: cold.node, flytekit: String(fk.flytekit), python: String(fk.python) };
 }

@@ -393,4 +393,10 @@ if (target !== undefined) {
     const ratio = c.flytekit !== undefined && c.ours !== undefined ? `${fmt(c.flytekit / c.ours)}x` : "-";
     console.log(`${c.name} | ${f} | ${o} | ${ratio}`);
   }
+  console.log(
+    `\nentrypoint cold start against \`node -e 0\` (${fmt(cmp.nodeMs)} ms in the same rounds; target: within 2x)\n`,
+  );
+  console.log("tsflyte-execute, trivial task | ms | ratio to node -e 0");
+  console.log("--- | --- | ---");
+  for (const c of cmp.floor) console.log(`${c.name} | ${fmt(c.ms)} ms | ${fmt(c.ratio)}x`);
 }
