@@ -241,8 +241,12 @@ export function makeParams(opts: {
   secrets?: SecretsManager;
   logger?: Logger;
   signal?: AbortSignal;
+  /** Create the working directory when it is first read rather than now (most tasks never read it). */
+  lazyWorkingDirectory?: boolean;
 }): ExecutionParameters {
-  mkdirSync(opts.workingDirectory, { recursive: true });
+  const workingDirectory = opts.workingDirectory;
+  let created = !opts.lazyWorkingDirectory;
+  if (created) mkdirSync(workingDirectory, { recursive: true });
   const executionId = opts.executionId ?? { project: "local", domain: "local", name: "local" };
   const taskId = opts.taskId ?? { project: "local", domain: "local", name: "local", version: "local" };
   const secrets = opts.secrets ?? new SecretsManager({ local: opts.local });
@@ -252,9 +256,15 @@ export function makeParams(opts: {
     executionId,
     taskId,
     executionDate: new Date(),
-    workingDirectory: opts.workingDirectory,
+    get workingDirectory() {
+      if (!created) {
+        mkdirSync(workingDirectory, { recursive: true });
+        created = true;
+      }
+      return workingDirectory;
+    },
     rawOutputPrefix: opts.rawOutputPrefix ?? join(opts.localRoot, "raw"),
-    checkpoint: opts.checkpoint ?? localCheckpoint(join(opts.workingDirectory, "__cp")),
+    checkpoint: opts.checkpoint ?? localCheckpoint(join(workingDirectory, "__cp")),
     secrets,
     logger:
       opts.logger ??

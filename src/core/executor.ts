@@ -38,6 +38,19 @@ export async function runGraph(
   const results: Results = new Map([["", inputs]]);
   const running = new Map<string, Promise<void>>();
   const byId = new Map(nodes.map((n) => [n.id, n]));
+  // A node's outputs are dropped once every node downstream of it has run (a node reads only its upstream nodes'
+  // outputs), unless the workflow's outputs read them: a long chain holds a few results at a time, not all of them.
+  const consumers = new Map<string, number>();
+  for (const node of nodes) for (const id of new Set(node.upstream)) consumers.set(id, (consumers.get(id) ?? 0) + 1);
+  const kept = new Set<string>([""]);
+  for (const b of outputs) if (b.binding) referencedNodes(b.binding, kept);
+  const release = (node: NodeSpec): void => {
+    for (const id of new Set(node.upstream)) {
+      const left = consumers.get(id)! - 1;
+      consumers.set(id, left);
+      if (left === 0 && !kept.has(id)) results.delete(id);
+    }
+  };
   const visiting = new Set<string>();
   // Nodes start in dependency order, whatever their order in the list (`after` may point at a later node).
   const start = (node: NodeSpec): Promise<void> => {
@@ -59,6 +72,8 @@ export async function runGraph(
         if (e !== null && typeof e === "object" && !("nodeId" in e))
           Object.defineProperty(e, "nodeId", { value: node.id });
         throw e;
+      } finally {
+        release(node);
       }
     });
     running.set(node.id, p);
@@ -133,6 +148,14 @@ async function withTimeout(node: NodeSpec, ms: number, run: () => Promise<Litera
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Adds the ids of the nodes whose outputs `bd` reads to `out`. */
+function referencedNodes(bd: BindingData, out: Set<string>): void {
+  const v = bd.value;
+  if (v.case === "promise") out.add(v.value.nodeId);
+  else if (v.case === "collection") for (const b of v.value.bindings) referencedNodes(b, out);
+  else if (v.case === "map") for (const b of Object.values(v.value.bindings)) referencedNodes(b, out);
 }
 
 /** Turns binding data into a literal using the results of finished nodes. */

@@ -3,7 +3,6 @@
  * `localExecute` (cache, sandbox), `sandboxExecute` (a fresh working directory and checkpoint) and `dispatchExecute`
  * (literals in, `preExecute`, `execute`, `postExecute`, literals out).
  */
-import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
 import type { LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
@@ -41,6 +40,9 @@ import {
   resolveResources,
   type ResourceValues,
 } from "./resources.js";
+
+/** How many local task sandboxes this process has named (each gets a directory of its own). */
+let sandboxes = 0;
 
 export type { Accelerator, PodTemplate } from "./resources.js";
 
@@ -420,14 +422,17 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
     return this.usesTaskSlot ? localTaskSlots.run(() => this.sandboxExecute(inputs)) : this.sandboxExecute(inputs);
   }
 
-  /** Runs `dispatchExecute` in a fresh working directory with its own checkpoint directory. */
+  /**
+   * Runs `dispatchExecute` in a fresh working directory with its own checkpoint directory. The directory is created
+   * when first read: making and later removing one per task was most of a small task's local cost.
+   */
   async sandboxExecute(inputs: LiteralMap): Promise<LiteralMap> {
     const outer = currentState();
-    mkdirSync(outer.localRoot, { recursive: true });
-    const workingDirectory = mkdtempSync(join(outer.localRoot, "task-"));
+    const workingDirectory = join(outer.localRoot, `task-${process.pid}-${++sandboxes}`);
     const params = makeParams({
       localRoot: outer.localRoot,
       workingDirectory,
+      lazyWorkingDirectory: true,
       local: true,
       executionId: outer.params.executionId,
       taskId: { ...outer.params.taskId, name: this.name },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -78,6 +78,23 @@ describe("currentContext()", () => {
     assert.equal(out.decks, true);
     assert.equal(out.task, "ctx.probe");
     assert.ok(out.raw.length > 0);
+  });
+
+  test("a task's working directory exists once read, and is only made for tasks that read it", async () => {
+    const reads = task({ name: "ctx.reads", outputs: t.str }, () => {
+      const wd = currentContext().workingDirectory;
+      assert.ok(statSync(wd).isDirectory(), `${wd} exists`);
+      writeFileSync(join(wd, "scratch.txt"), "x");
+      return wd;
+    });
+    const skips = task({ name: "ctx.skips", inputs: { i: t.int }, outputs: t.int }, ({ i }) => i);
+    const wd = await reads();
+    assert.ok(existsSync(join(wd, "scratch.txt")));
+    const root = join(wd, "..");
+    const before = readdirSync(root).length;
+    for (let i = 0; i < 20; i++) await skips({ i });
+    assert.equal(readdirSync(root).length, before, "tasks that never read their working directory leave none");
+    assert.notEqual(await reads(), wd, "each run has a directory of its own");
   });
 
   test("concurrent tasks each see their own context", async () => {

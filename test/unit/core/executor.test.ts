@@ -33,4 +33,22 @@ describe("local graph runner", () => {
     });
     await assert.rejects(wf(), /node n0 depends on itself through n0, n1/);
   });
+
+  test("outputs read by later nodes and by the workflow outputs stay available after they are released", async () => {
+    const inc = task({ name: "exec.release.inc", inputs: { x: t.int }, outputs: t.int }, ({ x }) => x + 1);
+    const add = task({ name: "exec.release.add", inputs: { a: t.int, b: t.int }, outputs: t.int }, ({ a, b }) => a + b);
+    const wf = workflow(
+      { name: "exec.release", inputs: { x: t.int }, outputs: { first: t.int, last: t.int, sum: t.int } },
+      ({ x }) => {
+        const first = inc({ x });
+        let cur = inc({ x: first });
+        for (let i = 0; i < 50; i++) cur = inc({ x: cur });
+        // `first` is read again far downstream, after every other reader of it has run.
+        const sum = add({ a: first, b: cur });
+        return { first, last: cur, sum };
+      },
+    );
+    assert.deepEqual(await wf({ x: 0 }), { first: 1, last: 52, sum: 53 });
+    assert.deepEqual(await wf({ x: 10 }), { first: 11, last: 62, sum: 73 });
+  });
 });
