@@ -349,6 +349,53 @@ rows.push({
   });
 }
 
+// Scaling curves: per-node time and peak memory of local workflows of 10, 1,000 and 100,000 nodes (a chain and a wide
+// fan-out) and of a local map task over 10^4 to 10^6 elements, each point in a fresh process (test/bench/scaling.ts),
+// beside flytekit running the same workflows locally up to FLYTEKIT_TS_BENCH_FLYTEKIT_MAX nodes (default 1,000: its
+// local runner takes milliseconds per node). FLYTEKIT_TS_BENCH_SCALING_MAX caps the sizes (default: all).
+interface ScalingPoint {
+  shape: string;
+  n: number;
+  ours: { compileMs: number; runMs: number; peakMB: number };
+  theirs: { compileMs: number; runMs: number; peakMB: number } | undefined;
+}
+const scaling: ScalingPoint[] = [];
+{
+  const { spawnSync } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const maxN = Number(process.env.FLYTEKIT_TS_BENCH_SCALING_MAX ?? Number.POSITIVE_INFINITY);
+  const flytekitMax = Number(process.env.FLYTEKIT_TS_BENCH_FLYTEKIT_MAX ?? 1000);
+  const python = join(import.meta.dirname, "..", "..", ".venv", "bin", "python");
+  const point = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`${args.slice(-3).join(" ")} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+    return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as ScalingPoint["ours"];
+  };
+  const plan: [string, number[]][] = [
+    ["chain", [10, 1000, 100_000]],
+    ["fanout", [10, 1000, 100_000]],
+    ["map", [10, 10_000, 100_000, 1_000_000]],
+  ];
+  for (const [shape, sizes] of plan) {
+    for (const n of sizes.filter((k) => k <= maxN)) {
+      process.stderr.write(`bench: scaling ${shape} ${n}\n`);
+      const ours = point(process.execPath, [
+        "--conditions=source",
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "scaling.ts"),
+        shape,
+        String(n),
+      ]);
+      const theirs =
+        n <= flytekitMax && existsSync(python)
+          ? point(python, [join(import.meta.dirname, "py", "scaling_bench.py"), shape, String(n)])
+          : undefined;
+      scaling.push({ shape, n, ours, theirs });
+    }
+  }
+}
+
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toFixed(4));
 console.log("figure | value | target | reference | reference value | ratio");
 console.log("--- | --- | --- | --- | --- | ---");
@@ -358,6 +405,29 @@ for (const r of rows) {
   if (!ok) failed++;
   console.log(
     `${r.name} | ${fmt(r.value)} ${r.unit} | ${r.target === undefined ? "-" : `< ${r.target} ${r.unit}`}${ok ? "" : " MISSED"} | ${r.reference} | ${fmt(r.referenceValue)} ${r.unit} | ${fmt(r.value / r.referenceValue)}x`,
+  );
+}
+
+console.log(
+  "\nscaling: shape | nodes | flytekit-ts ms (compile + run) | µs/node | peak RSS growth | bytes/node | flytekit µs/node | flytekit bytes/node | ratio (flytekit / flytekit-ts µs/node)",
+);
+console.log("--- | --- | --- | --- | --- | --- | --- | --- | ---");
+for (const p of scaling) {
+  const total = (x: ScalingPoint["ours"]) => x.compileMs + x.runMs;
+  const us = (total(p.ours) * 1000) / p.n;
+  const theirUs = p.theirs ? (total(p.theirs) * 1000) / p.n : undefined;
+  console.log(
+    [
+      p.shape,
+      p.n.toLocaleString("en-US"),
+      `${fmt(total(p.ours))} ms`,
+      `${fmt(us)} µs`,
+      `${fmt(p.ours.peakMB)} MB`,
+      `${fmt((p.ours.peakMB * 1e6) / p.n)} B`,
+      theirUs === undefined ? "-" : `${fmt(theirUs)} µs`,
+      p.theirs ? `${fmt((p.theirs.peakMB * 1e6) / p.n)} B` : "-",
+      theirUs === undefined ? "-" : `${fmt(theirUs / us)}x`,
+    ].join(" | "),
   );
 }
 if (process.argv.includes("--strict") && failed > 0) process.exit(1);
