@@ -2,6 +2,7 @@
  * Every example runs, in-process through the public API, with the outputs its header promises.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -139,6 +140,22 @@ describe("examples", () => {
       "best region: west (1662.5); apples=2175.75, pears=2208.00, plums=2191.25",
     );
     assert.equal(regionTotals.name, "examples.dataframes.region_totals");
+  });
+
+  test("raw container task: serialized for copilot, run with docker or podman or a clear error", async () => {
+    const { wf, ellipseArea } = await import("../../examples/container.js");
+    const { serializationSettings, serializeTask } = await import("flytekit-ts");
+    const tt = serializeTask(ellipseArea, serializationSettings()).template!;
+    assert.equal(tt.type, "raw-container");
+    const c = tt.target.value as { image: string; args: string[]; dataConfig?: { inputPath: string } };
+    assert.equal(c.image, "python:3.12-slim");
+    assert.equal(c.dataConfig?.inputPath, "/var/inputs");
+    const engine = ["docker", "podman"].some((e) => spawnSync(e, ["info"], { timeout: 20_000 }).status === 0);
+    if (engine) {
+      assert.match(await wf({ a: 3, b: 4.5 }), /^area 42\.412 \(computed with python 3\.12\.\d+\)$/);
+    } else {
+      await assert.rejects(wf({ a: 3, b: 4.5 }), /runs its image python:3\.12-slim locally with docker or podman/);
+    }
   });
 
   test("async task", async () => {

@@ -1,11 +1,12 @@
 /**
  * `tsflyte run --raw-output-data-prefix` on object stores: the dataframe pipeline of examples/dataframes.ts (a CSV
  * file, three dataframes, a SQLite file) runs locally with its raw outputs on gs:// (fake-gcs-server) and on abfs://
- * (Azurite), each downstream task reading what the one before it wrote to the store.
+ * (Azurite), each downstream task reading what the one before it wrote to the store. Then Python flytekit reads the
+ * CSV file and the dataframes from the emulator through its own fsspec backends (gcsfs, adlfs).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -21,6 +22,33 @@ const scratch = mkdtempSync(join(tmpdir(), "tsflyte-rawprefix-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const EXPECTED = "best region: west (66.5); apples=71.75, pears=104.00, plums=87.25";
+const PYTHON = join(ROOT, ".venv", "bin", "python");
+
+/** What flytekit reads back: the input table, the filtered table with revenue, and the per-region totals. */
+const FRAMES = [
+  { columns: ["region", "product", "units", "price"], rows: 40, sums: { units: 180, price: 60 } },
+  { columns: ["region", "product", "units", "revenue"], rows: 28, sums: { units: 168, revenue: 263 } },
+  { columns: ["region", "revenue", "orders"], rows: 4, sums: { revenue: 263, orders: 28 } },
+];
+
+/** Python flytekit (the oracle venv) reads the prefix through its fsspec backend; skipped without the venv. */
+async function flytekitReads(prefix: string, env: NodeJS.ProcessEnv, store: Storage): Promise<void> {
+  if (!existsSync(PYTHON)) {
+    assert.ok(!process.env.FLYTEKIT_TS_REQUIRE_ORACLES, `${PYTHON} is missing: run scripts/setup-oracles.sh`);
+    return;
+  }
+  const r = spawnSync(PYTHON, [join(ROOT, "test/e2e/fixtures/read_store.py"), prefix], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const read = JSON.parse(r.stdout) as { csv: string[]; frames: unknown[] };
+  let csvUri = "";
+  for await (const u of store.list(prefix)) if (u.endsWith("/sales.csv")) csvUri = u;
+  assert.deepEqual(read.csv, [new TextDecoder().decode(await store.get(csvUri))]);
+  assert.deepEqual(read.frames, FRAMES);
+}
 
 function tsflyte(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const full: NodeJS.ProcessEnv = {
@@ -65,17 +93,19 @@ async function runPipeline(prefix: string, env: NodeJS.ProcessEnv, store: Storag
 }
 
 describe("tsflyte run --raw-output-data-prefix", () => {
-  test("gs:// on fake-gcs-server", { skip: fakeGcsMissing() }, async () => {
+  test("gs:// on fake-gcs-server, read back by flytekit's gcsfs", { skip: fakeGcsMissing() }, async () => {
     const gcs = await startFakeGcs(["flyte"]);
     try {
       const store = new GcsStorage({ endpoint: gcs.endpoint, credentials: null });
-      await runPipeline("gs://flyte/raw/run-1", { STORAGE_EMULATOR_HOST: gcs.endpoint }, store);
+      const env = { STORAGE_EMULATOR_HOST: gcs.endpoint };
+      await runPipeline("gs://flyte/raw/run-1", env, store);
+      await flytekitReads("gs://flyte/raw/run-1", env, store);
     } finally {
       await gcs.stop();
     }
   });
 
-  test("abfs:// on Azurite, from a connection string", async () => {
+  test("abfs:// on Azurite, from a connection string, read back by flytekit's adlfs", async () => {
     const azurite = await startAzurite(["flyte"]);
     try {
       const store = new AzureBlobStorage({ connectionString: azurite.connectionString() });
