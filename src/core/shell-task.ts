@@ -83,6 +83,11 @@ export class ShellTask<I extends InputSpec, O extends Record<string, AnyType>> e
       throw new FlyteValidationError(`${this.name}: the script refers to {${kind}.${name}}, which does not exist`);
   }
 
+  /** The script, shown in the Source Code deck. */
+  protected override sourceCode(): { code: string; language: string } {
+    return { code: this.script, language: "bash" };
+  }
+
   async execute(inputs: Record<string, unknown>): Promise<unknown> {
     const ctx = currentContext();
     const inputValues = new Map<string, TemplateValue>();

@@ -154,6 +154,11 @@ export class SqliteTask<I extends InputSpec, C extends ColumnTypes | undefined> 
       : this.uri!.replace(/^file:\/\//, "");
   }
 
+  /** The query template, shown in the Source Code deck. */
+  protected override sourceCode(): { code: string; language: string } {
+    return { code: this.queryTemplate, language: "sql" };
+  }
+
   async execute(inputs: Record<string, unknown>): Promise<{ results: StructuredDataset }> {
     const path = await this.databasePath(inputs);
     const { default: Database } = await import("better-sqlite3");

@@ -158,3 +158,19 @@ describe("local decks", () => {
     assert.equal(declarationSource(join(scratch, "missing.ts"), "a"), undefined);
   });
 });
+
+describe("source code of tasks that are not functions", () => {
+  test("a shell task shows its script as bash", async () => {
+    const { shellTask } = await import("flytekit-ts");
+    const sh = shellTask({
+      name: "sh",
+      script: 'echo "{inputs.x}" > /dev/null',
+      inputs: { x: t.str },
+      enableDeck: true,
+      deckFields: ["Source Code"],
+    });
+    const { decks } = await collectDecks(() => sh({ x: "</script>" }));
+    const html = readFileSync(decks[0]!.path, "utf8");
+    assert.match(html, /<code class="hljs language-bash"><span class="hljs-built_in">echo<\/span>/);
+  });
+});
