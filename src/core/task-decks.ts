@@ -104,8 +104,22 @@ async function valuesDeck(name: string, values: Record<string, unknown>): Promis
   return deck;
 }
 
-/** The "Dependencies" deck: the runtime, and the packages of the nearest `package.json` with installed versions. */
+const dependencies = new Map<string, string>();
+
+/**
+ * The "Dependencies" deck: the runtime, and the packages of the nearest `package.json` with installed versions. Read
+ * once per directory and process: what is installed does not change while tasks run.
+ */
 export function dependenciesHtml(cwd = process.cwd()): string {
+  let html = dependencies.get(cwd);
+  if (html === undefined) {
+    html = readDependencies(cwd);
+    dependencies.set(cwd, html);
+  }
+  return html;
+}
+
+function readDependencies(cwd: string): string {
   const rows: [string, string, string][] = [
     ["node", process.version, ""],
     ["platform", `${process.platform} ${process.arch}`, ""],

@@ -5,7 +5,7 @@
  * both Arrow vectors and record arrays.
  */
 import { displayValue, escapeHtml, formatNumber } from "./html.js";
-import { type TableValue, toFrame } from "./table.js";
+import { isArrowLike, type TableValue, toFrame } from "./table.js";
 
 /** The summary of one column. */
 export interface ColumnSummary {
@@ -34,7 +34,7 @@ function toNumber(v: unknown): number | undefined {
 }
 
 /** The `p` quantile of sorted numbers, interpolated linearly between ranks (pandas' default). */
-export function quantile(sorted: readonly number[], p: number): number {
+export function quantile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const pos = (sorted.length - 1) * p;
   const lo = Math.floor(pos);
@@ -48,44 +48,55 @@ export function summarize(value: TableValue): ColumnSummary[] {
   return f.columns.map((name, c) => {
     let missing = 0;
     const nums: number[] = [];
+    // Numbers count distinct values once sorted; the rest by their text (which also finds the most frequent one).
     const counts = new Map<string, number>();
     const kinds = new Set<string>();
     let minDate: Date | undefined;
     let maxDate: Date | undefined;
     for (const v of f.values(c)) {
-      if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) {
+      if (typeof v === "number") {
+        if (Number.isNaN(v)) missing++;
+        else nums.push(v);
+        continue;
+      }
+      if (typeof v === "bigint") {
+        nums.push(Number(v));
+        continue;
+      }
+      if (v === null || v === undefined) {
         missing++;
         continue;
       }
-      const n = toNumber(v);
-      if (n !== undefined) {
-        kinds.add("number");
-        nums.push(n);
-      } else if (v instanceof Date) {
+      if (v instanceof Date) {
         kinds.add("date");
         if (!minDate || v < minDate) minDate = v;
         if (!maxDate || v > maxDate) maxDate = v;
       } else kinds.add(typeof v === "boolean" ? "boolean" : typeof v === "string" ? "string" : "mixed");
-      const key = displayValue(v);
+      const key = typeof v === "string" ? v : displayValue(v);
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
+    if (nums.length > 0) kinds.add("number");
     const count = f.numRows - missing;
     const kind = (kinds.size === 0 ? "empty" : kinds.size > 1 ? "mixed" : [...kinds][0]) as ColumnSummary["kind"];
-    const base = { name, kind, count, missing, distinct: counts.size };
+    const sorted = Float64Array.from(nums).sort();
+    let distinctNums = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinctNums++;
+    const base = { name, kind, count, missing, distinct: distinctNums + counts.size };
     if (kind === "number") {
-      nums.sort((a, b) => a - b);
-      const mean = nums.reduce((s, x) => s + x, 0) / nums.length;
-      const std =
-        nums.length > 1 ? Math.sqrt(nums.reduce((s, x) => s + (x - mean) ** 2, 0) / (nums.length - 1)) : Number.NaN;
+      let sum = 0;
+      for (const x of sorted) sum += x;
+      const mean = sum / sorted.length;
+      let sq = 0;
+      for (const x of sorted) sq += (x - mean) ** 2;
       return {
         ...base,
         mean,
-        std,
-        min: nums[0],
-        q1: quantile(nums, 0.25),
-        median: quantile(nums, 0.5),
-        q3: quantile(nums, 0.75),
-        max: nums[nums.length - 1],
+        std: sorted.length > 1 ? Math.sqrt(sq / (sorted.length - 1)) : Number.NaN,
+        min: sorted[0],
+        q1: quantile(sorted, 0.25),
+        median: quantile(sorted, 0.5),
+        q3: quantile(sorted, 0.75),
+        max: sorted[sorted.length - 1],
       };
     }
     let top: string | undefined;
@@ -122,7 +133,7 @@ export class FrameProfilingRenderer {
   /** The HTML summary of `value`. */
   toHtml(value: TableValue): string {
     const summaries = summarize(value);
-    const rows = toFrame(value).numRows;
+    const rows = isArrowLike(value) ? value.numRows : (value as readonly unknown[]).length;
     const head = `<tr><th>column</th><th>type</th>${STAT_COLUMNS.map((k) => `<th>${STAT_LABELS[k] ?? k}</th>`).join("")}</tr>`;
     const body = summaries
       .map(

@@ -57,15 +57,15 @@ export function toFrame(value: unknown, who = "table"): Frame {
   }
   if (isRecordArray(value)) {
     const seen = new Set<string>();
-    for (const r of value) for (const k of Object.keys(r)) seen.add(k);
+    for (const r of value) for (const k in r) if (Object.hasOwn(r, k)) seen.add(k);
     const columns = [...seen];
     return {
       columns,
       numRows: value.length,
       cell: (r, c) => value[r]![columns[c]!],
-      values: function* (c) {
+      values: (c) => {
         const k = columns[c]!;
-        for (const r of value) yield r[k];
+        return value.map((r) => r[k]);
       },
     };
   }

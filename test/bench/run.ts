@@ -255,6 +255,53 @@ rows.push({
   referenceValue: fanRefMs,
 });
 
+// Decks: one task run with decks on (all five standard decks, written to a local deck.html) against the same task
+// without decks; and the per-column profile of a 10^6-row, three-column table against one pass summing its columns.
+{
+  process.env.FLYTE_LOCAL_DECK_DIR = mkdtempSync(join(tmpdir(), "bench-decks-"));
+  const body = ({ xs }: { xs: number[] }) => xs.reduce((s, x) => s + x, 0);
+  const plainTask = task({ name: "bench.nodeck", inputs: { xs: t.list(t.float) }, outputs: t.float }, body);
+  const deckTask = task(
+    { name: "bench.deck", inputs: { xs: t.list(t.float) }, outputs: t.float, enableDeck: true },
+    body,
+  );
+  const xs = Array.from({ length: 100 }, (_, i) => i / 3);
+  await deckTask({ xs });
+  const deckMs = await timeIt(() => deckTask({ xs }), 15);
+  const plainMs = await timeIt(() => plainTask({ xs }), 15);
+  rows.push({
+    name: "a task run with all five standard decks",
+    value: deckMs,
+    unit: "ms",
+    target: 50,
+    reference: "the same task without decks",
+    referenceValue: plainMs,
+  });
+  const { FrameProfilingRenderer } = await import("flytekit-ts");
+  const PROFILE_ROWS = 1_000_000;
+  const records = Array.from({ length: PROFILE_ROWS }, (_, i) => ({ a: i % 977, b: (i * 7) / 13, c: `k${i % 100}` }));
+  const profileMs = await timeIt(() => new FrameProfilingRenderer().toHtml(records), 3);
+  const passMs = await timeIt(() => {
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    for (const r of records) {
+      a += r.a;
+      b += r.b;
+      c += r.c.length;
+    }
+    return a + b + c;
+  }, 3);
+  rows.push({
+    name: "frame profile of 10^6 rows x 3 columns",
+    value: profileMs,
+    unit: "ms",
+    target: 5000,
+    reference: "one pass summing the three columns",
+    referenceValue: passMs,
+  });
+}
+
 // 7. A 10^6-key map input (t.map(t.int)) read from inputs.pb as the container entrypoint reads it, each measurement in
 // a fresh process (test/bench/map-input.ts), against JSON.parse of the same map from a file. Memory: the value held
 // (target: within 5x of the encoded size) and the peak growth of the resident set.
