@@ -58,6 +58,14 @@ describe("tsflyte init", () => {
     assert.doesNotMatch(r.err, /cd /, "no cd into the directory it is in");
   });
 
+  test("a directory with spaces: created, and the next steps quote it", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "init-"));
+    const r = await init(cwd, "my flows", "--name", "my-flows");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /\n {2}cd 'my flows'\n/);
+    assert.equal(JSON.parse(readFileSync(join(cwd, "my flows", "package.json"), "utf8")).name, "my-flows");
+  });
+
   test("refuses to overwrite, lists the files that exist, and writes nothing", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "init-"));
     mkdirSync(join(cwd, "p", "workflows"), { recursive: true });
