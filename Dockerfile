@@ -14,6 +14,7 @@ WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY bin ./bin
 COPY src ./src
 RUN npm run build && mkdir /pkg && npm pack --ignore-scripts --pack-destination /pkg
