@@ -396,6 +396,44 @@ rows.push({
   });
 }
 
+// Object stores: a FLYTEKIT_TS_BENCH_OBJECT_MB MiB file (default 128) uploaded in parts to each emulator on loopback and
+// downloaded back (test/bench/object-stores.ts, its own process), beside a local copy of the same file.
+{
+  const { spawnSync } = await import("node:child_process");
+  const sizeMB = Number(process.env.FLYTEKIT_TS_BENCH_OBJECT_MB ?? 128);
+  const r = spawnSync(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", join(import.meta.dirname, "object-stores.ts"), String(sizeMB)],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  if (r.status !== 0) throw new Error(`object-stores.ts failed (${r.status})`);
+  const os = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+    copyMs: number;
+    results: { store: string; uploadMs: number; downloadMs: number; peakMB: number }[];
+  };
+  for (const x of os.results) {
+    for (const [what, ms] of [
+      ["upload", x.uploadMs],
+      ["download", x.downloadMs],
+    ] as const) {
+      rows.push({
+        name: `${x.store}: ${what} of ${sizeMB} MiB`,
+        value: ms,
+        unit: "ms",
+        reference: "local copy of the file",
+        referenceValue: os.copyMs,
+      });
+    }
+    rows.push({
+      name: `${x.store}: peak RSS after the ${sizeMB} MiB round trip`,
+      value: x.peakMB,
+      unit: "MB",
+      reference: "object size",
+      referenceValue: sizeMB,
+    });
+  }
+}
+
 // Scaling curves: per-node time and peak memory of local workflows of 10, 1,000 and 100,000 nodes (a chain and a wide
 // fan-out) and of a local map task over 10^4 to 10^6 elements, each point in a fresh process (test/bench/scaling.ts),
 // beside flytekit running the same workflows locally up to FLYTEKIT_TS_BENCH_FLYTEKIT_MAX nodes (default 1,000: its
