@@ -121,6 +121,8 @@ export { TimelineDeck, type TimelineEntry } from "./deck/timeline.js";
 export { collectDecks, type WrittenDeck } from "./core/task-decks.js";
 export type { Logger } from "./core/logger.js";
 export { type CacheEntryInfo, type CacheEntryMeta, cacheKey, LocalCache } from "./core/cache.js";
+export { observeRun } from "./core/observer.js";
+export type { LogEvent, NodeEvent, NodePhase, RunObserver } from "./core/observer.js";
 export type { ResourceSpec, ResourceValues, Quantity } from "./core/resources.js";
 export {
   dynamic,

@@ -18,6 +18,16 @@ export interface CommandContext {
    * terminal), so commands that would ask require an explicit flag instead.
    */
   readonly confirm?: (question: string) => Promise<boolean>;
+  /** Set when standard error is a terminal that takes ANSI escapes: live progress is drawn there. */
+  readonly terminal?: Terminal;
+}
+
+/** A terminal on standard error. */
+export interface Terminal {
+  /** Its width in columns, now. */
+  columns(): number;
+  /** Whether to colour text (off with `NO_COLOR`). */
+  readonly color: boolean;
 }
 
 /**

@@ -6,12 +6,12 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { cacheCommand } from "./cache.js";
-import { type Command, type CommandContext, UsageError } from "./command.js";
+import { type Command, type CommandContext, type Terminal, UsageError } from "./command.js";
 import { packageCommand } from "./package.js";
 import { runCommand } from "./run.js";
 import { serializeCommand } from "./serialize.js";
 
-export type { Command, CommandContext } from "./command.js";
+export type { Command, CommandContext, Terminal } from "./command.js";
 export { UsageError } from "./command.js";
 
 /**
@@ -37,6 +37,10 @@ export const commands: Readonly<Record<string, Command>> = {
   execution: {
     summary: "Inspect, follow or terminate executions on a Flyte cluster",
     run: async (args, ctx) => (await import("./remote.js")).executionCommand.run(args, ctx),
+  },
+  ui: {
+    summary: "Serve a web page of recorded runs (graph, inputs, outputs, logs, decks) on 127.0.0.1",
+    run: async (args, ctx) => (await import("./ui.js")).uiCommand.run(args, ctx),
   },
 };
 
@@ -95,6 +99,7 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
     cwd: opts.cwd ?? process.cwd(),
     verbose: false,
     ...(confirm && { confirm }),
+    ...(opts.err === undefined ? terminalOf(process.stderr, process.env) : {}),
   };
   try {
     let i = 0;
@@ -139,6 +144,12 @@ async function askOnTerminal(question: string): Promise<boolean> {
   } finally {
     rl.close();
   }
+}
+
+/** The terminal on a stream, when it is one that takes ANSI escapes (not `TERM=dumb`). */
+export function terminalOf(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): { terminal?: Terminal } {
+  if (!stream.isTTY || env.TERM === "dumb") return {};
+  return { terminal: { columns: () => stream.columns || 80, color: !env.NO_COLOR } };
 }
 
 function dispatch(name: string, args: readonly string[], ctx: CommandContext): Promise<number> {

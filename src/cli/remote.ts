@@ -13,8 +13,10 @@ import type { FlyteExecution } from "../remote/execution.js";
 import type { ExecutionFilters, ExecutionPhaseName } from "../remote/filters.js";
 import { connectRemote } from "../remote/connect.js";
 import { EagerLocalRunError, eagerTaskOf, runEagerLocally } from "../remote/eager-local.js";
+import { graphOf, graphOfNodes, type RunGraph } from "../ui/graph.js";
+import { defaultRunsDir, RunStore, runsToKeep } from "../ui/store.js";
 import { type Command, type CommandContext, UsageError } from "./command.js";
-import { formatJson } from "./json.js";
+import { formatJson, toJsonValue } from "./json.js";
 import { loadEntities } from "./load.js";
 import { formatDurationMs, progressRenderer } from "./progress.js";
 import { parseKeyValues, parseOrUsage, sourceFiles } from "./serialize.js";
@@ -123,6 +125,10 @@ export interface RunRemoteOptions {
   image?: string;
   wait: boolean;
   json: boolean;
+  /** Only the outputs and errors. */
+  quiet: boolean;
+  /** The file the entity came from, as given (recorded in the run store). */
+  file: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
   envs: Record<string, string>;
@@ -169,7 +175,8 @@ export async function runRemote(
       version: opts.version,
       image: opts.image,
     });
-    if (!opts.json) ctx.err(`Registered ${entity.name} in ${reg.project}/${reg.domain} version ${reg.version}\n`);
+    const chatty = !opts.json && !opts.quiet;
+    if (chatty) ctx.err(`Registered ${entity.name} in ${reg.project}/${reg.domain} version ${reg.version}\n`);
     const ex = await remote.execute(entity, inputs, {
       name: opts.name,
       version: reg.version,
@@ -178,15 +185,21 @@ export async function runRemote(
       envs: opts.envs,
       overwriteCache: opts.overwriteCache,
     });
-    if (!opts.json) {
+    if (chatty) {
       ctx.err(`${ex.attached ? "Attached to" : "Launched"} execution ${ex.name}\n`);
       if (ex.consoleUrl) ctx.err(`Console: ${ex.consoleUrl}\n`);
     }
+    const recorded = recordRemoteRun(entity, inputs, opts.file, ex, remote.clients.endpoint.baseUrl, ctx);
     if (!opts.wait) {
       if (opts.json) ctx.out(`${JSON.stringify({ execution: ex.name, console: ex.consoleUrl ?? null })}\n`);
       return 0;
     }
-    return await waitAndPrint(ex, opts.json, ctx);
+    try {
+      return await waitAndPrint(ex, !chatty, ctx, (outputs) => recorded?.finish({ status: "succeeded", outputs }));
+    } catch (e) {
+      recorded?.finish({ status: "failed", error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
   } finally {
     remote.clients.close();
   }
@@ -271,7 +284,53 @@ function callsSummary(calls: readonly { status: string }[]): string {
   return `${calls.length} call${calls.length === 1 ? "" : "s"} on the cluster${parts.length ? `: ${parts.join(", ")}` : ""}`;
 }
 
-async function waitAndPrint(ex: FlyteExecution, json: boolean, ctx: CommandContext): Promise<number> {
+/** Records a launched execution in the run store; a store that cannot be written only warns. */
+function recordRemoteRun(
+  entity: Entity,
+  inputs: Record<string, unknown>,
+  file: string,
+  ex: FlyteExecution,
+  endpoint: string,
+  ctx: CommandContext,
+): { finish(end: { status: "succeeded" | "failed"; outputs?: unknown; error?: string }): void } | undefined {
+  try {
+    const store = new RunStore(defaultRunsDir(), runsToKeep());
+    let graph: RunGraph;
+    try {
+      graph = graphOf(entity);
+    } catch {
+      graph = graphOfNodes([], new Set());
+    }
+    const id = store.recordRemote({
+      entity: { name: entity.name, kind: entity.kind },
+      file,
+      inputs: toJsonValue(inputs),
+      graph,
+      remote: {
+        project: ex.id.project,
+        domain: ex.id.domain,
+        name: ex.id.name,
+        endpoint,
+        ...(ex.consoleUrl ? { consoleUrl: ex.consoleUrl } : {}),
+      },
+    });
+    if (id === undefined) return undefined;
+    return {
+      finish: (end) =>
+        store.finishRemote(id, { ...end, ...(end.outputs !== undefined ? { outputs: toJsonValue(end.outputs) } : {}) }),
+    };
+  } catch (e) {
+    ctx.err(`warning: the run is not recorded: ${e instanceof Error ? e.message : String(e)}\n`);
+    return undefined;
+  }
+}
+
+async function waitAndPrint(
+  ex: FlyteExecution,
+  json: boolean,
+  ctx: CommandContext,
+  onOutputs?: (outputs: unknown) => void,
+): Promise<number> {
   const render = progressRenderer();
   await ex.wait(
     json
@@ -287,6 +346,7 @@ async function waitAndPrint(ex: FlyteExecution, json: boolean, ctx: CommandConte
   );
   ex.checkSucceeded();
   const outputs = await ex.outputs();
+  onOutputs?.(outputs);
   ctx.out(`${formatJson(outputs)}\n`);
   return 0;
 }

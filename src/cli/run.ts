@@ -5,10 +5,9 @@
  */
 import { resolve } from "node:path";
 import type { Entity } from "../core/entity.js";
-import type { WrittenDeck } from "../core/task-decks.js";
 import type { AnyType } from "../types/type.js";
 import { type Command, type CommandContext, UsageError } from "./command.js";
-import { formatJson, toJsonValue } from "./json.js";
+import { toJsonValue } from "./json.js";
 import { findEntity, type LoadedModule, loadEntities } from "./load.js";
 import { parseKeyValues } from "./serialize.js";
 
@@ -16,11 +15,18 @@ import { parseKeyValues } from "./serialize.js";
 type InputParsing = typeof import("./parse-inputs.js");
 
 const RUN_USAGE =
-  "Usage: tsflyte run [--json] [--verbose] [--remote [remote options]] FILE NAME [--<input> <value> ...]";
+  "Usage: tsflyte run [--json | --quiet] [--verbose] [--remote [remote options]] FILE NAME [--<input> <value> ...]";
 
 const OPTIONS_HELP = `Options:
-  --json         print only the outputs, as JSON (no header on stderr)
+  --json         print one JSON document on stdout: the outputs, the run and each node's status (for scripts);
+                 with --remote, only the outputs (or the execution, without --wait)
+  -q, --quiet    print only the outputs (and errors): no progress, no summary
   -v, --verbose  print stack traces on errors
+
+Progress of local runs goes to stderr: a live display on a terminal, a line per node change otherwise, then a
+summary of the nodes (status, duration, cache hits, decks). Each run is recorded in the run store
+($FLYTEKIT_TS_HOME/runs, default ~/.flytekit-ts/runs; FLYTEKIT_TS_RUNS_KEEP runs kept, default 200, 0 for none);
+'tsflyte ui' shows them.
   -h, --help     show help: with FILE, the entities it exports; with NAME, that entity's inputs and outputs
 
 Remote options (before FILE; --wait also after NAME):
@@ -91,6 +97,7 @@ export const runCommand: Command = {
 
 async function run(args: readonly string[], ctx: CommandContext): Promise<number> {
   let json = false;
+  let quiet = false;
   let help = false;
   let file: string | undefined;
   let name: string | undefined;
@@ -122,6 +129,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
     else if (arg === "--overwrite-cache" && file === undefined) overwriteCache = true;
     else if (arg === "--local-eager" && file === undefined) localEager = true;
     else if (arg === "--json") json = true;
+    else if (arg === "--quiet" || arg === "-q") quiet = true;
     else if (arg === "--verbose" || arg === "-v") ctx.verbose = true;
     else if (arg === "--help" || arg === "-h") help = true;
     else if (arg.startsWith("-") && arg !== "-") {
@@ -177,13 +185,14 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
     );
   }
   const parsed = parsing.parseInputs(rest, inputs, {
-    reserved: ["json", "verbose", "help", "-h", "-v", ...(remote ? ["wait"] : [])],
+    reserved: ["json", "quiet", "verbose", "help", "-h", "-v", "-q", ...(remote ? ["wait"] : [])],
     cwd: ctx.cwd,
     owner: `${KIND_LABELS[entity.kind]} ${entity.name}`,
     hint: `Run 'tsflyte run ${file} ${name} --help' to see its inputs.`,
   });
   for (const o of parsed.options) {
     if (o === "--json") json = true;
+    else if (o === "--quiet" || o === "-q") quiet = true;
     else if (o === "--verbose" || o === "-v") ctx.verbose = true;
     else if (o === "--wait") wait = true;
   }
@@ -236,6 +245,8 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
         image: remoteValues.image,
         wait,
         json,
+        quiet,
+        file,
         labels: parseKeyValues(remoteLists.label, "--label"),
         annotations: parseKeyValues(remoteLists.annotation, "--annotation"),
         envs: parseKeyValues(remoteLists.env, "--env"),
@@ -245,26 +256,15 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
       ctx,
     );
   }
-  if (!json) ctx.err(`Running ${KIND_LABELS[entity.kind]} ${entity.name} locally\n`);
-  const { collectDecks } = await import("../core/task-decks.js");
-  const decks: WrittenDeck[] = [];
-  try {
-    const call = () => entity.localCall(parsed.values);
-    const { result: outputs } = await collectDecks(
-      () => (rawPrefix === undefined ? call() : withRawOutputPrefix(rawPrefix, ctx.cwd, call)),
-      decks,
-    );
-    ctx.out(`${formatJson(outputs)}\n`);
-  } finally {
-    if (!json && decks.length > 0) ctx.err(decksSummary(decks));
-  }
-  return 0;
-}
-
-/** The decks a local run wrote, one line each (the paths are absolute). */
-function decksSummary(decks: readonly WrittenDeck[]): string {
-  const lines = decks.map((d) => `  ${d.task}: ${d.path}`);
-  return `Decks (${decks.length}):\n${lines.join("\n")}\n`;
+  const { runLocal } = await import("./run-local.js");
+  const around =
+    rawPrefix === undefined ? undefined : <T>(call: () => Promise<T>) => withRawOutputPrefix(rawPrefix, ctx.cwd, call);
+  return runLocal(
+    entity,
+    parsed.values,
+    { file, json, quiet, kindLabel: KIND_LABELS[entity.kind], ...(around ? { around } : {}) },
+    ctx,
+  );
 }
 
 /**

@@ -24,6 +24,7 @@ import { decodeMsgpack, encodeMsgpack, MsgpackFloat } from "../types/msgpack.js"
 import type { NodeSpec } from "./compilation.js";
 import { evaluateCondition } from "./condition.js";
 import { currentState, runInContext } from "./context.js";
+import { type GraphReporter, graphReporter, type ObservedNode, noteNodeInputs, noteRetry } from "./observer.js";
 import { localNodeEntity } from "./overrides.js";
 
 type Results = Map<string, LiteralMap>;
@@ -52,6 +53,8 @@ export async function runGraph(
     }
   };
   const visiting = new Set<string>();
+  const reporter = graphReporter();
+  if (reporter) for (const node of nodes) reporter.queued(observedNode(node));
   // Nodes start in dependency order, whatever their order in the list (`after` may point at a later node).
   const start = (node: NodeSpec): Promise<void> => {
     const known = running.get(node.id);
@@ -67,7 +70,8 @@ export async function runGraph(
     visiting.delete(node.id);
     const p = Promise.all(deps).then(async () => {
       try {
-        results.set(node.id, await runNode(node, results));
+        const run = () => runNode(node, results);
+        results.set(node.id, await (reporter ? reporter.run(node.id, run) : run()));
       } catch (e) {
         if (e !== null && typeof e === "object" && !("nodeId" in e))
           Object.defineProperty(e, "nodeId", { value: node.id });
@@ -75,7 +79,7 @@ export async function runGraph(
       } finally {
         release(node);
       }
-    });
+    }, reporter && skip(reporter, node.id));
     running.set(node.id, p);
     return p;
   };
@@ -84,6 +88,25 @@ export async function runGraph(
   const out: Record<string, Literal> = {};
   for (const b of outputs) out[b.var] = resolveBinding(b.binding!, results);
   return literalMap(out);
+}
+
+/** What an observer is told of a node before it runs. */
+function observedNode(node: NodeSpec): ObservedNode {
+  if (node.branch) return { id: node.id, name: node.branch.name, kind: "branch", retries: 0 };
+  return {
+    id: node.id,
+    name: node.entity?.name ?? node.metadata.name,
+    kind: node.entity?.kind ?? "task",
+    retries: node.metadata.retries ?? 0,
+  };
+}
+
+/** Reports a node that does not run because an upstream node failed, and passes the failure on. */
+function skip(reporter: GraphReporter, id: string): (e: unknown) => never {
+  return (e) => {
+    reporter.skipped(id);
+    throw e;
+  };
 }
 
 async function runNode(node: NodeSpec, results: Results): Promise<LiteralMap> {
@@ -98,6 +121,7 @@ async function runNode(node: NodeSpec, results: Results): Promise<LiteralMap> {
   }
   const inputs: Record<string, Literal> = {};
   for (const b of node.bindings) inputs[b.var] = resolveBinding(b.binding!, results);
+  noteNodeInputs(literalMap(inputs));
   const entity = localNodeEntity(node);
   return runWithNodePolicy(node, () => entity.executeLiterals(literalMap(inputs)));
 }
@@ -120,6 +144,7 @@ async function runWithNodePolicy(node: NodeSpec, run: () => Promise<LiteralMap>)
       return timeoutMs ? await withTimeout(node, timeoutMs, run) : await run();
     } catch (e) {
       if (attempt >= retries || !isRecoverable(e)) throw e;
+      noteRetry(e);
       currentState().params.logger.warn(`node ${node.id} failed with a recoverable error; retrying`, {
         attempt: attempt + 1,
         retries,

@@ -2,6 +2,7 @@
  * A structured logger: JSON lines on stderr with the execution id and task name, secrets masked.
  */
 import { mask } from "../deck/deck.js";
+import { hasLogObserver, reportLog } from "./observer.js";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -24,7 +25,8 @@ export function createLogger(opts: { executionName: string; taskName: string; re
   const envLevel = (process.env.FLYTE_SDK_LOGGING_LEVEL ?? "warn").toLowerCase() as LogLevel;
   const min = ORDER[envLevel] ?? ORDER.warn;
   const write = (level: LogLevel, message: string, fields?: unknown) => {
-    if (ORDER[level] < min) return;
+    const observed = hasLogObserver();
+    if (ORDER[level] < min && !observed) return;
     const extra = fields instanceof Error ? { error: fields.message } : fields;
     const line = JSON.stringify(
       {
@@ -38,7 +40,8 @@ export function createLogger(opts: { executionName: string; taskName: string; re
       // Each string is masked before encoding: a secret holding quotes or backslashes would escape a mask of the JSON.
       (_k, v) => (typeof v === "bigint" ? v.toString() : typeof v === "string" ? mask(v, opts.redact) : v),
     );
-    process.stderr.write(`${line}\n`);
+    if (observed) reportLog(level, mask(message, opts.redact), line, ORDER[level] >= min);
+    if (ORDER[level] >= min) process.stderr.write(`${line}\n`);
   };
   return {
     debug: (m, f) => write("debug", m, f),

@@ -28,6 +28,7 @@ import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
 import { type Docs, type ResolvedDocs, resolveDocs } from "./docs.js";
 import { flushData, localDataAt, withRemoteBlobs } from "./local-data.js";
 import { addStandardDecks, writeLocalDeck } from "./task-decks.js";
+import { noteCacheHit, noteDeck } from "./observer.js";
 import type { Identity } from "./naming.js";
 import {
   type Accelerator,
@@ -400,6 +401,7 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
       const hit = cache.get(key);
       if (hit) {
         currentState().params.logger.debug("local cache hit", { task: this.name, key });
+        noteCacheHit();
         return hit;
       }
     }
@@ -461,7 +463,10 @@ export abstract class Task<I extends InputSpec = InputSpec, O extends OutputSpec
       return out;
     } finally {
       // Also after a failure: the decks so far (the timeline, user decks) help to see why, as in a container.
-      if (params.enableDeck) writeLocalDeck(this.name, params);
+      if (params.enableDeck) {
+        const path = writeLocalDeck(this.name, params);
+        if (path) noteDeck(path);
+      }
     }
   }
 

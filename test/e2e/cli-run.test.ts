@@ -20,6 +20,7 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
   FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
+  FLYTEKIT_TS_HOME: join(scratch, "home"),
 };
 delete env.NODE_TEST_CONTEXT;
 
@@ -50,7 +51,8 @@ async function fails(...args: string[]): Promise<string> {
   const r = await tsflyte(...args);
   assert.equal(r.code, 1, `expected tsflyte ${args.join(" ")} to fail; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   assert.equal(r.stdout, "");
-  assert.match(r.stderr, /^(Running .*\n)?Error: /);
+  // The run's progress lines and summary may come first; the error is last.
+  assert.match(r.stderr, /^((Running|\[| {2}|Task|Workflow|Launch plan|Recorded).*\n)*Error: /);
   assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace without --verbose");
   return r.stderr;
 }
@@ -64,19 +66,34 @@ before(() => {
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("tsflyte run", { concurrency: true }, () => {
-  test("runs the hello workflow and prints its output as JSON, with a header on stderr", async () => {
+  test("runs the hello workflow and prints its output as JSON, with a header, progress and a summary on stderr", async () => {
     const r = await tsflyte("run", "examples/hello.ts", "wf", "--name", "world");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout), "Hello, world!");
-    assert.equal(r.stderr, "Running workflow examples.hello.wf locally\n");
+    assert.match(
+      r.stderr,
+      /^Running workflow examples\.hello\.wf locally\n\[ +[0-9.]+s\] n0 examples\.hello\.sayHello: queued\n/,
+    );
+    assert.match(r.stderr, /\] n0 examples\.hello\.sayHello: succeeded in \d+ms\n/);
+    assert.match(r.stderr, /\nWorkflow examples\.hello\.wf succeeded in \S+ \(1 node: 1 succeeded\)\n/);
+    assert.match(r.stderr, /\nRecorded as run \d{8}T\d{9}Z-[0-9a-f]{8}; 'tsflyte ui' shows it\n$/);
   });
 
-  test("--json prints only the JSON; --name=value; a full Flyte name; defaults", async () => {
+  test("--json prints one JSON document; --quiet only the outputs; --name=value; a full Flyte name; defaults", async () => {
     const r = await tsflyte("run", "examples/hello.ts", "examples.hello.wf", "--name=Ada", "--json");
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, '"Hello, Ada!"\n');
+    const doc = JSON.parse(r.stdout) as { outputs: unknown; run: Record<string, unknown>; nodes: unknown[] };
+    assert.equal(doc.outputs, "Hello, Ada!");
+    assert.equal(doc.run.status, "succeeded");
+    assert.equal(doc.run.entity, "examples.hello.wf");
+    assert.equal(doc.nodes.length, 1);
     assert.equal(r.stderr, "");
-    assert.equal(await ok("run", "--json", "examples/hello.ts", "wf"), "Hello, world!");
+    const quiet = await tsflyte("run", "-q", "examples/hello.ts", "wf", "--name", "Q");
+    assert.deepEqual([quiet.code, quiet.stdout, quiet.stderr], [0, '"Hello, Q!"\n', ""]);
+    assert.equal(
+      ((await ok("run", "--json", "examples/hello.ts", "wf")) as { outputs: unknown }).outputs,
+      "Hello, world!",
+    );
     assert.equal(await ok("run", "examples/hello.ts", "sayHello", "--name", "task"), "Hello, task!");
   });
 
@@ -97,13 +114,14 @@ describe("tsflyte run", { concurrency: true }, () => {
   });
 
   test("parses every kind of input", async () => {
-    const out = await ok(
+    const doc = await ok(
       ...["run", FIXTURE, "echo", "--json"],
       ...["--i", "-5", "--big", "-1234567890123456789", "--f", "1.5e3", "--s", "hi", "--flag"],
       ...["--when", "2024-05-01T12:00:00+02:00", "--every", "PT1H30M", "--color", "green"],
       ...["--xs", "[1,2]", "--m", '{"a":1.5}', "--point", '{"x":1,"y":2}', "--d", '{"k":[1,null]}'],
       ...["--maybe", "7", "--label", "null", "--either", "hello", "--anything", '{"a":[1,2]}'],
     );
+    const out = (doc as { outputs: unknown }).outputs;
     assert.deepEqual(out, {
       i: -5,
       big: "-1234567890123456789",
@@ -134,6 +152,7 @@ describe("tsflyte run", { concurrency: true }, () => {
   test("an input named like a run option takes the flag", async () => {
     assert.equal(await ok("run", FIXTURE, "shadow", "--json"), true);
     assert.equal(await ok("run", FIXTURE, "shadow", "--json", "false"), false);
+    assert.equal(await ok("run", FIXTURE, "shadow", "--json", "false", "--quiet"), false);
   });
 
   test("a file input is a local path that must exist; a file output prints as its path", async () => {

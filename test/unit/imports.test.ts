@@ -1,7 +1,7 @@
 /**
  * The source tree's imports, read with TypeScript's own pre-processor (type-only imports, re-exports and `import()`
  * types included): no file reaches itself through its imports, and imports between rooms point down the layers of
- * docs/architecture.md (cli, entrypoint, remote -> serialize -> core -> types -> storage, deck -> idl, errors).
+ * docs/architecture.md (cli, entrypoint, remote -> serialize, ui -> core -> types -> storage, deck -> idl, errors).
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -21,6 +21,7 @@ const LAYER: Record<string, number> = {
   types: 2,
   core: 3,
   serialize: 4,
+  ui: 4,
   cli: 5,
   entrypoint: 5,
   remote: 5,
