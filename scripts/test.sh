@@ -30,6 +30,9 @@ npm run --silent check:package
 step "conformance oracles (flytekit venv, Go compiler harness)"
 bash scripts/setup-oracles.sh
 
+step "browser of the UI tests (Debian's chromium)"
+bash scripts/setup-browser.sh
+
 step "object-store emulators (fake-gcs-server; Azurite comes with npm)"
 FLYTEKIT_TS_REQUIRE_ORACLES=1 bash scripts/setup-emulators.sh
 export FLYTEKIT_TS_REQUIRE_ORACLES=1

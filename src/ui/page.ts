@@ -225,7 +225,7 @@ async function runPage(id) {
   parts.push(el("h2", {}, "Graph"), graphView(run, data.layout, top, select));
   parts.push(el("div", { class: "cols" },
     el("div", {}, el("h2", {}, "Inputs"), el("pre", { id: "run-inputs" }, json(run.inputs || {}))),
-    el("div", {}, el("h2", {}, "Outputs"), el("pre", { id: "run-outputs" }, run.outputs === undefined ? "(none yet)" : json(run.outputs)))));
+    el("div", {}, el("h2", {}, "Outputs"), el("pre", { id: "run-outputs" }, run.outputs === undefined ? (run.status === "running" ? "(none yet)" : "(none)") : json(run.outputs)))));
   if (run.nodes.length) parts.push(el("h2", {}, "Nodes"), table, detail);
   const runLogs = data.logs;
   if (runLogs.length) parts.push(el("h2", {}, "Logs"), el("pre", { id: "logs" }, runLogs.map((l) => (l.node ? "[" + l.node + "] " : "") + l.line).join("\\n") + (run.logsDropped ? "\\n… " + run.logsDropped + " more records not kept" : "")));

@@ -21,6 +21,7 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
   FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
+  FLYTEKIT_TS_HOME: join(scratch, "home"),
   RUNS_FILE: RUNS,
 };
 delete env.NODE_TEST_CONTEXT;

@@ -22,6 +22,7 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
   FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
+  FLYTEKIT_TS_HOME: join(scratch, "home"),
 };
 delete env.NODE_TEST_CONTEXT;
 

@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 
 process.env.FLYTE_LOCAL_CACHE_DIR = mkdtempSync(join(tmpdir(), "examples-cache-"));
 process.env.FLYTE_LOCAL_DECK_DIR = mkdtempSync(join(tmpdir(), "examples-decks-"));
+process.env.FLYTEKIT_TS_HOME = mkdtempSync(join(tmpdir(), "examples-home-"));
 
 describe("examples", () => {
   test("hello", async () => {

@@ -42,7 +42,7 @@ function runScript(file: string): { status: number | null; stdout: string; stder
     cwd: repo,
     encoding: "utf8",
     timeout: 120_000,
-    env: { ...process.env, FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache") },
+    env: { ...process.env, FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"), FLYTEKIT_TS_HOME: join(scratch, "home") },
   });
 }
 
@@ -133,7 +133,7 @@ describe("names under load", () => {
         cwd: repo,
         encoding: "utf8",
         timeout: 120_000,
-        env: { ...process.env, FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache") },
+        env: { ...process.env, FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"), FLYTEKIT_TS_HOME: join(scratch, "home") },
       },
     );
     assert.equal(r.status, 0, r.stderr);

@@ -2,7 +2,8 @@
  * The CLI in-process: dispatch, help, version, error printing and the JSON form of outputs.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -49,13 +50,20 @@ describe("main", () => {
     assert.match((await cli("--nope")).err, /^Error: unknown option --nope\n/);
   });
 
-  test("runs a workflow in-process", async () => {
-    const r = await cli("run", "examples/hello.ts", "wf", "--name", "in-process");
-    assert.deepEqual(r, {
-      code: 0,
-      out: '"Hello, in-process!"\n',
-      err: "Running workflow examples.hello.wf locally\n",
-    });
+  test("runs a workflow in-process, with progress lines and a summary (stderr is no terminal here)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "main-home-"));
+    process.env.FLYTEKIT_TS_HOME = home;
+    try {
+      const r = await cli("run", "examples/hello.ts", "wf", "--name", "in-process");
+      assert.equal(r.code, 0);
+      assert.equal(r.out, '"Hello, in-process!"\n');
+      assert.match(r.err, /^Running workflow examples\.hello\.wf locally\n\[ +[0-9.]+s\] n0 examples\.hello\.sayHello/);
+      assert.match(r.err, /\nWorkflow examples\.hello\.wf succeeded in .*\n {2}✓ n0 {2}examples\.hello\.sayHello/);
+      assert.equal(readdirSync(join(home, "runs")).length, 1, "the run is recorded");
+    } finally {
+      delete process.env.FLYTEKIT_TS_HOME;
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 
