@@ -168,7 +168,7 @@ describe("tsflyte ui in a headless Chromium", () => {
       const frameEl = await page.waitForSelector("iframe#deck");
       assert.equal(await frameEl.getAttribute("sandbox"), "allow-scripts");
       const frame = (await frameEl.contentFrame())!;
-      await frame.waitForSelector("#deck-title");
+      await frame.waitForSelector("#deck-title", { state: "attached" });
       assert.equal(await frame.textContent("#deck-title"), "doubled 6");
       // The deck's own script ran in an opaque origin: it cannot read the page.
       assert.equal(await frame.evaluate("self.origin"), "null");
