@@ -60,7 +60,7 @@ describe("tsflyte run progress", { concurrency: true }, () => {
         );
     }
     assert.ok(lines.some((l) => /^Workflow ui_runs\.pipeline succeeded in \S+ \(3 nodes: 3 succeeded\)$/.test(l)));
-    assert.match(r.stderr, /\n {2}✓ n0 {2}ui_runs\.slow_double {2}succeeded \d+ms\n {6}deck: (.*)\/decks\/0\.html\n/);
+    assert.match(r.stderr, /\n {2}✓ n0 {2}ui_runs\.slow_double {2}succeeded \S+\n {6}deck: (.*)\/decks\/0\.html\n/);
     const id = /Recorded as run (\S+);/.exec(r.stderr)![1]!;
     const run = JSON.parse(readFileSync(join(HOME, "runs", id, "run.json"), "utf8")) as {
       status: string;
