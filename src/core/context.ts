@@ -153,6 +153,13 @@ export interface ExecutionParameters {
   readonly defaultDeck: Deck;
   /** The "Timeline" deck: the task's phases, and those user code times with `timeline.time(name, fn)`. */
   readonly timeline: TimelineDeck;
+  /**
+   * Publishes the decks as they are now, so the console shows them while the task runs (flytekit's
+   * `Deck.publish()`): in a container `deck.html` is uploaded to the output prefix (the node's deck URI); locally it
+   * does nothing, as deck.html is written when the task ends. Failures are logged, never thrown. With decks off it
+   * only warns.
+   */
+  publishDecks(): Promise<void>;
   /** Aborted when the execution is cancelled (SIGTERM in a container, terminate in eager mode). */
   readonly signal: AbortSignal;
 }
@@ -238,6 +245,8 @@ export function makeParams(opts: {
   checkpoint?: Checkpoint;
   enableDeck?: boolean;
   decks?: Decks;
+  /** Uploads a rendered deck page (containers); local runs have none. */
+  publishDecks?: (params: ExecutionParameters) => Promise<void>;
   secrets?: SecretsManager;
   logger?: Logger;
   signal?: AbortSignal;
@@ -277,6 +286,9 @@ export function makeParams(opts: {
     get timeline() {
       timeline ??= new TimelineDeck();
       return timeline;
+    },
+    publishDecks() {
+      return publishWith(this, opts.publishDecks);
     },
     signal: opts.signal ?? new AbortController().signal,
   };
@@ -323,4 +335,21 @@ export function runInContext<R>(state: ContextState, fn: () => R): R {
  */
 export function currentContext(): ExecutionParameters {
   return currentState().params;
+}
+
+/** `publishDecks` of execution parameters: warns when decks are off, logs instead of throwing. */
+export async function publishWith(
+  params: ExecutionParameters,
+  publish: ((params: ExecutionParameters) => Promise<void>) | undefined,
+): Promise<void> {
+  if (!params.enableDeck) {
+    params.logger.warn(`publishDecks() in task ${params.taskId.name}: decks are off for it (enableDeck is false)`);
+    return;
+  }
+  if (!publish) return;
+  try {
+    await publish(params);
+  } catch (e) {
+    params.logger.warn("could not publish deck.html", e);
+  }
 }

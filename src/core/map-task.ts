@@ -24,6 +24,7 @@ import {
   currentState,
   type ExecutionParameters,
   localCheckpoint,
+  publishWith,
   makeParams,
   runInContext,
 } from "./context.js";
@@ -469,6 +470,9 @@ function elementParams(
     get timeline() {
       timeline ??= new TimelineDeck();
       return timeline;
+    },
+    publishDecks() {
+      return publishWith(this, undefined);
     },
   };
 }

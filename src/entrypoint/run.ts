@@ -166,6 +166,7 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
         rawOutputPrefix: args.rawOutputDataPrefix,
         checkpoint,
         enableDeck,
+        publishDecks: (p) => putDeck(p, args),
         secrets,
         signal,
       });
@@ -316,11 +317,16 @@ async function finishAttempt(
 ): Promise<void> {
   if (params.enableDeck) {
     try {
-      const html = renderDecks(params.decks, params.secrets.readValues);
-      await put(joinUri(args.outputPrefix, "deck.html"), new TextEncoder().encode(html), "text/html");
+      await putDeck(params, args);
     } catch (e) {
       logger.warn("could not write deck.html", e);
     }
   }
   await checkpoint?.sync();
+}
+
+/** Renders the decks and uploads them as `<output prefix>/deck.html`, where propeller points the node's deck URI. */
+function putDeck(params: ExecutionParameters, args: ExecuteArgs): Promise<void> {
+  const html = renderDecks(params.decks, params.secrets.readValues);
+  return put(joinUri(args.outputPrefix, "deck.html"), new TextEncoder().encode(html), "text/html");
 }

@@ -17,7 +17,14 @@ import { FakeEagerAdmin } from "../helpers/eager-admin.js";
 const repo = resolve(import.meta.dirname, "..", "..");
 const MODULE = "test.e2e.fixtures.eager.tasks";
 
-function start(admin: FakeEagerAdmin, exec: string, loader: string[], resolver: string, n: number) {
+function start(
+  admin: FakeEagerAdmin,
+  exec: string,
+  loader: string[],
+  resolver: string,
+  n: number,
+  env: Record<string, string> = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "eager-e2e-"));
   writeFileSync(join(dir, "inputs.pb"), toBinary(LiteralMapSchema, literalMap({ n: integerLiteral(BigInt(n)) })));
   const child = spawn(
@@ -47,6 +54,7 @@ function start(admin: FakeEagerAdmin, exec: string, loader: string[], resolver: 
         FLYTE_INTERNAL_EXECUTION_DOMAIN: "development",
         FLYTE_INTERNAL_EXECUTION_ID: exec,
         FLYTE_INTERNAL_TASK_VERSION: "v9",
+        ...env,
       },
       stdio: ["ignore", "ignore", "pipe"],
     },
@@ -92,18 +100,27 @@ describe("eager tasks in tsflyte-execute against a loopback admin", () => {
     }
   });
 
-  it("SIGTERM terminates the running children before the process exits", async () => {
+  it("SIGTERM terminates the running children before the process exits; the live deck showed them running", async () => {
     const r = start(
       admin,
       "epterm1",
       ["task-module", MODULE, "task-name", "hang"],
       "flytekit_ts.default_task_resolver",
       3,
+      { FLYTE_EAGER_DECK_INTERVAL: "50ms" },
     );
     while (admin.phases("epterm1").length < 3) {
       if (r.child.exitCode !== null) assert.fail(r.stderr());
       await new Promise((res) => setTimeout(res, 20));
     }
+    // The running task publishes its decks: the console shows the calls before the task ends.
+    const deck = join(r.out, "deck.html");
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(deck) && readFileSync(deck, "utf8").includes("3 calls: 3 running"))) {
+      assert.ok(Date.now() < deadline, `no live deck with the running calls: ${r.stderr()}`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.ok(!existsSync(join(r.out, "error.pb")) && !existsSync(join(r.out, "outputs.pb")), "still running");
     r.child.kill("SIGTERM");
     assert.equal(await r.done, 0, r.stderr());
     assert.deepEqual(admin.phases("epterm1"), ["ABORTED", "ABORTED", "ABORTED"]);

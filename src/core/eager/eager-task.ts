@@ -6,6 +6,7 @@
 import { escapeHtml, Deck } from "../../deck/deck.js";
 import { cellHtml } from "../../deck/table.js";
 import { FlyteValidationError } from "../../errors.js";
+import { parseDuration } from "../../types/duration.js";
 import { currentState, runInContext } from "../context.js";
 import { type Callable, makeCallable } from "../entity.js";
 import { FunctionTask, type TaskFunction } from "../function-task.js";
@@ -53,6 +54,18 @@ export class EagerTask<I extends InputSpec = InputSpec, O extends OutputSpec = O
     const state = currentState();
     const backend = eagerBackendFor(state.mode, this.name);
     const controller = backend.create({ taskName: this.name, params: state.params, signal: state.params.signal });
+    const params = state.params;
+    // The calls deck renders the calls as they are whenever the page is written, and is published while the body
+    // runs, so the console shows progress (propeller gives a running node its deck URI).
+    let publisher: ReturnType<typeof setInterval> | undefined;
+    if (params.enableDeck) {
+      params.decks.push(new CallsDeck(() => controller.calls()));
+      const every = state.mode === "task" ? eagerDeckInterval() : 0;
+      if (every > 0) {
+        publisher = setInterval(() => void params.publishDecks(), every);
+        publisher.unref();
+      }
+    }
     let failed = false;
     let error: unknown;
     try {
@@ -64,8 +77,8 @@ export class EagerTask<I extends InputSpec = InputSpec, O extends OutputSpec = O
       error = e;
       throw e;
     } finally {
+      if (publisher) clearInterval(publisher);
       await controller.close(failed ? { error: error ?? new Error("the eager body failed") } : {});
-      if (state.params.enableDeck) state.params.decks.push(callsDeck(controller.calls()));
     }
   }
 
@@ -87,7 +100,30 @@ export class EagerTask<I extends InputSpec = InputSpec, O extends OutputSpec = O
   }
 }
 
-function callsDeck(calls: readonly EagerCall[]): Deck {
+/** How often a running eager task publishes its decks: `FLYTE_EAGER_DECK_INTERVAL` (a duration; `0` never), 10 s. */
+function eagerDeckInterval(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.FLYTE_EAGER_DECK_INTERVAL;
+  if (v === undefined || v === "") return 10_000;
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new FlyteValidationError(`FLYTE_EAGER_DECK_INTERVAL: ${(e as Error).message}`);
+  }
+}
+
+/** The "Eager Executions" deck: the calls of an eager body, rendered when the page is. */
+class CallsDeck extends Deck {
+  readonly #calls: () => readonly EagerCall[];
+  constructor(calls: () => readonly EagerCall[]) {
+    super("Eager Executions");
+    this.#calls = calls;
+  }
+  override get html(): string {
+    return callsHtml(this.#calls());
+  }
+}
+
+function callsHtml(calls: readonly EagerCall[]): string {
   const rows = calls
     .map((c) => {
       const ms = c.startedAt !== undefined && c.endedAt !== undefined ? c.endedAt - c.startedAt : null;
@@ -106,10 +142,7 @@ function callsDeck(calls: readonly EagerCall[]): Deck {
     .filter((s) => calls.some((c) => c.status === s))
     .map((s) => `${calls.filter((c) => c.status === s).length} ${s}`)
     .join(", ")}.</p>`;
-  return new Deck(
-    "Eager Executions",
-    `${summary}<table><thead><tr><th>entity</th><th>call</th><th>inputs</th><th>status</th><th>ms</th><th>execution</th><th>error</th></tr></thead><tbody>${rows}</tbody></table>`,
-  );
+  return `${summary}<table><thead><tr><th>entity</th><th>call</th><th>inputs</th><th>status</th><th>ms</th><th>execution</th><th>error</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** An eager task as users hold it: callable, with the task's properties. */

@@ -14,7 +14,7 @@ import { MemoryStorage } from "../../../src/storage/memory.js";
 import { registerStorage, unregisterStorage } from "../../../src/storage/registry.js";
 import type { PutOptions } from "../../../src/storage/types.js";
 import { t } from "../../../src/types/index.js";
-import { argsIn, filesUnder, quiet, readOutputs, runTask, tmp, writeInputs } from "./helpers.js";
+import { argsIn, captured, filesUnder, quiet, readOutputs, runTask, tmp, writeInputs } from "./helpers.js";
 
 const repo = join(import.meta.dirname, "..", "..", "..");
 
@@ -141,6 +141,39 @@ describe("a successful attempt", () => {
       previous: "from attempt 1",
     });
     assert.match(readFileSync(join(dir, "out", "deck.html"), "utf8"), /<b>hello deck<\/b>/);
+  });
+
+  it("publishDecks() uploads deck.html while the task runs; the final page replaces it", async () => {
+    let midRun = "";
+    let dir = "";
+    const live = task({ enableDeck: true, deckFields: [] }, async () => {
+      const ctx = currentContext();
+      ctx.decks.open("Progress").appendText("step 1 of 2");
+      await ctx.publishDecks();
+      midRun = readFileSync(join(dir, "out", "deck.html"), "utf8");
+      ctx.decks.open("Progress").appendText("step 2 of 2");
+    });
+    dir = tmp();
+    writeInputs(dir, {});
+    const result = await quiet(() => runContainerTask({ args: argsIn(dir), env: {}, loadTask: async () => live }));
+    assert.equal(result.status, "succeeded");
+    assert.match(midRun, /step 1 of 2/);
+    assert.doesNotMatch(midRun, /step 2 of 2/);
+    assert.match(readFileSync(join(dir, "out", "deck.html"), "utf8"), /step 1 of 2<\/pre>\n<pre>step 2 of 2/);
+  });
+
+  it("publishDecks() with decks off only warns; locally it writes nothing", async () => {
+    const off = task({}, async () => {
+      await currentContext().publishDecks();
+    });
+    const before = captured.stderr.length;
+    const { dir, result } = await runTask(off);
+    assert.equal(result.status, "succeeded");
+    assert.deepEqual(filesUnder(join(dir, "out")), ["outputs.pb"]);
+    assert.match(
+      captured.stderr.slice(before),
+      /publishDecks\(\) in task .*decks are off for it \(enableDeck is false\)/,
+    );
   });
 
   it("prefetches untyped inputs stored as blobs", async () => {
