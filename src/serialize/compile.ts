@@ -83,22 +83,59 @@ export async function compileForBundle(
   if (sources.length === 0) return { entries: [], warnings: [] };
   const esbuild = await import("esbuild");
   const project = new Set(files);
-  try {
-    return { entries: await compile(esbuild, root, sources, project), warnings: [] };
-  } catch {
-    // One file esbuild rejects fails the whole call: compile one by one to keep the others.
-    const entries: TarEntry[] = [];
-    const warnings: CompileWarning[] = [];
-    for (const file of sources) {
-      try {
-        entries.push(...(await compile(esbuild, root, [file], project)));
-      } catch (e) {
-        const errors = (e as { errors?: { text: string }[] }).errors;
-        warnings.push({ file, message: errors?.map((x) => x.text).join("; ") || String(e) });
+  // One file esbuild rejects fails the whole call: the files its errors point at are set aside (with a warning) and
+  // the rest compiled again; errors without a file among the sources fall back to compiling one file at a time.
+  const warnings: CompileWarning[] = [];
+  let pending = sources;
+  while (pending.length > 0) {
+    try {
+      return { entries: await compile(esbuild, root, pending, project), warnings };
+    } catch (e) {
+      const failed = new Map<string, string[]>();
+      for (const err of errorsOf(e)) {
+        const file = err.location?.file ? join(root, err.location.file) : "";
+        if (!pending.includes(file)) return compileOneByOne(esbuild, root, pending, project, warnings);
+        failed.set(file, [...(failed.get(file) ?? []), err.text]);
       }
+      if (failed.size === 0) return compileOneByOne(esbuild, root, pending, project, warnings);
+      for (const [file, texts] of failed) warnings.push({ file, message: texts.join("; ") });
+      pending = pending.filter((f) => !failed.has(f));
     }
-    return { entries, warnings };
   }
+  return { entries: [], warnings };
+}
+
+interface EsbuildError {
+  readonly text: string;
+  readonly location?: { readonly file: string } | null;
+}
+
+function errorsOf(e: unknown): EsbuildError[] {
+  return (e as { errors?: EsbuildError[] }).errors ?? [];
+}
+
+async function compileOneByOne(
+  esbuild: Esbuild,
+  root: string,
+  sources: readonly string[],
+  project: ReadonlySet<string>,
+  warnings: CompileWarning[],
+): Promise<CompiledSources> {
+  const entries: TarEntry[] = [];
+  for (const file of sources) {
+    try {
+      entries.push(...(await compile(esbuild, root, [file], project)));
+    } catch (e) {
+      warnings.push({
+        file,
+        message:
+          errorsOf(e)
+            .map((x) => x.text)
+            .join("; ") || String(e),
+      });
+    }
+  }
+  return { entries, warnings };
 }
 
 /** Candidate files for a relative import, in TypeScript's order: the file as named, its TypeScript source, an index. */

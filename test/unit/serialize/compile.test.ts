@@ -138,18 +138,19 @@ describe("compileForBundle", () => {
       "package.json": '{"type":"module"}',
       "good.ts": "export const ok: number = 1;\n",
       "broken.ts": "export const = ;\n",
+      "lib/also-broken.ts": "let = 1;\n",
+      "lib/fine.ts": "export const fine: string = 'x';\n",
       "built.ts": "export const x: number = 1;\n",
       "built.js": "export const x = 1;\n",
       "types.d.ts": "export declare const y: number;\n",
     });
     const { entries, warnings } = await compileForBundle(root, paths, (f) => paths.includes(f));
-    assert.deepEqual(
-      entries.map((e) => e.name),
-      ["good.js"],
-    );
-    assert.equal(warnings.length, 1);
-    assert.equal(warnings[0]!.file, join(root, "broken.ts"));
-    assert.match(warnings[0]!.message, /\S/);
+    assert.deepEqual(entries.map((e) => e.name).sort(), ["good.js", "lib/fine.js"]);
+    assert.deepEqual(warnings.map((w) => w.file).sort(), [
+      join(root, "broken.ts"),
+      join(root, "lib", "also-broken.ts"),
+    ]);
+    for (const w of warnings) assert.match(w.message, /\S/);
   });
 
   test("nothing to compile: no entries and esbuild is not needed", async () => {
