@@ -51,20 +51,27 @@ describe("decks through tsflyte run", () => {
     PATH: process.env.PATH ?? "",
     FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
     FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
+    FLYTEKIT_TS_HOME: join(scratch, "home"),
   };
+  const tsflyte = (...args: string[]) => node([join(ROOT, "bin", "tsflyte.js"), "run", ...args], env);
 
   test("a task with decks: deck.html with every field and the user decks, its path printed", async () => {
-    const r = await node(
-      [join(ROOT, "bin", "tsflyte.js"), "run", FIXTURE, "report", "--title", HOSTILE, "--xs", "[1, 2, 3, 50]"],
-      env,
-    );
+    const r = await tsflyte("--json", FIXTURE, "report", "--title", HOSTILE, "--xs", "[1, 2, 3, 50]");
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { n: 4, summary: `${HOSTILE}: 4 values` });
-    const m = /^Decks \(1\):\n {2}test\.e2e\.fixtures\.decks\.tasks\.report: (\S+deck\.html)$/m.exec(r.stderr);
-    assert.ok(m, r.stderr);
-    assert.ok(m[1]!.startsWith(join(scratch, "sandbox", "decks")), "beside the scratch directories, which are gone");
+    const doc = JSON.parse(r.stdout) as {
+      outputs: unknown;
+      nodes: { name: string; deck?: string }[];
+      decks: { task: string; path: string }[];
+    };
+    assert.deepEqual(doc.outputs, { n: 4, summary: `${HOSTILE}: 4 values` });
+    assert.deepEqual(
+      doc.decks.map((d) => d.task),
+      ["test.e2e.fixtures.decks.tasks.report"],
+    );
+    const written = doc.decks[0]!.path;
+    assert.ok(written.startsWith(join(scratch, "sandbox", "decks")), "beside the scratch directories, which are gone");
     assert.deepEqual(readdirSync(join(scratch, "sandbox")), ["decks"]);
-    const html = readFileSync(m[1]!, "utf8");
+    const html = readFileSync(written, "utf8");
     assert.deepEqual(tabs(html), [
       "Timeline",
       "Report",
@@ -80,18 +87,29 @@ describe("decks through tsflyte run", () => {
     assert.ok(html.includes("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"), "the title, escaped");
     assert.match(html, /<td>sum the values<\/td>/);
     assert.match(html, /<th>outliers<\/th><td class="num">1<\/td>/);
-    assert.match(html, /Showing 4 of 4 rows|<th>i<\/th><th>x<\/th><th>label<\/th>/);
+    assert.match(html, /<th>i<\/th><th>x<\/th><th>label<\/th>/);
+    // The node's deck, as the run store keeps it, is the same page; the summary prints where it is.
+    const kept = doc.nodes[0]!.deck!;
+    assert.equal(readFileSync(kept, "utf8"), html);
+    const human = await tsflyte(FIXTURE, "report", "--title", "t", "--xs", "[1]");
+    assert.equal(human.code, 0, human.stderr);
+    const shown = /^ {6}deck: (\S+)$/m.exec(human.stderr);
+    assert.ok(shown && existsSync(shown[1]!), human.stderr);
   });
 
-  test("--json prints only the outputs; a map writes a deck per element", async () => {
-    const r = await node([join(ROOT, "bin", "tsflyte.js"), "run", "--json", FIXTURE, "squares", "--xs", "[2, 3]"], env);
+  test("a map writes a deck per element, listed with the run", async () => {
+    const r = await tsflyte("--json", FIXTURE, "squares", "--xs", "[2, 3]");
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), [4, 9]);
-    assert.doesNotMatch(r.stderr, /Decks/);
-    const r2 = await node([join(ROOT, "bin", "tsflyte.js"), "run", FIXTURE, "squares", "--xs", "[2, 3]"], env);
-    const paths = [...r2.stderr.matchAll(/square\[(\d)\]: (\S+)/g)].map((x) => [x[1], x[2]!] as const);
-    assert.deepEqual(paths.map(([i]) => i).sort(), ["0", "1"]);
-    for (const [, p] of paths) assert.deepEqual(tabs(readFileSync(p, "utf8")), ["default", "Input", "Output"]);
+    const doc = JSON.parse(r.stdout) as { outputs: unknown; decks: { task: string; path: string }[] };
+    assert.deepEqual(doc.outputs, [4, 9]);
+    const elements = doc.decks.map((d) => d.task).sort();
+    assert.deepEqual(elements, ["test.e2e.fixtures.decks.tasks.square[0]", "test.e2e.fixtures.decks.tasks.square[1]"]);
+    for (const d of doc.decks) assert.deepEqual(tabs(readFileSync(d.path, "utf8")), ["default", "Input", "Output"]);
+    const human = await tsflyte(FIXTURE, "squares", "--xs", "[2, 3]");
+    assert.match(
+      human.stderr,
+      /Other decks \(2\):\n {2}\S+square\[\d\]: \S+deck\.html\n {2}\S+square\[\d\]: \S+deck\.html/,
+    );
   });
 });
 
