@@ -27,6 +27,7 @@ import { DockerfileParser, type Instruction } from "dockerfile-ast";
 import { LiteralMapSchema } from "../../src/idl/gen/flyteidl/core/literals_pb.js";
 import { integerLiteral, literalMap } from "../../src/idl/literals.js";
 import { t, task } from "../../src/index.js";
+import { ImageSpec } from "../../src/serialize/image.js";
 import { DEFAULT_IMAGE, SDK_VERSION, serializationSettings } from "../../src/serialize/settings.js";
 import { serializeTask } from "../../src/serialize/translate.js";
 import { oraclesRequired } from "../conformance/oracles.js";
@@ -82,6 +83,13 @@ describe("the Dockerfile of the default task image", () => {
     assert.ok(
       only(runtime, "RUN").some((r) => /npm install --omit=dev .*\/tmp\/pkg\/flytekit-ts-\*\.tgz/.test(args(r))),
     );
+  });
+
+  test("ImageSpec's images agree with it: the same Node and the same code directory", () => {
+    const spec = new ImageSpec({ name: "ghcr.io/acme/tasks" }).dockerfile();
+    const nodeVersion = dockerfile.getARGs().find((a) => a.getProperty()?.getName() === "NODE_VERSION");
+    assert.match(spec, new RegExp(`^FROM node:${nodeVersion?.getProperty()?.getValue()}-bookworm-slim$`, "m"));
+    assert.match(spec, new RegExp(`^WORKDIR ${only(runtime, "WORKDIR").map(args).join()}$`, "m"));
   });
 
   test("the executables are on PATH and tasks run as a user that is not root", () => {
