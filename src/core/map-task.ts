@@ -30,7 +30,7 @@ import {
 } from "./context.js";
 import { type Callable, makeCallable } from "./entity.js";
 import type { InputSpec, OutputSpec } from "./interface.js";
-import { conversionDataAt, flushData, localDataAt } from "./local-data.js";
+import { conversionDataAt, flushData, localDataAt, withRemoteBlobs } from "./local-data.js";
 import type { Identity } from "./naming.js";
 import { type LiteralResult, TASK_OPTION_NAMES, Task, type TaskOptions } from "./task.js";
 
@@ -379,8 +379,9 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
       const state: ContextState = { mode, localRoot: outer.localRoot, params };
       // An element's raw outputs bound for a remote prefix are uploaded before its outputs are used.
       const run = async () => {
-        const out = await runInContext(state, () => inner.dispatchExecute(lm, data));
-        await flushData(data, base.signal);
+        const elementData = await withRemoteBlobs(data, lm.literals, inner.interface.inputTypes, base.signal);
+        const out = await runInContext(state, () => inner.dispatchExecute(lm, elementData));
+        await flushData(elementData, base.signal);
         return out;
       };
       if (!deck) return localTaskSlots.run(run);

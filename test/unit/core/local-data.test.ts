@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { conversionDataAt, flushData, localDataAt, prefetchRemoteBlobs } from "../../../src/core/local-data.js";
 import { storageFor } from "../../../src/storage/registry.js";
-import { t, task } from "../../../src/index.js";
+import { map, t, task, workflow } from "../../../src/index.js";
 import { defaultContext, runInContext } from "../../../src/core/context.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "local-data-"));
@@ -64,5 +64,24 @@ describe("local data contexts", () => {
     const listed: string[] = [];
     for await (const u of (await storageFor("memory://raw/run-3")).list("memory://raw/run-3")) listed.push(u);
     assert.ok(listed.length >= 1, "the untyped value went to the remote prefix");
+  });
+
+  test("map elements read untyped values from a remote prefix and write theirs there", async () => {
+    const makeAnys = task({ name: "local-data.makeAnys", inputs: { n: t.int }, outputs: t.list(t.any()) }, ({ n }) =>
+      Array.from({ length: n }, (_, i) => ({ i, pad: "y".repeat(100 * i) })),
+    );
+    const double = task({ name: "local-data.double", inputs: { v: t.any() }, outputs: t.any() }, ({ v }) => ({
+      twice: (v as { i: number }).i * 2,
+    }));
+    const wf = workflow({ name: "local-data.mapWf", inputs: { n: t.int }, outputs: t.list(t.any()) }, ({ n }) =>
+      map(double)({ v: makeAnys({ n }) }),
+    );
+    const base = defaultContext();
+    const state = { ...base, params: { ...base.params, rawOutputPrefix: "memory://raw/run-4" } };
+    const out = await runInContext(state, () => wf({ n: 4 }));
+    assert.deepEqual(out, [{ twice: 0 }, { twice: 2 }, { twice: 4 }, { twice: 6 }]);
+    const listed: string[] = [];
+    for await (const u of (await storageFor("memory://raw/run-4")).list("memory://raw/run-4")) listed.push(u);
+    assert.equal(listed.length, 8, "4 values made upstream, 4 by the map elements");
   });
 });
