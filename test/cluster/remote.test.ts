@@ -41,6 +41,8 @@ const CASES: readonly [file: string, wf: string, inputs: Record<string, unknown>
   ["launch-plan", "greetInFrench", {}],
   ["dynamic", "wf", { n: 3 }],
   ["shell", "wf", { text: "hello shell" }],
+  // A CSV file, three dataframes (Parquet) and a SQLite file, each written by one pod and read by the next from S3.
+  ["dataframes", "wf", { rows: 200, minUnits: 3 }],
 ];
 
 type Runnable = Entity & ((inputs: Record<string, unknown>) => Promise<unknown>);
