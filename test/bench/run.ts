@@ -62,6 +62,41 @@ rows.push({
   referenceValue: (bareMs * 1000) / N,
 });
 
+// 1b. The same chain observed as `tsflyte run` observes it: every node event goes to the progress renderer (lines
+// mode, into a discarded writer) and to the run store's recorder (previews of inputs and outputs, run.json rewritten
+// at most every 200 ms), beside the unobserved chain.
+{
+  const { observeRun } = await import("flytekit-ts");
+  const { LocalProgress } = await import("../../src/cli/local-progress.js");
+  const { RunStore } = await import("../../src/ui/store.js");
+  const { graphOf } = await import("../../src/ui/graph.js");
+  const store = new RunStore(mkdtempSync(join(tmpdir(), "bench-runs-")), 20);
+  const graph = graphOf(chain);
+  const observedMs = await timeIt(async () => {
+    const progress = new LocalProgress("workflow bench.chain", { mode: "lines", write: () => {} });
+    const rec = store.begin({ entity: { name: chain.name, kind: "workflow" }, inputs: { x: 0 }, graph })!;
+    const out = await observeRun(
+      {
+        node: (e) => {
+          progress.node(e);
+          rec.node(e);
+        },
+        log: (e) => rec.log(e),
+      },
+      () => chain({ x: 0 }),
+    );
+    progress.stop();
+    rec.finish({ outputs: out });
+  }, 7);
+  rows.push({
+    name: "per-task overhead, observed (progress + run store)",
+    value: (observedMs * 1000) / N,
+    unit: "µs/task",
+    reference: "the same chain unobserved",
+    referenceValue: (chainMs * 1000) / N,
+  });
+}
+
 // 2. A 10^6-int list, each way end to end between the native array and the serialized literal (what a task output
 // costs until outputs.pb, and an input from inputs.pb): lists of primitives go straight to and from wire bytes
 // (src/types/wire-encode.ts, readPrimitiveList in src/types/wire.ts). Beside them, JSON of the same array and the
