@@ -115,6 +115,20 @@ describe("tsflyte run progress", { concurrency: true }, () => {
     assert.match(bad.stderr, /^Error: Error encountered while executing 'ui_runs\.explode': exploded on z\n$/);
   });
 
+  test("tsflyte ui: help, and a bad port or option is a usage error naming it", async () => {
+    const help = await tsflyte("ui", "--help");
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: tsflyte ui \[--port N\] \[--open\] \[--dir DIR\]/);
+    const top = await tsflyte("--help");
+    assert.match(top.stdout, /^ {2}ui +Serve a web page of recorded runs/m);
+    const port = await tsflyte("ui", "--port", "70000");
+    assert.equal(port.code, 1);
+    assert.match(port.stderr, /^Error: --port must be a port number \(0 to 65535\), got "70000"\n/);
+    const unknown = await tsflyte("ui", "--nope");
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /--nope/);
+  });
+
   test("on a terminal: a live display redrawn in place (counts, running nodes), then the summary", (t) => {
     const probe = spawnSync("script", ["--version"], { encoding: "utf8" });
     if (probe.status !== 0) {
