@@ -52,6 +52,10 @@ func main() {
 	if err != nil {
 		fatalf("reading kubeconfig %s: %v", kubeconfig, err)
 	}
+	// A real kubelet talks to the API server at 50 requests a second (burst 100, its kubeAPIQPS/kubeAPIBurst
+	// defaults); client-go's own default of 5 would hold pod status updates to a few pods a second.
+	restCfg.QPS = 50
+	restCfg.Burst = 100
 	client, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {
 		fatalf("creating the Kubernetes client: %v", err)
@@ -81,7 +85,8 @@ func main() {
 		return p, nil, nil
 	}, nodeutil.WithClient(client), func(c *nodeutil.NodeConfig) error {
 		c.HTTPListenAddr = "127.0.0.1:0" // no kubelet API: logs are files in the work dir
-		c.NumWorkers = 4
+		// Pods are synced by this many workers; a real kubelet runs one worker per pod.
+		c.NumWorkers = 16
 		c.InformerResyncPeriod = 30 * time.Second
 		return nil
 	})
