@@ -518,7 +518,7 @@ export class FlyteRemote {
       created = res.id!;
     } catch (err) {
       if (name && err instanceof ConnectError && err.code === Code.AlreadyExists) {
-        const ex = await this.fetchExecution(name, { project, domain }, e.interface);
+        const ex = await this.fetchCreated(name, { project, domain }, e.interface);
         const launched = ex.execution.spec?.launchPlan;
         if (launched && launched.name !== lp.name) {
           throw new FlyteValidationError(
@@ -536,6 +536,23 @@ export class FlyteRemote {
       this.clients.admin.getExecution({ id: created }),
     );
     return new FlyteExecution<O>(this.clients, execution, e.interface, owner, { consoleBase: this.consoleEndpoint });
+  }
+
+  /**
+   * An execution admin said exists (ALREADY_EXISTS on create). Admin creates the execution's workflow object before
+   * its row, so an earlier create of the same name still in flight (a retried launch, a busy admin) answers
+   * ALREADY_EXISTS while the row is not there yet: NOT_FOUND is waited out, for up to a minute.
+   */
+  private async fetchCreated(name: string, scope: Scope, iface: Interface): Promise<FlyteExecution> {
+    const deadline = Date.now() + 60_000;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await this.fetchExecution(name, scope, iface);
+      } catch (e) {
+        if (!(e instanceof FlyteAdminError && e.grpcCode === "NOT_FOUND") || Date.now() + delay > deadline) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   /**

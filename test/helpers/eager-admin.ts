@@ -44,6 +44,11 @@ export class FakeEagerAdmin {
   readonly registered: string[] = [];
   /** Uploaded files (code bundles), by name. */
   readonly uploads = new Map<string, Buffer>();
+  /**
+   * Names whose create finds an earlier create of the same name in flight, as a busy admin's does: the create answers
+   * ALREADY_EXISTS and the execution reads NOT_FOUND for the given number of reads.
+   */
+  readonly inFlight = new Map<string, number>();
   /** Whether launches need the launched entity registered first (tests that register nothing turn it off). */
   requireRegistration = false;
   private sessions = new Set<ServerHttp2Session>();
@@ -90,11 +95,14 @@ export class FakeEagerAdmin {
               closure: { phase: WorkflowExecution_Phase.RUNNING },
             }),
           });
+          if (this.inFlight.has(name)) throw new ConnectError(`execution ${name} already exists`, Code.AlreadyExists);
           return { id };
         },
         getExecution: (req) => {
           const k = this.executions.get(req.id!.name);
-          if (!k) throw new ConnectError("missing", Code.NotFound);
+          const hidden = this.inFlight.get(req.id!.name) ?? 0;
+          if (hidden > 0) this.inFlight.set(req.id!.name, hidden - 1);
+          if (!k || hidden > 0) throw new ConnectError("missing", Code.NotFound);
           const closure = k.execution.closure!;
           k.polls += 1;
           const lp = k.execution.spec!.launchPlan!.name;

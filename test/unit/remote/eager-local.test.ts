@@ -148,6 +148,20 @@ describe("runEagerLocally against a loopback admin", () => {
     assert.match(readFileSync(deckPath, "utf8"), /<td>eg\.slow<\/td><td>0<\/td><td>x=0<\/td><td>cancelled<\/td>/);
   });
 
+  test("a create that finds an earlier create of its name still in flight attaches once the execution reads back", async () => {
+    admin.requireRegistration = false;
+    try {
+      admin.inFlight.set("inflight1", 3);
+      const ex = await remote.execute(double, { x: 4 }, { version: "v1", name: "inflight1" });
+      assert.equal(ex.attached, true);
+      assert.equal(admin.inFlight.get("inflight1"), 0);
+      await ex.wait();
+      assert.equal(await ex.outputs(), 8);
+    } finally {
+      admin.requireRegistration = true;
+    }
+  });
+
   test("what is not an eager task, a bad run name and bad inputs are refused before anything launches", async () => {
     assert.throws(() => eagerTaskOf(double), /eg\.double is a task, not an eager task/);
     const plain = task({ name: "eg.plain", inputs: {}, outputs: t.int }, () => 1);
