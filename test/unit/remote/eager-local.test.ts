@@ -129,7 +129,10 @@ describe("runEagerLocally against a loopback admin", () => {
     assert.match(err.message, /eg\.quit \(run quitlocal1\) failed: .*giving up with 6 running/);
     assert.deepEqual(admin.phases("quitlocal1").sort(), [...Array(6).fill("ABORTED"), "SUCCEEDED"]);
     assert.equal(err.calls.filter((c) => c.status === "cancelled").length, 6);
-    assert.match(readFileSync(err.deckPath, "utf8"), /<td>eg\.slow<\/td><td[^>]*>5<\/td><td>x=5<\/td><td>cancelled<\/td>/);
+    assert.match(
+      readFileSync(err.deckPath, "utf8"),
+      /<td>eg\.slow<\/td><td[^>]*>5<\/td><td>x=5<\/td><td>cancelled<\/td>/,
+    );
   });
 
   test("aborting the signal (Ctrl-C) terminates every child and rejects", async () => {
