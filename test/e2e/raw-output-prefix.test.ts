@@ -87,7 +87,7 @@ async function runPipeline(prefix: string, env: NodeJS.ProcessEnv, store: Storag
     "3",
   );
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout), EXPECTED);
+  assert.equal((JSON.parse(r.stdout) as { outputs: unknown }).outputs, EXPECTED);
   // The CSV, the SQLite file and one Parquet part for each of the three dataframes the tasks wrote.
   assert.deepEqual(await listed(store, prefix), ["00000", "00000", "00000", "sales.csv", "sales.db"]);
 }
@@ -135,7 +135,7 @@ describe("tsflyte run --raw-output-data-prefix", () => {
       "3",
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout), EXPECTED);
+    assert.equal((JSON.parse(r.stdout) as { outputs: unknown }).outputs, EXPECTED);
     const bad = await tsflyte({}, "run", "--raw-output-data-prefix", "ftp://host/x", "examples/dataframes.ts", "wf");
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--raw-output-data-prefix "ftp:\/\/host\/x": .*no storage backend for scheme ftp:\/\//);
