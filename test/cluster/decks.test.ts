@@ -50,7 +50,11 @@ describe("decks on a real Flyte", () => {
       },
     });
     await remote.register(
-      [await entity("examples/decks.ts", "wf"), await entity("test/cluster/fixtures/decks.ts", "failingDeckWf")],
+      [
+        await entity("examples/decks.ts", "wf"),
+        await entity("test/cluster/fixtures/decks.ts", "failingDeckWf"),
+        await entity("test/cluster/fixtures/decks.ts", "cubes"),
+      ],
       { root: repo },
     );
   });
@@ -112,5 +116,25 @@ describe("decks on a real Flyte", () => {
     // The standard Input and Output decks come after a successful run only, as in flytekit; the rest is there.
     assert.deepEqual(tabs(html), ["Timeline", "Notes"]);
     assert.match(html, /about to fail: <em>&lt;b&gt;no&lt;\/b&gt;<\/em>/);
+  });
+
+  test("each element of a map task writes its own deck.html under the array node's output prefix", async () => {
+    const ex = await remote.execute(await entity("test/cluster/fixtures/decks.ts", "cubes"), {
+      xs: [2, 3, 4],
+    } as never);
+    await ex.wait({ timeout: 300_000 });
+    assert.equal(ex.phaseName, "SUCCEEDED");
+    assert.deepEqual(await ex.outputs(), [8, 27, 64]);
+    const node = (await ex.nodeExecutions()).find((n) => n.id!.nodeId === "n0")!;
+    const out = node.closure!.outputResult.case === "outputUri" ? node.closure!.outputResult.value : "";
+    const prefix = out.slice(0, out.indexOf("/n0/") + "/n0/".length);
+    assert.ok(prefix.endsWith("/n0/"), out);
+    const decks: string[] = [];
+    for await (const uri of s3.list(prefix)) if (uri.endsWith("/deck.html")) decks.push(uri);
+    assert.equal(decks.length, 3, decks.join("\n"));
+    const texts = await Promise.all(
+      decks.map(async (u) => /cubing (\d)/.exec(new TextDecoder().decode(await s3.get(u)))![1]),
+    );
+    assert.deepEqual(texts.sort(), ["2", "3", "4"]);
   });
 });
