@@ -3,6 +3,7 @@
  * registered ones (any language) with typed interfaces, launches executions and reads them back typed.
  */
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Entity, ValueInputs } from "../core/entity.js";
@@ -499,60 +500,59 @@ export class FlyteRemote {
       owner,
     );
     const name = opts.name ?? opts.nameFromInputs?.(literals) ?? "";
-    let created: { project: string; domain: string; name: string };
-    try {
-      const res = await this.clients.admin.createExecution({
-        project,
-        domain,
-        name,
-        inputs: literals,
-        spec: {
-          launchPlan: lp,
-          metadata: { mode: ExecutionMetadata_ExecutionMode.MANUAL },
-          labels: { values: { ...opts.labels } },
-          annotations: { values: { ...opts.annotations } },
-          envs: { values: Object.entries(opts.envs ?? {}).map(([key, value]) => ({ key, value })) },
-          overwriteCache: opts.overwriteCache ?? false,
-        },
-      });
-      created = res.id!;
-    } catch (err) {
-      if (name && err instanceof ConnectError && err.code === Code.AlreadyExists) {
-        const ex = await this.fetchCreated(name, { project, domain }, e.interface);
-        const launched = ex.execution.spec?.launchPlan;
-        if (launched && launched.name !== lp.name) {
-          throw new FlyteValidationError(
-            `execute: an execution named ${name} already exists in ${project}/${domain} but runs ${launched.name}, not ${lp.name}; choose another name`,
-          );
+    const request = {
+      project,
+      domain,
+      name,
+      inputs: literals,
+      spec: {
+        launchPlan: lp,
+        metadata: { mode: ExecutionMetadata_ExecutionMode.MANUAL },
+        labels: { values: { ...opts.labels } },
+        annotations: { values: { ...opts.annotations } },
+        envs: { values: Object.entries(opts.envs ?? {}).map(([key, value]) => ({ key, value })) },
+        overwriteCache: opts.overwriteCache ?? false,
+      },
+    };
+    let created: { project: string; domain: string; name: string } | undefined;
+    // ALREADY_EXISTS with no execution to read back has two causes on a busy admin: an earlier create of the name is
+    // still in flight (it reads back soon), or concurrent first launches of one task raced to create the workflow and
+    // launch plan admin generates for single-task executions (nothing was created). Launching again, backing off,
+    // for up to a minute, settles both: the first is attached to, the second launched.
+    const deadline = Date.now() + 60_000;
+    for (let delay = 100; created === undefined; delay = Math.min(delay * 2, 2000)) {
+      try {
+        created = (await this.clients.admin.createExecution(request)).id!;
+      } catch (err) {
+        if (!(err instanceof ConnectError && err.code === Code.AlreadyExists)) {
+          throw asAdminError(err, "launching", `${e.kind} ${idString(lp)}`);
         }
-        return new FlyteExecution<O>(this.clients, ex.execution, e.interface, owner, {
-          attached: true,
-          consoleBase: this.consoleEndpoint,
-        });
+        if (name) {
+          const ex = await this.fetchExecution(name, { project, domain }, e.interface).catch((f: unknown) => {
+            if (f instanceof FlyteAdminError && f.grpcCode === "NOT_FOUND") return undefined;
+            throw f;
+          });
+          if (ex) {
+            const launched = ex.execution.spec?.launchPlan;
+            if (launched && launched.name !== lp.name) {
+              throw new FlyteValidationError(
+                `execute: an execution named ${name} already exists in ${project}/${domain} but runs ${launched.name}, not ${lp.name}; choose another name`,
+              );
+            }
+            return new FlyteExecution<O>(this.clients, ex.execution, e.interface, owner, {
+              attached: true,
+              consoleBase: this.consoleEndpoint,
+            });
+          }
+        }
+        if (Date.now() + delay > deadline) throw asAdminError(err, "launching", `${e.kind} ${idString(lp)}`);
+        await sleep(delay);
       }
-      throw asAdminError(err, "launching", `${e.kind} ${idString(lp)}`);
     }
     const execution = await adminCall("getting execution", `${created.project}/${created.domain}/${created.name}`, () =>
       this.clients.admin.getExecution({ id: created }),
     );
     return new FlyteExecution<O>(this.clients, execution, e.interface, owner, { consoleBase: this.consoleEndpoint });
-  }
-
-  /**
-   * An execution admin said exists (ALREADY_EXISTS on create). Admin creates the execution's workflow object before
-   * its row, so an earlier create of the same name still in flight (a retried launch, a busy admin) answers
-   * ALREADY_EXISTS while the row is not there yet: NOT_FOUND is waited out, for up to a minute.
-   */
-  private async fetchCreated(name: string, scope: Scope, iface: Interface): Promise<FlyteExecution> {
-    const deadline = Date.now() + 60_000;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
-      try {
-        return await this.fetchExecution(name, scope, iface);
-      } catch (e) {
-        if (!(e instanceof FlyteAdminError && e.grpcCode === "NOT_FOUND") || Date.now() + delay > deadline) throw e;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
   }
 
   /**

@@ -40,6 +40,11 @@ export class FakeEagerAdmin {
   readonly executions = new Map<string, Kept>();
   readonly created: string[] = [];
   readonly filters: string[] = [];
+  /**
+   * Names whose next launch is refused with ALREADY_EXISTS while no execution has the name, as admin does when
+   * concurrent first launches of a task race to create its generated workflow.
+   */
+  readonly raceOnce = new Set<string>();
   /** Registered ids, `task|workflow|launch plan <name>@<version>`, in order. */
   readonly registered: string[] = [];
   /** Uploaded files (code bundles), by name. */
@@ -79,6 +84,8 @@ export class FakeEagerAdmin {
           if (this.requireRegistration && !this.registered.includes(`${kind} ${lp.name}@${lp.version}`))
             throw new ConnectError(`${kind} ${lp.name}@${lp.version} is not registered`, Code.NotFound);
           if (this.executions.has(name)) throw new ConnectError(`execution ${name} already exists`, Code.AlreadyExists);
+          if (this.raceOnce.delete(name))
+            throw new ConnectError("value with matching already exists", Code.AlreadyExists);
           this.created.push(name);
           const given = req.inputs?.literals.x;
           const x = given ? Number(t.int.fromLiteral(given, localData(), [])) : 0;

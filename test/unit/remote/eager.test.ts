@@ -153,6 +153,18 @@ describe("cluster eager backend against a loopback admin", () => {
     assert.equal(await result, 42);
   });
 
+  test("a launch admin refuses as ALREADY_EXISTS with no such execution (its generated-workflow race) is made again", async () => {
+    admin.raceOnce.add("raced1");
+    const ex = await remote.execute(slow, { x: 5 }, { version: "v7", name: "raced1" });
+    assert.equal(ex.id.name, "raced1");
+    assert.equal(ex.attached, false);
+    assert.equal(admin.created.filter((n) => n === "raced1").length, 1);
+    // A name that does exist is attached to, not launched again.
+    const again = await remote.execute(slow, { x: 5 }, { version: "v7", name: "raced1" });
+    assert.equal(again.attached, true);
+    assert.equal(admin.created.filter((n) => n === "raced1").length, 1);
+  });
+
   test("the failure handler lists the failed parent's running children by tag and by label and terminates them until none is left", async () => {
     for (let i = 0; i < 3; i++) {
       await remote.execute(slow, { x: i }, { version: "v7", name: `orphan${i}`, labels: { "eager-exec": "dead1" } });
