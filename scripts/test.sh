@@ -37,6 +37,9 @@ step "object-store emulators (fake-gcs-server; Azurite comes with npm)"
 FLYTEKIT_TS_REQUIRE_ORACLES=1 bash scripts/setup-emulators.sh
 export FLYTEKIT_TS_REQUIRE_ORACLES=1
 
+# Runs recorded by the suites' `tsflyte run`s go to a directory of the suite's own, not the user's run store.
+export FLYTEKIT_TS_HOME="${FLYTEKIT_TS_HOME:-$(mktemp -d)}"
+
 status=0
 run_suite() {
   local name=$1; shift
