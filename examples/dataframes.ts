@@ -2,7 +2,7 @@
  * A dataframe pipeline: a CSV file is read into a table, transformed with Apache Arrow, aggregated by streaming its
  * record batches, and queried with SQL (a SQLite task over a database built from the table).
  *
- *   npx tsflyte run examples/dataframes.ts wf --rows 1000 --min-units 3
+ *   npx tsflyte run examples/dataframes.ts wf --rows 1000 --minUnits 3
  */
 import { currentContext, sqliteTask, t, task, workflow } from "flytekit-ts";
 
