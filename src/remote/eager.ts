@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { toBinary } from "@bufbuild/protobuf";
+import { Semaphore } from "../core/concurrency.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type EagerBackend,
@@ -26,7 +27,7 @@ import { type LiteralMap, LiteralSchema } from "../idl/gen/flyteidl/core/literal
 import { FlyteAdminError } from "./errors-admin.js";
 import { FlyteAdminUnavailableError } from "./errors.js";
 import { type FlyteExecution, isTerminal } from "./execution.js";
-import type { FlyteRemote } from "./remote.js";
+import { FlyteExecutionNameTakenError, type FlyteRemote } from "./remote.js";
 
 /** The label and execution tag naming the parent eager execution of a child. */
 export const EAGER_EXEC_LABEL = "eager-exec";
@@ -196,6 +197,13 @@ export interface RemoteEagerOptions {
   readonly launchRate?: number;
   /** Launches that may go at once before the rate applies (default the rate). */
   readonly launchBurst?: number;
+  /**
+   * Launch requests in flight at once (default 32): a busy admin answers slower, and a thousand creates waiting on it
+   * at once only time out (admin may then hold a name for an execution it never records).
+   */
+  readonly maxLaunchesInFlight?: number;
+  /** How long a launch answered ALREADY_EXISTS waits for the child to read back before taking the next name (ms). */
+  readonly attachTimeoutMs?: number;
   /** Children polled at once in one round (default 64). */
   readonly pollBatch?: number;
   /** Status polling delays in ms. */
@@ -252,6 +260,7 @@ export class RemoteEagerController implements EagerController {
   private readonly launched = new Set<Child>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly bucket: TokenBucket;
+  private readonly inFlight: Semaphore;
   private readonly backoff: PollBackoff;
   private readonly tag: string;
   private readonly rootTag: string;
@@ -270,6 +279,7 @@ export class RemoteEagerController implements EagerController {
     const env = opts.env ?? process.env;
     const rate = opts.launchRate ?? eagerLaunchRate(env);
     this.bucket = new TokenBucket(rate, opts.launchBurst ?? Math.max(1, rate));
+    this.inFlight = new Semaphore(opts.maxLaunchesInFlight ?? 32);
     this.backoff = new PollBackoff(opts.poll?.min, opts.poll?.max, opts.poll?.maxOnError);
     this.tag = run.params.executionId.name;
     if (!this.tag)
@@ -316,24 +326,40 @@ export class RemoteEagerController implements EagerController {
       if (this.cancelled !== undefined) throw this.cancelled;
     }
     const version = this.run.params.taskId.version;
-    const launchOnce = () =>
+    // A name admin holds without an execution (a create that failed half-way) is replaced by the next of a fixed
+    // series, so a retried parent walks the same names and attaches to what it launched.
+    const launchOnce = (attempt: number) =>
       remote.execute(entity, inputs as never, {
         project: this.run.params.executionId.project || undefined,
         domain: this.run.params.executionId.domain || undefined,
         ...(version ? { version } : {}),
         labels: { [EAGER_EXEC_LABEL]: this.tag, [EAGER_ROOT_LABEL]: this.rootTag },
         envs: { [EAGER_ROOT_ENV]: this.rootTag },
-        nameFromInputs: (literals) =>
-          eagerChildName({
+        ...(this.opts.attachTimeoutMs === undefined ? {} : { attachTimeoutMs: this.opts.attachTimeoutMs }),
+        nameFromInputs: (literals) => {
+          const base = eagerChildName({
             parentTask: this.run.taskName,
             parentExecution: this.tag,
             entityKind: entity.kind,
             entityName,
             index: call.index,
             inputs: literals,
-          }),
+          });
+          return attempt === 0 ? base : `${base}-${attempt}`;
+        },
       });
-    const ex = await this.retrying(launchOnce);
+    const ex = await this.inFlight.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.retrying(() => launchOnce(attempt));
+        } catch (e) {
+          if (!(e instanceof FlyteExecutionNameTakenError) || attempt >= 3) throw e;
+          this.run.params.logger.warn(
+            `${e.executionName} is held by admin without an execution; launching under the next name`,
+          );
+        }
+      }
+    });
     child.execution = ex;
     call.executionName = ex.id.name;
     if (ex.consoleUrl) call.url = ex.consoleUrl;

@@ -119,6 +119,8 @@ export interface ExecuteOptions extends Scope {
    * to the execution it launched before.
    */
   readonly nameFromInputs?: (inputs: LiteralMap) => string;
+  /** How long a create answered ALREADY_EXISTS is tried again while the execution does not read back (ms, default 60 s). */
+  readonly attachTimeoutMs?: number;
 }
 
 /** Options of the fetch methods. */
@@ -519,7 +521,7 @@ export class FlyteRemote {
     // still in flight (it reads back soon), or concurrent first launches of one task raced to create the workflow and
     // launch plan admin generates for single-task executions (nothing was created). Launching again, backing off,
     // for up to a minute, settles both: the first is attached to, the second launched.
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + (opts.attachTimeoutMs ?? 60_000);
     for (let delay = 100; created === undefined; delay = Math.min(delay * 2, 2000)) {
       try {
         created = (await this.clients.admin.createExecution(request)).id!;
@@ -545,7 +547,16 @@ export class FlyteRemote {
             });
           }
         }
-        if (Date.now() + delay > deadline) throw asAdminError(err, "launching", `${e.kind} ${idString(lp)}`);
+        if (Date.now() + delay > deadline) {
+          // A create that failed after admin made the execution's workflow object keeps the name taken for good.
+          if (name)
+            throw new FlyteExecutionNameTakenError(
+              `execute: admin says an execution named ${name} exists in ${project}/${domain}, but it never reads back (an earlier create failed half-way): launch under another name`,
+              name,
+              { cause: err },
+            );
+          throw asAdminError(err, "launching", `${e.kind} ${idString(lp)}`);
+        }
         await sleep(delay);
       }
     }
@@ -607,6 +618,20 @@ export class FlyteRemote {
       }),
     );
     return res.executions;
+  }
+}
+
+/**
+ * A launch under a name admin holds for an execution it cannot read back: a create that failed after admin made the
+ * execution's workflow object leaves the name taken. Another name is needed.
+ */
+export class FlyteExecutionNameTakenError extends FlyteAdminError {
+  /** The taken name. */
+  readonly executionName: string;
+  constructor(message: string, executionName: string, options?: { cause?: unknown }) {
+    super(message, "ALREADY_EXISTS", options);
+    this.name = "FlyteExecutionNameTakenError";
+    this.executionName = executionName;
   }
 }
 

@@ -143,6 +143,34 @@ describe("cluster eager backend against a loopback admin", () => {
     assert.deepEqual(admin.phases("sigterm1"), ["ABORTED", "ABORTED"]);
   });
 
+  test("a child name admin holds without an execution is replaced by the next name of a fixed series", async () => {
+    const backend = remoteEagerBackend({ remote, poll: { min: 10, max: 40 }, attachTimeoutMs: 200, env: {} });
+    const once = eager({ name: "eg.once", inputs: {}, outputs: t.int }, async () => double({ x: 5 }));
+    const abandoned = eagerChildName({
+      parentTask: "eg.once",
+      parentExecution: "zombie1",
+      entityKind: "task",
+      entityName: "eg.double",
+      index: 0,
+      inputs: literalMap({ x: t.int.toLiteral(5, localData(), []) }),
+    });
+    admin.inFlight.set(abandoned, 1_000_000);
+    setClusterEagerBackend(backend);
+    try {
+      const { result } = runAsPod("zombie1", () => once.execute({}) as Promise<number>);
+      assert.equal(await result, 10);
+      assert.deepEqual(
+        admin.created.filter((n) => n.startsWith(abandoned)),
+        [abandoned, `${abandoned}-1`],
+      );
+    } finally {
+      admin.inFlight.delete(abandoned);
+      setClusterEagerBackend(
+        remoteEagerBackend({ remote, poll: { min: 10, max: 40, maxOnError: 200 }, cleanupDelaySeconds: 0.05, env: {} }),
+      );
+    }
+  });
+
   test("polling rides out an admin restart", async () => {
     const waiter = eager({ name: "eg.restart", inputs: {}, outputs: t.int }, async () => double({ x: 21 }));
     const { result } = runAsPod("restart1", () => waiter.execute({}) as Promise<number>);
