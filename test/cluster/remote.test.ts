@@ -14,16 +14,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { referenceLaunchPlan, referenceWorkflow, t, workflow } from "flytekit-ts";
-import { loadEntities } from "../../src/cli/load.js";
 import type { Entity } from "../../src/core/entity.js";
 import { CatalogCacheStatus } from "../../src/idl/gen/flyteidl/core/catalog_pb.js";
 import { WorkflowExecution_Phase } from "../../src/idl/gen/flyteidl/core/execution_pb.js";
-import { createAdminClients } from "../../src/remote/clients.js";
 import { FlyteExecutionFailedError } from "../../src/remote/execution.js";
-import { FlyteRemote } from "../../src/remote/remote.js";
+import type { FlyteRemote } from "../../src/remote/remote.js";
+import { clusterRemote, entity, repo } from "../helpers/cluster-remote.js";
 import { ensureLocalFlyte, type LocalFlyte } from "../helpers/local-flyte.js";
 
-const repo = join(import.meta.dirname, "..", "..");
 const venvBin = join(repo, ".venv", "bin");
 
 /** The examples run remotely, with their inputs (the default launch plan supplies the others). */
@@ -44,15 +42,6 @@ const CASES: readonly [file: string, wf: string, inputs: Record<string, unknown>
   // A CSV file, three dataframes (Parquet) and a SQLite file, each written by one pod and read by the next from S3.
   ["dataframes", "wf", { rows: 200, minUnits: 3 }],
 ];
-
-type Runnable = Entity & ((inputs: Record<string, unknown>) => Promise<unknown>);
-
-async function entity(file: string, name: string): Promise<Runnable> {
-  const { entities } = await loadEntities(join(repo, file), repo);
-  const e = entities.get(name);
-  assert.ok(e, `${file} exports ${name}`);
-  return e as Runnable;
-}
 
 function tsflyte(
   args: string[],
@@ -90,12 +79,7 @@ describe("on a real Flyte: FlyteRemote, tsflyte register/run --remote/execution,
     assert.ok(existsSync(join(repo, "dist", "cli", "main.js")), "dist/ is missing: run `npm run build` first");
     flyte = await ensureLocalFlyte({ datacatalog: true });
     Object.assign(cliEnv, flyte.clientEnv);
-    remote = new FlyteRemote({
-      clients: createAdminClients({ endpoint: flyte.adminEndpoint, insecure: true }),
-      project: "flytesnacks",
-      domain: "development",
-      consoleEndpoint: flyte.endpoints.adminHttp,
-    });
+    remote = clusterRemote(flyte);
     // The Python side: pyflyte registers a task the mixed-language workflow refers to.
     const py = spawnSync(
       join(venvBin, "pyflyte"),

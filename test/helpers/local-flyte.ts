@@ -29,12 +29,15 @@ export interface LocalFlyte {
   readonly clientEnv: Readonly<Record<string, string>>;
   /** Everything the instance wrote to endpoints.json. */
   readonly endpoints: Endpoints;
+  /** The instance's state directory (logs, the kubelet's pods with their process ids). */
+  readonly stateDir: string;
   /** Stops the instance if this process started it; a no-op for the suite's shared instance. */
   stop(): Promise<void>;
 }
 
-function wrap(endpoints: Endpoints, stop: () => Promise<void>): LocalFlyte {
+function wrap(endpoints: Endpoints, stateDir: string, stop: () => Promise<void>): LocalFlyte {
   return {
+    stateDir,
     adminEndpoint: endpoints.adminEndpoint,
     s3Endpoint: endpoints.s3Endpoint,
     configPath: endpoints.configPath,
@@ -68,7 +71,7 @@ export async function ensureLocalFlyte(opts: { datacatalog?: boolean; auth?: boo
     if (opts.datacatalog && !ep.datacatalogEndpoint) {
       throw new Error(`the local Flyte in ${shared} runs without DataCatalog: start it with --datacatalog`);
     }
-    return wrap(ep, async () => {});
+    return wrap(ep, shared, async () => {});
   }
   const build = spawnSync("bash", [join(repoRoot, "scripts", "build-local-flyte.sh")], { stdio: "inherit" });
   if (build.status !== 0) throw new Error("scripts/build-local-flyte.sh failed: the local Flyte cannot be built");
@@ -79,7 +82,7 @@ export async function ensureLocalFlyte(opts: { datacatalog?: boolean; auth?: boo
     auth: opts.auth === true,
     log: (m) => process.stderr.write(`[local-flyte] ${m}\n`),
   });
-  return wrap(ep, async () => {
+  return wrap(ep, stateDir, async () => {
     await stopCluster(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
   });
