@@ -37,7 +37,6 @@ export async function runGraph(
   owner: string,
 ): Promise<LiteralMap> {
   const results: Results = new Map([["", inputs]]);
-  const running = new Map<string, Promise<void>>();
   const byId = new Map(nodes.map((n) => [n.id, n]));
   // A node's outputs are dropped once every node downstream of it has run (a node reads only its upstream nodes'
   // outputs), unless the workflow's outputs read them: a long chain holds a few results at a time, not all of them.
@@ -52,39 +51,28 @@ export async function runGraph(
       if (left === 0 && !kept.has(id)) results.delete(id);
     }
   };
+  // Check the graph first (unknown upstream nodes, cycles) and order it: `after` may point at a later node.
+  const order: NodeSpec[] = [];
+  const placed = new Set<string>();
   const visiting = new Set<string>();
   const reporter = graphReporter();
   if (reporter) for (const node of nodes) reporter.queued(observedNode(node));
-  // Nodes start in dependency order, whatever their order in the list (`after` may point at a later node).
-  const start = (node: NodeSpec): Promise<void> => {
-    const known = running.get(node.id);
-    if (known) return known;
+  const visit = (node: NodeSpec): void => {
+    if (placed.has(node.id)) return;
     if (visiting.has(node.id))
       throw new FlyteValidationError(`${owner}: node ${node.id} depends on itself through ${[...visiting].join(", ")}`);
     visiting.add(node.id);
-    const deps = node.upstream.map((id) => {
+    for (const id of node.upstream) {
       const up = byId.get(id);
       if (!up) throw new FlyteValidationError(`${owner}: node ${node.id} depends on unknown node ${id}`);
-      return start(up);
-    });
+      visit(up);
+    }
     visiting.delete(node.id);
-    const p = Promise.all(deps).then(async () => {
-      try {
-        const run = () => runNode(node, results);
-        results.set(node.id, await (reporter ? reporter.run(node.id, run) : run()));
-      } catch (e) {
-        if (e !== null && typeof e === "object" && !("nodeId" in e))
-          Object.defineProperty(e, "nodeId", { value: node.id });
-        throw e;
-      } finally {
-        release(node);
-      }
-    }, reporter && skip(reporter, node.id));
-    running.set(node.id, p);
-    return p;
+    placed.add(node.id);
+    order.push(node);
   };
-  for (const node of nodes) start(node);
-  await Promise.all(running.values());
+  for (const node of nodes) visit(node);
+  await runInOrder(order, results, release, reporter);
   const out: Record<string, Literal> = {};
   for (const b of outputs) out[b.var] = resolveBinding(b.binding!, results);
   return literalMap(out);
@@ -101,12 +89,83 @@ function observedNode(node: NodeSpec): ObservedNode {
   };
 }
 
-/** Reports a node that does not run because an upstream node failed, and passes the failure on. */
-function skip(reporter: GraphReporter, id: string): (e: unknown) => never {
-  return (e) => {
-    reporter.skipped(id);
-    throw e;
-  };
+/**
+ * How many nodes of one graph are in flight at once. Tasks also wait for a local task slot; starting every ready node
+ * at once would hold a suspended call (its inputs, its promises) per node of a 10^5-node fan-out while they wait.
+ */
+function graphConcurrency(): number {
+  return Math.max(64, 4 * (Number(process.env.FLYTE_LOCAL_CONCURRENCY ?? "16") || 16));
+}
+
+/**
+ * Runs `order` (every node after its upstream nodes) as a dataflow: a node starts once its upstream nodes have
+ * finished, at most {@link graphConcurrency} at a time. The first failure stops new nodes from starting (the observer
+ * hears they were skipped) and rejects, carrying the node id; nodes already running finish on their own.
+ */
+function runInOrder(
+  order: readonly NodeSpec[],
+  results: Results,
+  release: (node: NodeSpec) => void,
+  reporter: GraphReporter | undefined,
+): Promise<void> {
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, NodeSpec[]>();
+  const ready: NodeSpec[] = [];
+  for (const node of order) {
+    const ups = new Set(node.upstream);
+    waiting.set(node.id, ups.size);
+    for (const id of ups) {
+      const list = dependents.get(id);
+      if (list) list.push(node);
+      else dependents.set(id, [node]);
+    }
+    if (ups.size === 0) ready.push(node);
+  }
+  const limit = graphConcurrency();
+  return new Promise<void>((resolve, reject) => {
+    let head = 0;
+    let inFlight = 0;
+    let finished = 0;
+    let failed = false;
+    const started = new Set<string>();
+    const finish = (node: NodeSpec): void => {
+      inFlight--;
+      finished++;
+      release(node);
+      for (const d of dependents.get(node.id) ?? []) {
+        const left = waiting.get(d.id)! - 1;
+        waiting.set(d.id, left);
+        if (left === 0) ready.push(d);
+      }
+      pump();
+    };
+    const pump = (): void => {
+      while (!failed && inFlight < limit && head < ready.length) {
+        const node = ready[head]!;
+        ready[head++] = undefined as never;
+        inFlight++;
+        started.add(node.id);
+        const run = () => runNode(node, results);
+        (reporter ? reporter.run(node.id, run) : run()).then(
+          (out) => {
+            results.set(node.id, out);
+            finish(node);
+          },
+          (e: unknown) => {
+            inFlight--;
+            if (failed) return;
+            failed = true;
+            if (e !== null && typeof e === "object" && !("nodeId" in e))
+              Object.defineProperty(e, "nodeId", { value: node.id });
+            if (reporter) for (const n of order) if (!started.has(n.id)) reporter.skipped(n.id);
+            reject(e);
+          },
+        );
+      }
+      if (!failed && inFlight === 0 && finished === order.length) resolve();
+    };
+    pump();
+  });
 }
 
 async function runNode(node: NodeSpec, results: Results): Promise<LiteralMap> {

@@ -21,21 +21,26 @@ const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 
-const raw = new WeakMap<object, Uint8Array>();
-/** Where a lazy literal was read from (a file or URI), for error messages. */
-const sources = new WeakMap<object, string>();
 const utf8 = new TextDecoder();
 const scratchBytes = new Uint8Array(8);
 const scratch = new DataView(scratchBytes.buffer);
 
 /** Where a lazy literal was read from (as given to {@link lazyLiteral}), if known. */
 export function literalSource(lit: Literal): string | undefined {
-  return sources.get(lit);
+  return lit instanceof LazyLiteral ? lit.source : undefined;
 }
 
-/** The wire bytes of a lazy literal, or `undefined` for any other literal. */
+/** The wire bytes of a lazy literal not changed since it was made, or `undefined` for any other literal. */
 export function literalBytes(lit: Literal): Uint8Array | undefined {
-  return raw.get(lit);
+  return lit instanceof LazyLiteral && lit.pristine ? lit.buf.subarray(lit.start, lit.end) : undefined;
+}
+
+/**
+ * The lazy literal `lit` when it is one and is still its wire bytes (`buf[start, end)`), for readers that take the
+ * bytes in place; `undefined` otherwise.
+ */
+export function wireLiteral(lit: Literal): LazyLiteral | undefined {
+  return lit instanceof LazyLiteral && lit.pristine ? lit : undefined;
 }
 
 /**
@@ -45,7 +50,7 @@ export function literalBytes(lit: Literal): Uint8Array | undefined {
  * writeFileSync(path, encodeLiteral(lit));
  */
 export function encodeLiteral(lit: Literal): Uint8Array {
-  return raw.get(lit) ?? toBinary(LiteralSchema, lit);
+  return literalBytes(lit) ?? toBinary(LiteralSchema, lit);
 }
 
 /** A small cursor over protobuf wire bytes, with no allocation per field. */
@@ -175,7 +180,9 @@ export function decodeLiteralMapLazily(bytes: Uint8Array, source?: string): Lite
       continue;
     }
     const s = r.len();
-    forEachMapEntry(bytes, s, r.lenEnd, (k, vs, ve) => own(literals, k, lazyLiteral(bytes.subarray(vs, ve), source)));
+    forEachMapEntry(bytes, s, r.lenEnd, (k, vs, ve) =>
+      own(literals, k, new LazyLiteral(bytes, vs, ve, source) as unknown as Literal),
+    );
   }
   return { $typeName: "flyteidl.core.LiteralMap", literals };
 }
@@ -192,10 +199,10 @@ const CASES: Record<number, Literal["value"]["case"]> = {
  * it. Malformed bytes throw.
  */
 export function literalCase(lit: Literal): Literal["value"]["case"] {
-  const bytes = raw.get(lit);
-  if (bytes === undefined) return lit.value.case;
+  const w = wireLiteral(lit);
+  if (w === undefined) return lit.value.case;
   let found: Literal["value"]["case"];
-  const r = new WireReader(bytes, 0, bytes.length);
+  const r = new WireReader(w.buf, w.start, w.end);
   while (r.pos < r.end) {
     const tag = r.varint();
     const c = (tag & 7) === LEN ? CASES[tag >>> 3] : undefined;
@@ -207,18 +214,18 @@ export function literalCase(lit: Literal): Literal["value"]["case"] {
 
 type Fields = Pick<Literal, "value" | "hash" | "metadata">;
 
-function decodeFields(bytes: Uint8Array, source: string | undefined): Fields {
+function decodeFields(buf: Uint8Array, start: number, end: number, source: string | undefined): Fields {
   try {
-    return decodeFieldsOf(bytes, source);
+    return decodeFieldsOf(buf, start, end, source);
   } catch (e) {
     if (source === undefined) throw e;
     throw new Error(`malformed literal in ${source}: ${(e as Error).message}`, { cause: e });
   }
 }
 
-function decodeFieldsOf(bytes: Uint8Array, source: string | undefined): Fields {
+function decodeFieldsOf(bytes: Uint8Array, start: number, end: number, source: string | undefined): Fields {
   const out: Fields = { value: { case: undefined }, hash: "", metadata: {} };
-  const r = new WireReader(bytes, 0, bytes.length);
+  const r = new WireReader(bytes, start, end);
   while (r.pos < r.end) {
     const tag = r.varint();
     const field = tag >>> 3;
@@ -240,7 +247,7 @@ function decodeFieldsOf(bytes: Uint8Array, source: string | undefined): Fields {
           continue;
         }
         const ls = c.len();
-        literals.push(lazyLiteral(bytes.subarray(ls, c.lenEnd), source));
+        literals.push(new LazyLiteral(bytes, ls, c.lenEnd, source) as unknown as Literal);
       }
       out.value = { case: "collection", value: { $typeName: "flyteidl.core.LiteralCollection", literals } };
     } else if (field === 3) {
@@ -264,6 +271,78 @@ function decodeFieldsOf(bytes: Uint8Array, source: string | undefined): Fields {
   return out;
 }
 
+/** The Literal fields of every lazy literal, as own enumerable accessors sharing one set of functions. */
+let literalFields: PropertyDescriptorMap;
+
+/**
+ * A `Literal` kept as its wire bytes `buf[start, end)` until one of its fields is used: one object per literal whose
+ * `value`, `hash` and `metadata` are own enumerable accessors sharing one set of functions (a spread copies them, as
+ * of any literal), where each lazy literal used to hold closures, a byte view and two weak-map entries. Setting a
+ * field decodes the others first, and the literal stops being its bytes.
+ */
+export class LazyLiteral {
+  declare readonly $typeName: "flyteidl.core.Literal";
+  declare value: Literal["value"];
+  declare hash: string;
+  declare metadata: Record<string, string>;
+  // Private, so that a spread or an equality check of the literal sees only the Literal fields.
+  #buf: Uint8Array;
+  #start: number;
+  #end: number;
+  #source: string | undefined;
+  #fields: Fields | undefined = undefined;
+  #pristine = true;
+  constructor(buf: Uint8Array, start: number, end: number, source?: string) {
+    Object.defineProperties(this, literalFields);
+    this.#buf = buf;
+    this.#start = start;
+    this.#end = end;
+    this.#source = source;
+  }
+  /** The buffer holding the literal's bytes. */
+  get buf(): Uint8Array {
+    return this.#buf;
+  }
+  /** Where the literal's bytes start in {@link buf}. */
+  get start(): number {
+    return this.#start;
+  }
+  /** Where the literal's bytes end in {@link buf}. */
+  get end(): number {
+    return this.#end;
+  }
+  /** Where the bytes were read from (a file or URI), for error messages. */
+  get source(): string | undefined {
+    return this.#source;
+  }
+  /** Whether the literal is still exactly its bytes (no field was set). */
+  get pristine(): boolean {
+    return this.#pristine;
+  }
+  static {
+    const decoded = (lit: LazyLiteral): Fields => {
+      lit.#fields ??= decodeFields(lit.#buf, lit.#start, lit.#end, lit.#source);
+      return lit.#fields;
+    };
+    const field = <K extends keyof Fields>(k: K): PropertyDescriptor => ({
+      enumerable: true,
+      get(this: LazyLiteral) {
+        return decoded(this)[k];
+      },
+      set(this: LazyLiteral, v: Fields[K]) {
+        decoded(this)[k] = v;
+        this.#pristine = false;
+      },
+    });
+    literalFields = {
+      $typeName: { value: "flyteidl.core.Literal", enumerable: true },
+      value: field("value"),
+      hash: field("hash"),
+      metadata: field("metadata"),
+    };
+  }
+}
+
 /**
  * A `Literal` read from `bytes` on first use of its fields. Malformed bytes throw then, as `fromBinary` would have,
  * naming `source` (the file or URI the bytes came from) when given.
@@ -273,36 +352,5 @@ function decodeFieldsOf(bytes: Uint8Array, source: string | undefined): Fields {
  * lit.value.case;                 // decoded now
  */
 export function lazyLiteral(bytes: Uint8Array, source?: string): Literal {
-  let fields: Fields | undefined;
-  const get = () => {
-    fields ??= decodeFields(bytes, source);
-    return fields;
-  };
-  const lit = {
-    $typeName: "flyteidl.core.Literal" as const,
-    get value() {
-      return get().value;
-    },
-    set value(v: Literal["value"]) {
-      raw.delete(lit);
-      get().value = v;
-    },
-    get hash() {
-      return get().hash;
-    },
-    set hash(v: string) {
-      raw.delete(lit);
-      get().hash = v;
-    },
-    get metadata() {
-      return get().metadata;
-    },
-    set metadata(v: Record<string, string>) {
-      raw.delete(lit);
-      get().metadata = v;
-    },
-  };
-  raw.set(lit, bytes);
-  if (source !== undefined) sources.set(lit, source);
-  return lit as Literal;
+  return new LazyLiteral(bytes, 0, bytes.length, source) as unknown as Literal;
 }

@@ -5,7 +5,7 @@
 import { describeValue, FlyteTypeError } from "../errors.js";
 import type { Literal } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
-import { lazyLiteral, literalBytes, literalSource } from "../idl/lazy.js";
+import { LazyLiteral, literalSource, wireLiteral } from "../idl/lazy.js";
 import { describeLiteral } from "../idl/literals.js";
 import { decodeMsgpack, type MsgpackReader } from "./msgpack.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
@@ -109,11 +109,11 @@ export abstract class FlyteType<Out = unknown, In = Out> implements StandardSche
   /** Reads a `Literal` into a JavaScript value, or raises a `FlyteTypeError`. */
   fromLiteral(lit: Literal, ctx: DataContext, path: Path = []): Out {
     // A literal still in its wire bytes (inputs.pb): read it directly when the type can.
-    const bytes = literalBytes(lit);
-    if (bytes !== undefined) {
+    const w = wireLiteral(lit);
+    if (w !== undefined) {
       let v: Out | typeof SLOW;
       try {
-        v = this.readWire(bytes, 0, bytes.length, ctx, path);
+        v = this.readWire(w.buf, w.start, w.end, ctx, path);
       } catch (e) {
         const source = literalSource(lit);
         if (e instanceof FlyteTypeError || source === undefined) throw e;
@@ -157,7 +157,7 @@ export abstract class FlyteType<Out = unknown, In = Out> implements StandardSche
     path: Path,
   ): V {
     const v = el.readWire(buf, start, end, ctx, path);
-    return v !== SLOW ? v : el.fromLiteral(lazyLiteral(buf.subarray(start, end)), ctx, path);
+    return v !== SLOW ? v : el.fromLiteral(new LazyLiteral(buf, start, end) as unknown as Literal, ctx, path);
   }
 
   protected readonly readsBinary: boolean = false;

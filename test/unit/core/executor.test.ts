@@ -51,4 +51,26 @@ describe("local graph runner", () => {
     assert.deepEqual(await wf({ x: 0 }), { first: 1, last: 52, sum: 53 });
     assert.deepEqual(await wf({ x: 10 }), { first: 11, last: 62, sum: 73 });
   });
+
+  test("the first failure stops nodes that have not started yet; a wide fan-out never has them all in flight", async () => {
+    let started = 0;
+    let inFlight = 0;
+    let most = 0;
+    const slow = task({ name: "exec.bound.slow", inputs: { i: t.int }, outputs: t.int }, async ({ i }) => {
+      started++;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      if (i === 0) throw new Error("node zero fails");
+      return i;
+    });
+    const wf = workflow({ name: "exec.bound", outputs: t.list(t.int) }, () =>
+      Array.from({ length: 400 }, (_, i) => slow({ i })),
+    );
+    await assert.rejects(wf(), /node zero fails/);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(started < 400, `${started} of 400 nodes started after the first failure`);
+    assert.ok(most <= 16, `at most the local task slots run at once, saw ${most}`);
+  });
 });

@@ -8,6 +8,7 @@ import { create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { FlyteTypeError, t } from "flytekit-ts";
 import { type Literal, LiteralMapSchema, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
+import { cacheKey } from "../../../src/core/cache.js";
 import { encodeLiteral, lazyLiteral, literalBytes } from "../../../src/idl/lazy.js";
 import {
   booleanLiteral,
@@ -182,5 +183,23 @@ describe("lists and maps of primitives as wire bytes", () => {
     assert.ok(equals(LiteralMapSchema, fromBinary(LiteralMapSchema, outputs), tree));
     assert.deepEqual(Buffer.from(encodeLiteralMap([["o0", encodeLiteral(lit)]])).length > 0, true);
     assert.ok(equals(LiteralSchema, create(LiteralSchema, lit), tree.literals.o0!));
+  });
+
+  it("a list written as bytes gives the same cache key as its literal tree", () => {
+    const xs = [3, 1, 2];
+    const lazy = literalMap({
+      xs: t.list(t.int).toLiteral(xs, NO_DATA),
+      m: t.map(t.str).toLiteral({ a: "b" }, NO_DATA),
+    });
+    const tree = literalMap({
+      xs: collectionLiteral(xs.map((x) => integerLiteral(BigInt(x)))),
+      m: mapLiteral({ a: stringLiteral("b") }),
+    });
+    assert.ok(literalBytes(lazy.literals.xs!));
+    assert.equal(cacheKey("t", "1", lazy, []), cacheKey("t", "1", tree, []));
+    assert.equal(
+      cacheKey("t", "1", literalMap({ s: { ...lazy.literals.m! } }), []),
+      cacheKey("t", "1", literalMap({ s: tree.literals.m! }), []),
+    );
   });
 });
