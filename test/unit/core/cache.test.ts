@@ -447,6 +447,9 @@ describe("LocalCache", () => {
     // A hit moves the last-used time, not the created time.
     const past = new Date(Date.now() - 86_400_000);
     utimesSync(a.path, past, past);
+    const b = list.find((e) => e.key === "t.b-v2-bbb")!;
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(b.path, hourAgo, hourAgo); // so that the hit below is later than b's use whatever the clock's grain
     assert.equal(c.list()[0]!.key, "t.a-1-aaa", "oldest use first");
     assert.ok(c.get("t.a-1-aaa"));
     const again = c.list().find((e) => e.key === "t.a-1-aaa")!;
