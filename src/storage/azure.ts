@@ -21,7 +21,6 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { open, readFile, stat as fsStat } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   AnonymousCredential,
@@ -32,9 +31,8 @@ import {
   type StoragePipelineOptions,
 } from "@azure/storage-blob";
 import type { Env } from "./aws-credentials.js";
-import { fromFsError, StorageError, type StorageErrorKind } from "./errors.js";
-import { pickEnv, positiveOption, readRange } from "./http.js";
-import { writeFileAtomic } from "./local.js";
+import { StorageError, type StorageErrorKind } from "./errors.js";
+import { pickEnv, positiveOption, uploadFile, writeDownload } from "./http.js";
 import { forEachBounded } from "./pool.js";
 import type { RetryPolicy } from "./retry.js";
 import { isRetryableStatus, parseRetryAfter, resolveRetryPolicy, withRetry } from "./retry.js";
@@ -242,14 +240,12 @@ export class AzureBlobStorage implements Storage {
     const target = resolve(localPath);
     await this.#run("get", uri, opts?.signal, async (signal) => {
       const res = await blob.download(0, undefined, { abortSignal: signal, maxRetryRequests: 0 });
-      let written: number;
-      try {
-        written = await writeFileAtomic(target, streamChunks(res.readableStreamBody, "get", uri), opts?.signal);
-      } catch (err) {
-        if (err instanceof StorageError) throw err;
-        if (opts?.signal?.aborted) throw opts.signal.reason;
-        throw fromFsError(err, "download", localPath);
-      }
+      const written = await writeDownload(
+        target,
+        localPath,
+        streamChunks(res.readableStreamBody, "get", uri),
+        opts?.signal,
+      );
       checkLength(res.contentLength, written, "get", uri);
     });
   }
@@ -267,35 +263,10 @@ export class AzureBlobStorage implements Storage {
   /** Uploads a local file: one Put Blob, or blocks read from disk above the threshold. */
   async upload(localPath: string, uri: string, opts?: PutOptions): Promise<void> {
     const blob = await this.#blob(uri, "put");
-    let size: number;
-    try {
-      const st = await fsStat(localPath);
-      if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" });
-      size = st.size;
-    } catch (err) {
-      throw fromFsError(err, "upload", localPath);
-    }
-    if (size <= this.#threshold) {
-      let buf: Buffer;
-      try {
-        buf = await readFile(localPath);
-      } catch (err) {
-        throw fromFsError(err, "upload", localPath);
-      }
-      await this.#putWhole(uri, blob, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), opts);
-      return;
-    }
-    let fh: import("node:fs/promises").FileHandle;
-    try {
-      fh = await open(localPath, "r");
-    } catch (err) {
-      throw fromFsError(err, "upload", localPath);
-    }
-    try {
-      await this.#blocks(uri, blob, size, (off, len) => readRange(fh, off, len, localPath), opts);
-    } finally {
-      await fh.close();
-    }
+    await uploadFile(localPath, this.#threshold, {
+      whole: (data) => this.#putWhole(uri, blob, data, opts),
+      chunked: (size, readChunk) => this.#blocks(uri, blob, size, readChunk, opts),
+    });
   }
 
   /** Blob properties; `undefined` when there is no blob. */

@@ -21,12 +21,10 @@
  * @module
  */
 
-import { open, readFile, stat as fsStat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Env } from "./aws-credentials.js";
-import { fromFsError, StorageError, type StorageErrorKind } from "./errors.js";
-import { bodyChunks, drain, networkError, pickEnv, positiveOption, readRange } from "./http.js";
-import { writeFileAtomic } from "./local.js";
+import { StorageError, type StorageErrorKind } from "./errors.js";
+import { bodyChunks, drain, networkError, pickEnv, positiveOption, uploadFile, writeDownload } from "./http.js";
 import type { RetryPolicy } from "./retry.js";
 import { isRetryableStatus, parseRetryAfter, resolveRetryPolicy, withRetry } from "./retry.js";
 import type { ObjectInfo, OperationOptions, PutOptions, Storage } from "./types.js";
@@ -201,14 +199,7 @@ export class GcsStorage implements Storage {
       { op: "get", uri, method: "GET", url: this.#mediaPath(loc), signal: opts?.signal },
       async (res) => {
         const expected = Number(res.headers.get("content-length") ?? Number.NaN);
-        let written: number;
-        try {
-          written = await writeFileAtomic(target, bodyChunks(res, "get", uri), opts?.signal);
-        } catch (err) {
-          if (err instanceof StorageError) throw err;
-          if (opts?.signal?.aborted) throw opts.signal.reason;
-          throw fromFsError(err, "download", localPath);
-        }
+        const written = await writeDownload(target, localPath, bodyChunks(res, "get", uri), opts?.signal);
         if (!Number.isNaN(expected) && written !== expected) {
           throw new StorageError({
             operation: "get",
@@ -234,35 +225,10 @@ export class GcsStorage implements Storage {
   /** Uploads a local file: a simple upload, or a resumable one (chunks read from disk) above the threshold. */
   async upload(localPath: string, uri: string, opts?: PutOptions): Promise<void> {
     const loc = this.#object(uri, "put");
-    let size: number;
-    try {
-      const st = await fsStat(localPath);
-      if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" });
-      size = st.size;
-    } catch (err) {
-      throw fromFsError(err, "upload", localPath);
-    }
-    if (size <= this.#threshold) {
-      let buf: Buffer;
-      try {
-        buf = await readFile(localPath);
-      } catch (err) {
-        throw fromFsError(err, "upload", localPath);
-      }
-      await this.#simpleUpload(uri, loc, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), opts);
-      return;
-    }
-    let fh: import("node:fs/promises").FileHandle;
-    try {
-      fh = await open(localPath, "r");
-    } catch (err) {
-      throw fromFsError(err, "upload", localPath);
-    }
-    try {
-      await this.#resumable(uri, loc, size, (off, len) => readRange(fh, off, len, localPath), opts);
-    } finally {
-      await fh.close();
-    }
+    await uploadFile(localPath, this.#threshold, {
+      whole: (data) => this.#simpleUpload(uri, loc, data, opts),
+      chunked: (size, readChunk) => this.#resumable(uri, loc, size, readChunk, opts),
+    });
   }
 
   /** Object metadata; `undefined` when there is no object. */
@@ -442,24 +408,11 @@ export class GcsStorage implements Storage {
           if (from === start + length) return from;
           const body = chunk.subarray(from - start);
           const last = from + body.byteLength - 1;
-          return this.#sendOnce(
-            {
-              op: "put",
-              uri,
-              method: "PUT",
-              url: session,
-              auth: false,
-              headers: { "content-range": `bytes ${from}-${last}/${size}` },
-              body,
-              signal,
-              accept: [308],
-            },
-            async (res) => {
-              await drain(res);
-              if (res.status !== 308) return size;
-              return committedEnd(res.headers.get("range"));
-            },
-          );
+          return this.#sessionPut(session, uri, `bytes ${from}-${last}/${size}`, body, signal, async (res) => {
+            await drain(res);
+            if (res.status !== 308) return size;
+            return committedEnd(res.headers.get("range"));
+          });
         },
         { policy: this.#retry, ...(signal === undefined ? {} : { signal }) },
       );
@@ -468,6 +421,37 @@ export class GcsStorage implements Storage {
 
   /** Asks a resumable session how many bytes it holds; `size` when the object is already complete. */
   async #sessionOffset(session: string, uri: string, size: number, signal: AbortSignal | undefined): Promise<number> {
+    return this.#sessionPut(session, uri, `bytes */${size}`, new Uint8Array(0), signal, async (res) => {
+      if (res.status === 308) {
+        await drain(res);
+        return committedEnd(res.headers.get("range"));
+      }
+      // The session says the object is complete: make sure it is the whole object.
+      const meta = (await jsonBody(res, "put", uri)) as { size?: unknown };
+      if (meta.size !== undefined && Number(meta.size) !== size) {
+        throw new StorageError({
+          operation: "put",
+          uri,
+          kind: "rejected",
+          detail: `the resumable session finalized the object with ${String(meta.size)} of ${size} bytes`,
+        });
+      }
+      return size;
+    });
+  }
+
+  /**
+   * One unauthenticated PUT to a resumable session with the given `content-range`; `onOk` sees a 2xx or the 308 that
+   * reports a partial upload.
+   */
+  async #sessionPut<T>(
+    session: string,
+    uri: string,
+    contentRange: string,
+    body: Uint8Array,
+    signal: AbortSignal | undefined,
+    onOk: (res: Response) => Promise<T>,
+  ): Promise<T> {
     return this.#sendOnce(
       {
         op: "put",
@@ -475,28 +459,12 @@ export class GcsStorage implements Storage {
         method: "PUT",
         url: session,
         auth: false,
-        headers: { "content-range": `bytes */${size}` },
-        body: new Uint8Array(0),
+        headers: { "content-range": contentRange },
+        body,
         signal,
         accept: [308],
       },
-      async (res) => {
-        if (res.status === 308) {
-          await drain(res);
-          return committedEnd(res.headers.get("range"));
-        }
-        // The session says the object is complete: make sure it is the whole object.
-        const meta = (await jsonBody(res, "put", uri)) as { size?: unknown };
-        if (meta.size !== undefined && Number(meta.size) !== size) {
-          throw new StorageError({
-            operation: "put",
-            uri,
-            kind: "rejected",
-            detail: `the resumable session finalized the object with ${String(meta.size)} of ${size} bytes`,
-          });
-        }
-        return size;
-      },
+      onOk,
     );
   }
 

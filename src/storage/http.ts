@@ -1,12 +1,15 @@
 /**
- * Helpers shared by the HTTP object-store backends (S3, GCS): response bodies as chunk streams, network failures as
- * retryable {@link StorageError}s, ranged reads of local files for part uploads, and option checks.
+ * Helpers shared by the object-store backends (S3, GCS, Azure): response bodies as chunk streams, network failures as
+ * retryable {@link StorageError}s, local-file uploads and downloads around each backend's own requests, ranged reads
+ * of local files for part uploads, and option checks.
  *
  * @module
  */
 
 import type { FileHandle } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import { fromFsError, StorageError } from "./errors.js";
+import { writeFileAtomic } from "./local.js";
 
 /** The operation and URI a failure is reported against. */
 export interface OperationRef {
@@ -76,6 +79,74 @@ export async function readRange(fh: FileHandle, offset: number, length: number, 
     throw fromFsError(err, "upload", path);
   }
   return buf;
+}
+
+/** Reads `length` bytes at `offset` of the source of a chunked upload. */
+export type ChunkReader = (offset: number, length: number) => Promise<Uint8Array>;
+
+/** A backend's two ways to write an object: one request with the whole content, or chunks read on demand. */
+export interface UploadOps {
+  /** Sends the whole content in one request. */
+  readonly whole: (data: Uint8Array) => Promise<void>;
+  /** Sends `size` bytes in chunks, each read through `readChunk`. */
+  readonly chunked: (size: number, readChunk: ChunkReader) => Promise<void>;
+}
+
+/**
+ * Uploads the local file `localPath`: read whole and sent with `ops.whole` up to `threshold` bytes, above it sent
+ * with `ops.chunked`, chunks read from disk. File-system failures are {@link StorageError}s of operation `upload`
+ * naming `localPath`; a path that is not a regular file is one too.
+ */
+export async function uploadFile(localPath: string, threshold: number, ops: UploadOps): Promise<void> {
+  let size: number;
+  try {
+    const st = await stat(localPath);
+    if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" });
+    size = st.size;
+  } catch (err) {
+    throw fromFsError(err, "upload", localPath);
+  }
+  if (size <= threshold) {
+    let buf: Buffer;
+    try {
+      buf = await readFile(localPath);
+    } catch (err) {
+      throw fromFsError(err, "upload", localPath);
+    }
+    await ops.whole(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    return;
+  }
+  let fh: FileHandle;
+  try {
+    fh = await open(localPath, "r");
+  } catch (err) {
+    throw fromFsError(err, "upload", localPath);
+  }
+  try {
+    await ops.chunked(size, (off, len) => readRange(fh, off, len, localPath));
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes a downloaded body to `target` atomically and returns the bytes written. A {@link StorageError} from the
+ * body passes through, an abort rethrows the signal's reason, and a file-system failure is a {@link StorageError} of
+ * operation `download` naming `localPath` (the path as the caller gave it).
+ */
+export async function writeDownload(
+  target: string,
+  localPath: string,
+  body: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  try {
+    return await writeFileAtomic(target, body, signal);
+  } catch (err) {
+    if (err instanceof StorageError) throw err;
+    if (signal?.aborted) throw signal.reason;
+    throw fromFsError(err, "download", localPath);
+  }
 }
 
 /** Reads a response body to the end and drops it. */

@@ -22,13 +22,11 @@
  * @module
  */
 
-import { open, readFile, stat as fsStat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CredentialProvider, Env } from "./aws-credentials.js";
 import { defaultCredentialProvider, staticCredentials } from "./aws-credentials.js";
-import { fromFsError, StorageError, type StorageErrorKind } from "./errors.js";
-import { writeFileAtomic } from "./local.js";
-import { bodyChunks, drain, networkError, positiveOption, readRange } from "./http.js";
+import { StorageError, type StorageErrorKind } from "./errors.js";
+import { bodyChunks, drain, networkError, positiveOption, uploadFile, writeDownload } from "./http.js";
 import { forEachBounded } from "./pool.js";
 import type { RetryPolicy } from "./retry.js";
 import { isRetryableStatus, parseRetryAfter, resolveRetryPolicy, withRetry } from "./retry.js";
@@ -257,14 +255,7 @@ export class S3Storage implements Storage {
     const target = resolve(localPath);
     await this.#send({ op: "GetObject", uri, method: "GET", ...loc, signal: opts?.signal }, async (res) => {
       const expected = Number(res.headers.get("content-length") ?? Number.NaN);
-      let written: number;
-      try {
-        written = await writeFileAtomic(target, bodyChunks(res, "GetObject", uri), opts?.signal);
-      } catch (err) {
-        if (err instanceof StorageError) throw err;
-        if (opts?.signal?.aborted) throw opts.signal.reason;
-        throw fromFsError(err, "download", localPath);
-      }
+      const written = await writeDownload(target, localPath, bodyChunks(res, "GetObject", uri), opts?.signal);
       if (!Number.isNaN(expected) && written !== expected) {
         throw new StorageError({
           operation: "GetObject",
@@ -291,35 +282,10 @@ export class S3Storage implements Storage {
   async upload(localPath: string, uri: string, opts?: PutOptions): Promise<void> {
     const loc = this.#loc(uri, "PutObject");
     requireKey(loc, uri, "PutObject");
-    let size: number;
-    try {
-      const st = await fsStat(localPath);
-      if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" });
-      size = st.size;
-    } catch (err) {
-      throw fromFsError(err, "upload", localPath);
-    }
-    if (size <= this.#multipartThreshold) {
-      let buf: Buffer;
-      try {
-        buf = await readFile(localPath);
-      } catch (err) {
-        throw fromFsError(err, "upload", localPath);
-      }
-      await this.#putObject(uri, loc, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), opts);
-      return;
-    }
-    let fh: import("node:fs/promises").FileHandle;
-    try {
-      fh = await open(localPath, "r");
-    } catch (err) {
-      throw fromFsError(err, "upload", localPath);
-    }
-    try {
-      await this.#multipart(uri, loc, size, (off, len) => readRange(fh, off, len, localPath), opts);
-    } finally {
-      await fh.close();
-    }
+    await uploadFile(localPath, this.#multipartThreshold, {
+      whole: (data) => this.#putObject(uri, loc, data, opts),
+      chunked: (size, readChunk) => this.#multipart(uri, loc, size, readChunk, opts),
+    });
   }
 
   /** HeadObject; `undefined` on 404. */
