@@ -115,14 +115,19 @@ export const registerCommand: Command = {
   },
 };
 
-/** Options of `tsflyte run --remote`, parsed by `run`. */
-export interface RunRemoteOptions {
+/** The cluster, project, domain and registration a run on the cluster uses: options shared by `run --remote` and `--local-eager`. */
+export interface RemoteTargetOptions {
   config?: string;
   project?: string;
   domain?: string;
   version?: string;
+  /** The run's name (with `--local-eager`, also the children's `eager-exec` tag). */
   name?: string;
   image?: string;
+}
+
+/** Options of `tsflyte run --remote`, parsed by `run`. */
+export interface RunRemoteOptions extends RemoteTargetOptions {
   wait: boolean;
   json: boolean;
   /** Only the outputs and errors. */
@@ -206,14 +211,7 @@ export async function runRemote(
 }
 
 /** Options of `tsflyte run --remote --local-eager`, parsed by `run`. */
-export interface RunLocalEagerOptions {
-  config?: string;
-  project?: string;
-  domain?: string;
-  version?: string;
-  /** The run's name (the children's `eager-exec` tag). */
-  name?: string;
-  image?: string;
+export interface RunLocalEagerOptions extends RemoteTargetOptions {
   /** Where the decks are written. */
   deck?: string;
   json: boolean;

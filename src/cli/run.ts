@@ -9,6 +9,7 @@ import type { AnyType } from "../types/type.js";
 import { type Command, type CommandContext, UsageError } from "./command.js";
 import { toJsonValue } from "./json.js";
 import { findEntity, type LoadedModule, loadEntities } from "./load.js";
+import type { RemoteTargetOptions } from "./remote.js";
 import { parseKeyValues } from "./serialize.js";
 
 // parse-inputs.js loads the IDL type bindings; it is imported on first use so that `tsflyte --help` starts fast.
@@ -196,6 +197,14 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
     else if (o === "--verbose" || o === "-v") ctx.verbose = true;
     else if (o === "--wait") wait = true;
   }
+  const target: RemoteTargetOptions = {
+    config: remoteValues.config,
+    project: remoteValues.project,
+    domain: remoteValues.domain,
+    version: remoteValues.version,
+    name: remoteValues.name,
+    image: remoteValues.image,
+  };
   if (remote && localEager) {
     const unsupported = [
       ...(overwriteCache ? ["--overwrite-cache"] : []),
@@ -210,12 +219,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
       entity,
       parsed.values,
       {
-        config: remoteValues.config,
-        project: remoteValues.project,
-        domain: remoteValues.domain,
-        version: remoteValues.version,
-        name: remoteValues.name,
-        image: remoteValues.image,
+        ...target,
         deck: remoteValues.deck,
         json,
         companions: [...loaded.entities.values()],
@@ -237,12 +241,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
       entity,
       parsed.values,
       {
-        config: remoteValues.config,
-        project: remoteValues.project,
-        domain: remoteValues.domain,
-        version: remoteValues.version,
-        name: remoteValues.name,
-        image: remoteValues.image,
+        ...target,
         wait,
         json,
         quiet,

@@ -274,26 +274,10 @@ export class RunStore {
     inputs?: unknown;
     graph: RunGraph;
   }): RunRecorder | undefined {
-    if (this.keep === 0) return undefined;
-    mkdirSync(this.dir, { recursive: true });
-    this.prune(1);
-    const id = RunStore.newId();
-    const dir = this.runDir(id);
-    mkdirSync(join(dir, "decks"), { recursive: true });
-    const record: RunRecord = {
-      format: 1,
-      id,
-      where: "local",
-      entity: run.entity,
-      ...(run.file !== undefined ? { file: run.file } : {}),
-      status: "running",
-      startedAt: Date.now(),
-      pid: process.pid,
-      ...(run.inputs !== undefined ? { inputs: previewInputs(run.inputs) } : {}),
-      graph: run.graph,
-      nodes: [],
-    };
-    return new RunRecorder(dir, record);
+    const started = this.start("local", run);
+    if (started === undefined) return undefined;
+    mkdirSync(join(started.dir, "decks"), { recursive: true });
+    return new RunRecorder(started.dir, started.record);
   }
 
   /** Records a run launched on a cluster. Returns its id (undefined when the store keeps no runs). */
@@ -304,16 +288,30 @@ export class RunStore {
     graph: RunGraph;
     remote: RemoteExecution;
   }): string | undefined {
+    const started = this.start("remote", run);
+    if (started === undefined) return undefined;
+    mkdirSync(started.dir, { recursive: true });
+    const record: RunRecord = { ...started.record, remote: run.remote };
+    writeAtomic(join(started.dir, "run.json"), JSON.stringify(record));
+    return record.id;
+  }
+
+  /**
+   * Makes room for one more run (pruning the oldest) and returns the new run's directory (not yet created) and its
+   * first record, still running with no nodes; undefined when the store keeps no runs.
+   */
+  private start(
+    where: RunRecord["where"],
+    run: { entity: { name: string; kind: string }; file?: string; inputs?: unknown; graph: RunGraph },
+  ): { dir: string; record: RunRecord } | undefined {
     if (this.keep === 0) return undefined;
     mkdirSync(this.dir, { recursive: true });
     this.prune(1);
     const id = RunStore.newId();
-    const dir = this.runDir(id);
-    mkdirSync(dir, { recursive: true });
     const record: RunRecord = {
       format: 1,
       id,
-      where: "remote",
+      where,
       entity: run.entity,
       ...(run.file !== undefined ? { file: run.file } : {}),
       status: "running",
@@ -322,10 +320,8 @@ export class RunStore {
       ...(run.inputs !== undefined ? { inputs: previewInputs(run.inputs) } : {}),
       graph: run.graph,
       nodes: [],
-      remote: run.remote,
     };
-    writeAtomic(join(dir, "run.json"), JSON.stringify(record));
-    return id;
+    return { dir: this.runDir(id), record };
   }
 
   /** Sets the final status of a remote run recorded earlier (after `--wait`). */
