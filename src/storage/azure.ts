@@ -32,7 +32,7 @@ import {
 } from "@azure/storage-blob";
 import type { Env } from "./aws-credentials.js";
 import { StorageError, type StorageErrorKind } from "./errors.js";
-import { pickEnv, positiveOption, uploadFile, writeDownload } from "./http.js";
+import { checkBodyLength, pickEnv, positiveOption, uploadBytes, uploadFile, writeDownload } from "./http.js";
 import { forEachBounded } from "./pool.js";
 import type { RetryPolicy } from "./retry.js";
 import { isRetryableStatus, parseRetryAfter, resolveRetryPolicy, withRetry } from "./retry.js";
@@ -220,7 +220,7 @@ export class AzureBlobStorage implements Storage {
         chunks.push(c);
         n += c.byteLength;
       }
-      checkLength(res.contentLength, n, "get", uri);
+      checkBodyLength(res.contentLength, n, "get", uri);
       return new Uint8Array(Buffer.concat(chunks, n));
     });
   }
@@ -246,18 +246,17 @@ export class AzureBlobStorage implements Storage {
         streamChunks(res.readableStreamBody, "get", uri),
         opts?.signal,
       );
-      checkLength(res.contentLength, written, "get", uri);
+      checkBodyLength(res.contentLength, written, "get", uri);
     });
   }
 
   /** Writes a blob: one Put Blob, or staged blocks and one Put Block List above the threshold. */
   async put(uri: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
     const blob = await this.#blob(uri, "put");
-    if (data.byteLength > this.#threshold) {
-      await this.#blocks(uri, blob, data.byteLength, async (off, len) => data.subarray(off, off + len), opts);
-      return;
-    }
-    await this.#putWhole(uri, blob, data, opts);
+    await uploadBytes(data, this.#threshold, {
+      whole: (bytes) => this.#putWhole(uri, blob, bytes, opts),
+      chunked: (size, readChunk) => this.#blocks(uri, blob, size, readChunk, opts),
+    });
   }
 
   /** Uploads a local file: one Put Blob, or blocks read from disk above the threshold. */
@@ -538,16 +537,5 @@ async function* streamChunks(
       (stream as { destroy?: () => void }).destroy?.();
       await it.return?.().catch(() => {});
     }
-  }
-}
-
-function checkLength(expected: number | undefined, got: number, op: string, uri: string): void {
-  if (expected !== undefined && expected !== got) {
-    throw new StorageError({
-      operation: op,
-      uri,
-      kind: "unavailable",
-      detail: `response body ended after ${got} of ${expected} bytes`,
-    });
   }
 }

@@ -24,7 +24,18 @@
 import { resolve } from "node:path";
 import type { Env } from "./aws-credentials.js";
 import { StorageError, type StorageErrorKind } from "./errors.js";
-import { bodyChunks, drain, networkError, pickEnv, positiveOption, uploadFile, writeDownload } from "./http.js";
+import {
+  bodyChunks,
+  checkBodyLength,
+  drain,
+  httpEndpoint,
+  networkError,
+  pickEnv,
+  positiveOption,
+  uploadBytes,
+  uploadFile,
+  writeDownload,
+} from "./http.js";
 import type { RetryPolicy } from "./retry.js";
 import { isRetryableStatus, parseRetryAfter, resolveRetryPolicy, withRetry } from "./retry.js";
 import type { ObjectInfo, OperationOptions, PutOptions, Storage } from "./types.js";
@@ -148,20 +159,11 @@ export class GcsStorage implements Storage {
   /** Creates a client; nothing is contacted until the first operation. */
   constructor(options: GcsOptions = {}) {
     const endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      throw new StorageError({
-        operation: "configure",
-        uri: "gs://",
-        kind: "invalid",
-        detail: `the GCS endpoint must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`,
-      });
-    }
+    const url = httpEndpoint(
+      endpoint,
+      "gs://",
+      `the GCS endpoint must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`,
+    );
     this.#endpoint = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     this.#tokens = options.credentials === null ? undefined : (options.credentials ?? applicationDefaultTokens());
     this.#userProject = options.userProject;
@@ -200,14 +202,7 @@ export class GcsStorage implements Storage {
       async (res) => {
         const expected = Number(res.headers.get("content-length") ?? Number.NaN);
         const written = await writeDownload(target, localPath, bodyChunks(res, "get", uri), opts?.signal);
-        if (!Number.isNaN(expected) && written !== expected) {
-          throw new StorageError({
-            operation: "get",
-            uri,
-            kind: "unavailable",
-            detail: `response body ended after ${written} of ${expected} bytes`,
-          });
-        }
+        checkBodyLength(expected, written, "get", uri);
       },
     );
   }
@@ -215,11 +210,10 @@ export class GcsStorage implements Storage {
   /** Writes an object: a simple upload, or a resumable one above the threshold. */
   async put(uri: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
     const loc = this.#object(uri, "put");
-    if (data.byteLength > this.#threshold) {
-      await this.#resumable(uri, loc, data.byteLength, async (off, len) => data.subarray(off, off + len), opts);
-      return;
-    }
-    await this.#simpleUpload(uri, loc, data, opts);
+    await uploadBytes(data, this.#threshold, {
+      whole: (bytes) => this.#simpleUpload(uri, loc, bytes, opts),
+      chunked: (size, readChunk) => this.#resumable(uri, loc, size, readChunk, opts),
+    });
   }
 
   /** Uploads a local file: a simple upload, or a resumable one (chunks read from disk) above the threshold. */

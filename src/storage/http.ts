@@ -92,6 +92,15 @@ export interface UploadOps {
   readonly chunked: (size: number, readChunk: ChunkReader) => Promise<void>;
 }
 
+/** Uploads `data`: with `ops.whole` up to `threshold` bytes, above it with `ops.chunked` over slices of `data`. */
+export async function uploadBytes(data: Uint8Array, threshold: number, ops: UploadOps): Promise<void> {
+  if (data.byteLength > threshold) {
+    await ops.chunked(data.byteLength, async (off, len) => data.subarray(off, off + len));
+    return;
+  }
+  await ops.whole(data);
+}
+
 /**
  * Uploads the local file `localPath`: read whole and sent with `ops.whole` up to `threshold` bytes, above it sent
  * with `ops.chunked`, chunks read from disk. File-system failures are {@link StorageError}s of operation `upload`
@@ -147,6 +156,38 @@ export async function writeDownload(
     if (signal?.aborted) throw signal.reason;
     throw fromFsError(err, "download", localPath);
   }
+}
+
+/**
+ * Fails with a retryable `unavailable` error when a body of `got` bytes is shorter or longer than the `expected`
+ * length the response announced; an unknown length (`undefined` or `NaN`) passes.
+ */
+export function checkBodyLength(expected: number | undefined, got: number, op: string, uri: string): void {
+  if (expected !== undefined && !Number.isNaN(expected) && expected !== got) {
+    throw new StorageError({
+      operation: op,
+      uri,
+      kind: "unavailable",
+      detail: `response body ended after ${got} of ${expected} bytes`,
+    });
+  }
+}
+
+/**
+ * `endpoint` parsed as an http:// or https:// URL; anything else is an `invalid` {@link StorageError} of operation
+ * `configure` against `uri` (the backend's scheme root) with `detail` as its reason.
+ */
+export function httpEndpoint(endpoint: string, uri: string, detail: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new StorageError({ operation: "configure", uri, kind: "invalid", detail });
+  }
+  return url;
 }
 
 /** Reads a response body to the end and drops it. */

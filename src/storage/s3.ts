@@ -26,7 +26,17 @@ import { resolve } from "node:path";
 import type { CredentialProvider, Env } from "./aws-credentials.js";
 import { defaultCredentialProvider, staticCredentials } from "./aws-credentials.js";
 import { StorageError, type StorageErrorKind } from "./errors.js";
-import { bodyChunks, drain, networkError, positiveOption, uploadFile, writeDownload } from "./http.js";
+import {
+  bodyChunks,
+  checkBodyLength,
+  drain,
+  httpEndpoint,
+  networkError,
+  positiveOption,
+  uploadBytes,
+  uploadFile,
+  writeDownload,
+} from "./http.js";
 import { forEachBounded } from "./pool.js";
 import type { RetryPolicy } from "./retry.js";
 import { isRetryableStatus, parseRetryAfter, resolveRetryPolicy, withRetry } from "./retry.js";
@@ -195,21 +205,7 @@ export class S3Storage implements Storage {
   constructor(options: S3Options = {}) {
     this.scheme = (options.scheme ?? "s3").toLowerCase();
     if (options.endpoint !== undefined) {
-      let url: URL | undefined;
-      try {
-        url = new URL(options.endpoint);
-      } catch {
-        url = undefined;
-      }
-      if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-        throw new StorageError({
-          operation: "configure",
-          uri: "s3://",
-          kind: "invalid",
-          detail: "the S3 endpoint must be an http:// or https:// URL",
-        });
-      }
-      this.#endpoint = url;
+      this.#endpoint = httpEndpoint(options.endpoint, "s3://", "the S3 endpoint must be an http:// or https:// URL");
     }
     this.#region = options.region ?? "us-east-1";
     const c = options.credentials;
@@ -256,14 +252,7 @@ export class S3Storage implements Storage {
     await this.#send({ op: "GetObject", uri, method: "GET", ...loc, signal: opts?.signal }, async (res) => {
       const expected = Number(res.headers.get("content-length") ?? Number.NaN);
       const written = await writeDownload(target, localPath, bodyChunks(res, "GetObject", uri), opts?.signal);
-      if (!Number.isNaN(expected) && written !== expected) {
-        throw new StorageError({
-          operation: "GetObject",
-          uri,
-          kind: "unavailable",
-          detail: `response body ended after ${written} of ${expected} bytes`,
-        });
-      }
+      checkBodyLength(expected, written, "GetObject", uri);
     });
   }
 
@@ -271,11 +260,10 @@ export class S3Storage implements Storage {
   async put(uri: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
     const loc = this.#loc(uri, "PutObject");
     requireKey(loc, uri, "PutObject");
-    if (data.byteLength > this.#multipartThreshold) {
-      await this.#multipart(uri, loc, data.byteLength, async (off, len) => data.subarray(off, off + len), opts);
-      return;
-    }
-    await this.#putObject(uri, loc, data, opts);
+    await uploadBytes(data, this.#multipartThreshold, {
+      whole: (bytes) => this.#putObject(uri, loc, bytes, opts),
+      chunked: (size, readChunk) => this.#multipart(uri, loc, size, readChunk, opts),
+    });
   }
 
   /** Uploads a local file: PutObject, or a multipart upload (parts read from disk) above the threshold. */
