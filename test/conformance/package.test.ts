@@ -68,9 +68,14 @@ describe("tsflyte package examples/ compiles with the Flyte compiler", { skip: o
     assert.equal(byKind("launch_plan"), members.filter((m) => m.name.endsWith("_3.pb")).length);
     // Registration fills empty ids: the package compiles hydrated too, as flytectl register would see it.
     assertAllCompile(await runCompiler(out, { hydrate: true, strict: true }), members.length);
-    // The image given on the command line is every container's.
+    // The image given on the command line is every container's, but a raw container's, which names its own.
     for (const m of members.filter((x) => x.name.endsWith("_1.pb"))) {
       const tt = fromBinary(TaskSpecSchema, m.data).template!;
+      if (tt.type === "raw-container") {
+        assert.equal(tt.target.case, "container", m.name);
+        assert.notEqual(tt.target.value?.image, IMAGE, `${m.name}: a raw container keeps the image it names`);
+        continue;
+      }
       if (tt.target.case === "container") assert.equal(tt.target.value.image, IMAGE, m.name);
     }
   });
@@ -109,6 +114,14 @@ describe("tsflyte package examples/ compiles with the Flyte compiler", { skip: o
       const tt = fromBinary(TaskSpecSchema, m.data).template!;
       if (tt.target.case === undefined) {
         assert.equal(tt.type, "sensor", `${m.name}: only the plugin task example has no container`);
+        continue;
+      }
+      if (tt.type === "raw-container") {
+        // A raw container runs its own command in its own image: no bundle to fetch, nothing of ours to run.
+        assert.ok(
+          tt.target.case === "container" && !tt.target.value.args.includes("tsflyte-fast-execute"),
+          `${m.name}: a raw container's command is its own`,
+        );
         continue;
       }
       const args =
