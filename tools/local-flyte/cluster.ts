@@ -825,19 +825,7 @@ export function flyteYaml(i: FlyteYamlInput): string {
     "    password: postgres",
     "    dbname: flyte",
     "    options: sslmode=disable",
-    "storage:",
-    "  type: stow",
-    "  stow:",
-    "    kind: s3",
-    "    config:",
-    "      region: us-east-1",
-    "      disable_ssl: true",
-    "      v2_signing: false",
-    `      endpoint: ${i.s3Endpoint}`,
-    "      auth_type: accesskey",
-    `      access_key_id: ${S3_KEYS.accessKeyId}`,
-    `      secret_key: ${S3_KEYS.secretAccessKey}`,
-    `  container: ${BUCKET}`,
+    ...stowStorage(i.s3Endpoint, { v2Signing: false }),
     "remoteData:",
     "  region: us-east-1",
     "  scheme: local",
@@ -894,6 +882,28 @@ export function flyteYaml(i: FlyteYamlInput): string {
   ].join("\n")}\n`;
 }
 
+/**
+ * The `storage:` section over the instance's S3 server, as the Flyte binary and the flytectl/pyflyte configuration
+ * both write it; the server also pins `v2_signing` off.
+ */
+function stowStorage(s3Endpoint: string, opts: { v2Signing?: false } = {}): string[] {
+  return [
+    "storage:",
+    "  type: stow",
+    "  stow:",
+    "    kind: s3",
+    "    config:",
+    "      region: us-east-1",
+    "      disable_ssl: true",
+    ...(opts.v2Signing === false ? ["      v2_signing: false"] : []),
+    `      endpoint: ${s3Endpoint}`,
+    "      auth_type: accesskey",
+    `      access_key_id: ${S3_KEYS.accessKeyId}`,
+    `      secret_key: ${S3_KEYS.secretAccessKey}`,
+    `  container: ${BUCKET}`,
+  ];
+}
+
 /** The flytectl/pyflyte configuration of an instance. */
 function clientYaml(i: {
   adminEndpoint: string;
@@ -913,18 +923,7 @@ function clientYaml(i: {
   lines.push(
     "console:",
     `  endpoint: ${i.adminHttp}`,
-    "storage:",
-    "  type: stow",
-    "  stow:",
-    "    kind: s3",
-    "    config:",
-    "      region: us-east-1",
-    "      disable_ssl: true",
-    `      endpoint: ${i.s3Endpoint}`,
-    "      auth_type: accesskey",
-    `      access_key_id: ${S3_KEYS.accessKeyId}`,
-    `      secret_key: ${S3_KEYS.secretAccessKey}`,
-    `  container: ${BUCKET}`,
+    ...stowStorage(i.s3Endpoint),
     "  connection:",
     `    endpoint: ${i.s3Endpoint}`,
     `    access-key: ${S3_KEYS.accessKeyId}`,
