@@ -1,8 +1,10 @@
 /**
  * The local graph runner: runs a compiled workflow's nodes as soon as their upstream nodes finish (independent nodes
  * run concurrently; tasks take a bounded number of local slots), passing data between nodes as literals and
- * resolving attribute paths the way propeller does.
+ * resolving attribute paths the way propeller does. A failure stops the graph at once, or, under the execution's
+ * `after-executable-nodes-complete` policy, only the nodes downstream of the failed one.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { FlyteRecoverableError, FlyteUserError, FlyteValidationError } from "../errors.js";
 import type { Binding, BindingData, Literal, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import {
@@ -28,6 +30,30 @@ import { type GraphReporter, graphReporter, type ObservedNode, noteNodeInputs, n
 import { localNodeEntity } from "./overrides.js";
 
 type Results = Map<string, LiteralMap>;
+
+/**
+ * What a graph does when one of its nodes fails: `immediate` starts no other node and fails at once;
+ * `after-executable-nodes-complete` keeps running every node that does not depend on a failed one and fails, with the
+ * first failure's error, when none is left to run.
+ */
+export type FailurePolicy = "immediate" | "after-executable-nodes-complete";
+
+/**
+ * The failure policy of the execution being run. Propeller reads it from the launched workflow alone: subworkflows
+ * and dynamic workflows inside it follow it whatever their own is, and a launch plan node, a new execution, follows
+ * its workflow's. Undefined outside an execution.
+ */
+const executionPolicy = new AsyncLocalStorage<FailurePolicy | undefined>();
+
+/** The failure policy of the execution `fn` runs in (undefined: none yet, the next workflow run sets its own). */
+export function withFailurePolicy<T>(policy: FailurePolicy | undefined, fn: () => T): T {
+  return executionPolicy.run(policy, fn);
+}
+
+/** The failure policy of the current execution, if one has been set. */
+export function currentFailurePolicy(): FailurePolicy | undefined {
+  return executionPolicy.getStore();
+}
 
 /** Runs nodes and resolves the output bindings. `inputs` are the workflow inputs (node `""`). */
 export async function runGraph(
@@ -72,7 +98,7 @@ export async function runGraph(
     order.push(node);
   };
   for (const node of nodes) visit(node);
-  await runInOrder(order, results, release, reporter);
+  await runInOrder(order, results, release, reporter, currentFailurePolicy() ?? "immediate");
   const out: Record<string, Literal> = {};
   for (const b of outputs) out[b.var] = resolveBinding(b.binding!, results);
   return literalMap(out);
@@ -99,14 +125,17 @@ function graphConcurrency(): number {
 
 /**
  * Runs `order` (every node after its upstream nodes) as a dataflow: a node starts once its upstream nodes have
- * finished, at most {@link graphConcurrency} at a time. The first failure stops new nodes from starting (the observer
- * hears they were skipped) and rejects, carrying the node id; nodes already running finish on their own.
+ * finished, at most {@link graphConcurrency} at a time. Under `immediate`, the first failure stops new nodes from
+ * starting (the observer hears they were skipped) and rejects, carrying the node id; nodes already running finish on
+ * their own. Under `after-executable-nodes-complete`, only the nodes downstream of a failed node are skipped; the
+ * others run, and once none is left the first failure rejects.
  */
 function runInOrder(
   order: readonly NodeSpec[],
   results: Results,
   release: (node: NodeSpec) => void,
   reporter: GraphReporter | undefined,
+  policy: FailurePolicy,
 ): Promise<void> {
   const waiting = new Map<string, number>();
   const dependents = new Map<string, NodeSpec[]>();
@@ -122,15 +151,19 @@ function runInOrder(
     if (ups.size === 0) ready.push(node);
   }
   const limit = graphConcurrency();
+  const keepGoing = policy === "after-executable-nodes-complete";
   return new Promise<void>((resolve, reject) => {
     let head = 0;
     let inFlight = 0;
-    let finished = 0;
-    let failed = false;
+    // Nodes that will not run again: succeeded, failed, or skipped behind a failed node.
+    let done = 0;
+    let failure: { error: unknown } | undefined;
+    let settled = false;
     const started = new Set<string>();
-    const finish = (node: NodeSpec): void => {
+    const skipped = new Set<string>();
+    const succeed = (node: NodeSpec): void => {
       inFlight--;
-      finished++;
+      done++;
       release(node);
       for (const d of dependents.get(node.id) ?? []) {
         const left = waiting.get(d.id)! - 1;
@@ -139,8 +172,43 @@ function runInOrder(
       }
       pump();
     };
+    // Every node downstream of a failed one never runs: it waits for outputs that will not come.
+    const skipDownstream = (failed: NodeSpec): void => {
+      const stack = [failed];
+      while (stack.length) {
+        for (const d of dependents.get(stack.pop()!.id) ?? []) {
+          if (skipped.has(d.id)) continue;
+          skipped.add(d.id);
+          done++;
+          release(d);
+          reporter?.skipped(d.id);
+          stack.push(d);
+        }
+      }
+    };
+    const fail = (node: NodeSpec, e: unknown): void => {
+      inFlight--;
+      if (settled) return;
+      if (e !== null && typeof e === "object" && !("nodeId" in e))
+        Object.defineProperty(e, "nodeId", { value: node.id });
+      if (!failure) failure = { error: e };
+      else
+        currentState().params.logger.warn(`node ${node.id} failed too; the first failure is reported`, {
+          error: e instanceof Error ? e.message : String(e),
+        });
+      if (!keepGoing) {
+        settled = true;
+        if (reporter) for (const n of order) if (!started.has(n.id)) reporter.skipped(n.id);
+        reject(e);
+        return;
+      }
+      done++;
+      release(node);
+      skipDownstream(node);
+      pump();
+    };
     const pump = (): void => {
-      while (!failed && inFlight < limit && head < ready.length) {
+      while (!settled && inFlight < limit && head < ready.length) {
         const node = ready[head]!;
         ready[head++] = undefined as never;
         inFlight++;
@@ -149,20 +217,15 @@ function runInOrder(
         (reporter ? reporter.run(node.id, run) : run()).then(
           (out) => {
             results.set(node.id, out);
-            finish(node);
+            succeed(node);
           },
-          (e: unknown) => {
-            inFlight--;
-            if (failed) return;
-            failed = true;
-            if (e !== null && typeof e === "object" && !("nodeId" in e))
-              Object.defineProperty(e, "nodeId", { value: node.id });
-            if (reporter) for (const n of order) if (!started.has(n.id)) reporter.skipped(n.id);
-            reject(e);
-          },
+          (e: unknown) => fail(node, e),
         );
       }
-      if (!failed && inFlight === 0 && finished === order.length) resolve();
+      if (settled || inFlight > 0 || done < order.length) return;
+      settled = true;
+      if (failure) reject(failure.error);
+      else resolve();
     };
     pump();
   });

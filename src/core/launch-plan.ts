@@ -6,6 +6,7 @@ import type { Literal, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.j
 import { literalMap } from "../idl/literals.js";
 import type { AnyType, HasDefault } from "../types/type.js";
 import { type Callable, Entity, makeCallable } from "./entity.js";
+import { withFailurePolicy } from "./executor.js";
 import { type InputSpec, Interface, type OutputSpec, type ValueInputsOf } from "./interface.js";
 import { localData } from "./local-data.js";
 import { newIdentity } from "./naming.js";
@@ -271,8 +272,9 @@ export class LaunchPlan<I extends InputSpec = InputSpec, O extends OutputSpec = 
       if (Object.hasOwn(this.fixedInputs, k))
         throw new FlyteValidationError(`${this.name}: input ${k} is fixed and cannot be given`);
     }
-    return this.workflow.executeLiterals(
-      literalMap({ ...this.defaultInputs, ...inputs.literals, ...this.fixedInputs }),
+    // A launch plan starts an execution of its own: its workflow's failure policy holds there, not the caller's.
+    return withFailurePolicy(this.workflow.options.failurePolicy ?? "immediate", () =>
+      this.workflow.executeLiterals(literalMap({ ...this.defaultInputs, ...inputs.literals, ...this.fixedInputs })),
     );
   }
 }

@@ -11,7 +11,7 @@ import { binding, bindingData, CompilationState, type NodeSpec } from "./compila
 import { currentState, runInContext } from "./context.js";
 import { type Bindable, type Callable, Entity, makeCallable } from "./entity.js";
 import { type Docs, type ResolvedDocs, resolveDocs } from "./docs.js";
-import { runGraph } from "./executor.js";
+import { currentFailurePolicy, type FailurePolicy, runGraph, withFailurePolicy } from "./executor.js";
 import { type InputSpec, Interface, type OutputSpec } from "./interface.js";
 import { localData } from "./local-data.js";
 import { newIdentity } from "./naming.js";
@@ -48,8 +48,13 @@ export interface WorkflowOptions<I extends InputSpec, O extends OutputSpec> {
    * must be optional, and an optional `err` input receives the error.
    */
   onFailure?: Entity;
-  /** Fail immediately when a node fails (default), or let running nodes finish first. */
-  failurePolicy?: "immediate" | "after-executable-nodes-complete";
+  /**
+   * What the execution does when a node fails: `immediate` (default) starts no other node and fails;
+   * `after-executable-nodes-complete` keeps running every node that does not depend on a failed one, then fails
+   * with the first failure's error. As on Flyte, the policy of the workflow an execution launches holds for the
+   * subworkflows and dynamic workflows inside it; their own is not read.
+   */
+  failurePolicy?: FailurePolicy;
   /**
    * Documentation: a text read as a docstring (first line short, the rest long) or `{ short, long }`; written as the
    * WorkflowSpec's description.
@@ -199,8 +204,10 @@ export class Workflow<I extends InputSpec = InputSpec, O extends OutputSpec = Ou
   override async executeLiterals(inputs: LiteralMap): Promise<LiteralMap> {
     const compiled = this.compile();
     const withDefaults = this.applyDefaults(inputs);
+    // A workflow run outside any execution starts one, with its own policy; inside one, it follows the execution's.
+    const policy = currentFailurePolicy() ?? this.options.failurePolicy ?? "immediate";
     try {
-      return await runGraph(compiled.nodes, compiled.outputs, withDefaults, this.name);
+      return await withFailurePolicy(policy, () => runGraph(compiled.nodes, compiled.outputs, withDefaults, this.name));
     } catch (e) {
       if (compiled.failureNode) await this.runFailureHandler(withDefaults, e);
       throw e;

@@ -13,6 +13,7 @@ import {
   runInContext,
 } from "../context.js";
 import type { Entity } from "../entity.js";
+import { withFailurePolicy } from "../executor.js";
 
 /** The state of one call made by an eager body. */
 export type EagerCallStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -199,7 +200,8 @@ export class LocalEagerController implements EagerController {
       call.status = "running";
       call.startedAt = Date.now();
       try {
-        const out = await runInContext(child, () => entity.localCall(inputs));
+        // Each call is an execution of its own on a cluster: a workflow it runs follows its own failure policy.
+        const out = await runInContext(child, () => withFailurePolicy(undefined, () => entity.localCall(inputs)));
         call.status = "succeeded";
         return out;
       } catch (e) {
