@@ -9,11 +9,13 @@ import { join, sep } from "node:path";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
 import type { Literal, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { collectionLiteral, literalMap, unionLiteral } from "../idl/literals.js";
+import { collectionElements, type LiteralElements } from "../idl/lazy.js";
 import { withTag } from "../idl/types.js";
 import { DEFAULT_DECK_NAME, Decks } from "../deck/deck.js";
 import { TimelineDeck } from "../deck/timeline.js";
 import { writeLocalDeck } from "./task-decks.js";
 import { ListType } from "../types/containers.js";
+import { PackedList } from "../types/packed-list.js";
 import type { AnyType, DataContext } from "../types/type.js";
 import { OptionalType } from "../types/union.js";
 import { cacheEnabled } from "./cache.js";
@@ -234,7 +236,7 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
     this.resolveName();
     const inner = this.inner;
     const outer = currentState();
-    const mapped: [string, Literal[]][] = [];
+    const mapped: [string, LiteralElements][] = [];
     const fixed: Record<string, Literal> = {};
     for (const [k] of inner.interface.inputs) {
       const lit = inputs.literals[k];
@@ -256,7 +258,7 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
     }
     const elementInputs = (i: number): LiteralMap => {
       const lits: Record<string, Literal> = { ...fixed };
-      for (const [k, els] of mapped) lits[k] = els[i]!;
+      for (const [k, els] of mapped) lits[k] = els.at(i);
       return literalMap(lits);
     };
     const run = this.elementRunner(outer);
@@ -267,7 +269,9 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
           Math.min(n, Math.ceil(n * this.minSuccessRatio - 1e-9));
     const allowedFailures = n - required;
     const outName = this.interface.outputs[0]?.[0];
-    const results = new Array<Literal | undefined>(n);
+    // Outputs of primitive types are packed as each element finishes; others are kept as literals.
+    const packed = outName === undefined ? undefined : this.packedOutputs(outName, n);
+    const results = outName === undefined || packed !== undefined ? undefined : new Array<Literal | undefined>(n);
     const errors = new Map<number, unknown>();
     let next = 0;
     let stop = false;
@@ -277,7 +281,12 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
         const i = next++;
         try {
           const out = await run(elementInputs(i));
-          if (outName !== undefined) results[i] = out.literals[outName];
+          if (outName !== undefined) {
+            const lit = out.literals[outName];
+            if (packed !== undefined) {
+              if (lit !== undefined) packed.set(i, lit);
+            } else results![i] = lit;
+          }
         } catch (e) {
           errors.set(i, e);
           if (errors.size > allowedFailures) stop = true;
@@ -299,15 +308,31 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
       });
     }
     if (outName === undefined) return literalMap({});
-    return literalMap({ [outName]: collectionLiteral(this.assemble(results, outName)) });
+    if (packed !== undefined) return literalMap({ [outName]: packed.toLiteral() });
+    return literalMap({ [outName]: collectionLiteral(this.assemble(results!, outName)) });
   }
 
-  /** The element literals of a mapped input (a collection; anything else is read as a list and split). */
-  private elementsOf(k: string, lit: Literal, state: ContextState): Literal[] {
-    if (lit.value.case === "collection") return lit.value.value.literals;
+  /**
+   * The element literals of a mapped input: a collection's, read one at a time (from the bytes of a lazy one);
+   * anything else is read as a list and split.
+   */
+  private elementsOf(k: string, lit: Literal, state: ContextState): LiteralElements {
+    const elements = collectionElements(lit);
+    if (elements !== undefined) return elements;
     const listType = this.interface.inputTypes[k] as ListType<AnyType>;
     const data = conversionDataAt(state.params.rawOutputPrefix, state.localRoot);
-    return listType.fromLiteral(lit, data, [k]).map((v, i) => listType.element.toLiteral(v, data, [k, i]));
+    const literals = listType.fromLiteral(lit, data, [k]).map((v, i) => listType.element.toLiteral(v, data, [k, i]));
+    return { length: literals.length, at: (i) => literals[i]! };
+  }
+
+  /**
+   * The output list packed as elements finish (`types/packed-list.ts`), when the inner task's output is a primitive
+   * or an optional primitive; `undefined` for other outputs, which keep their literals.
+   */
+  private packedOutputs(outName: string, n: number): PackedList | undefined {
+    const innerType = this.inner.interface.outputTypes[outName]!;
+    const element = (this.interface.outputTypes[outName] as ListType<AnyType>).element;
+    return PackedList.of(innerType, element, n);
   }
 
   /** The output list: successes as they are (wrapped as optionals when needed), failures as none. */

@@ -212,6 +212,79 @@ export function literalCase(lit: Literal): Literal["value"]["case"] {
   return found;
 }
 
+/** The elements of a list literal, one at a time by index. */
+export interface LiteralElements {
+  readonly length: number;
+  /** Element `i` (0 <= i < length); reading in ascending order costs nothing per element but the literal made. */
+  at(i: number): Literal;
+}
+
+/**
+ * The elements of the collection literal `lit`, or `undefined` when it holds something else. A lazy literal's
+ * elements are read from its bytes as they are asked for, each a lazy literal made then, so a list of 10^6 elements
+ * is never 10^6 objects at once (decoding `lit.value` would build and keep them all).
+ *
+ * @example
+ * const els = collectionElements(lit)!;
+ * for (let i = 0; i < els.length; i++) use(els.at(i));
+ */
+export function collectionElements(lit: Literal): LiteralElements | undefined {
+  const w = wireLiteral(lit);
+  if (w === undefined) {
+    if (lit.value.case !== "collection") return undefined;
+    const literals = lit.value.value.literals;
+    return { length: literals.length, at: (i) => literals[i]! };
+  }
+  // The value is the last field of the oneof on the wire, as decoding reads it.
+  let found: Literal["value"]["case"];
+  let start = 0;
+  let end = 0;
+  const r = new WireReader(w.buf, w.start, w.end);
+  while (r.pos < r.end) {
+    const tag = r.varint();
+    const c = (tag & 7) === LEN ? CASES[tag >>> 3] : undefined;
+    if (c === "collection") {
+      start = r.len();
+      end = r.lenEnd;
+    } else r.skip(tag & 7);
+    if (c) found = c;
+  }
+  if (found !== "collection") return undefined;
+  const buf = w.buf;
+  const source = w.source;
+  const c = new WireReader(buf, start, end);
+  let length = 0;
+  while (c.pos < c.end) {
+    const tag = c.varint();
+    if (tag === ((1 << 3) | LEN)) length++;
+    c.skip(tag & 7);
+  }
+  // A cursor: the next element's index and where its field starts.
+  let index = 0;
+  c.reset(buf, start, end);
+  return {
+    length,
+    at(i: number): Literal {
+      if (!(Number.isInteger(i) && i >= 0 && i < length)) {
+        throw new RangeError(`element ${i} of a list of ${length}`);
+      }
+      if (i < index) {
+        index = 0;
+        c.reset(buf, start, end);
+      }
+      for (;;) {
+        const tag = c.varint();
+        if (tag !== ((1 << 3) | LEN)) {
+          c.skip(tag & 7);
+          continue;
+        }
+        const s = c.len();
+        if (index++ === i) return new LazyLiteral(buf, s, c.lenEnd, source) as unknown as Literal;
+      }
+    },
+  };
+}
+
 type Fields = Pick<Literal, "value" | "hash" | "metadata">;
 
 function decodeFields(buf: Uint8Array, start: number, end: number, source: string | undefined): Fields {

@@ -80,9 +80,10 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
 
   /**
    * The variants' types as flytekit tags them: the structure is replaced by `TypeStructure{tag}`, so a struct
-   * variant keeps its schema but not its `dataclass_type` (these are also the `stored_type`s of union literals).
+   * variant keeps its schema but not its `dataclass_type` (these are also the `stored_type`s of union literals, the
+   * same objects every time).
    */
-  private get taggedTypes(): LiteralType[] {
+  get taggedTypes(): readonly LiteralType[] {
     this.cachedTaggedTypes ??= this.variants.map((v) => ({ ...v.literalType, structure: typeStructure(v.tag) }));
     return this.cachedTaggedTypes;
   }
@@ -90,7 +91,7 @@ export class UnionType<V extends readonly AnyType[]> extends FlyteType<UnionOut<
   protected buildLiteralType(): LiteralType {
     return literalType({
       case: "unionType",
-      value: { $typeName: "flyteidl.core.UnionType", variants: this.taggedTypes },
+      value: { $typeName: "flyteidl.core.UnionType", variants: [...this.taggedTypes] },
     });
   }
 

@@ -48,7 +48,7 @@ const PRIMITIVE_TAG = [0, 0x08, 0x11, 0x1a, 0x20] as const;
 const TWO_32 = 0x1_0000_0000;
 
 /** The number of bytes of `n` (an unsigned 32-bit length) as a varint. */
-function lengthSize(n: number): number {
+export function lengthSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x20_0000 ? 3 : n < 0x1000_0000 ? 4 : 5;
 }
 
@@ -79,7 +79,7 @@ function fits(kind: number, v: unknown): boolean {
  * Two passes: `measure` sizes every element (and keeps the UTF-8 length of strings), `write` fills a buffer of
  * exactly that size.
  */
-class PrimitiveWriter {
+export class PrimitiveWriter {
   readonly kind: number;
   /** UTF-8 byte lengths of string values, by element, from `measure`. */
   private strLengths: Int32Array = new Int32Array(0);

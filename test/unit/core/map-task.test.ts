@@ -3,10 +3,16 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { currentContext, FlyteValidationError, t, task, workflow } from "flytekit-ts";
+import { toBinary } from "@bufbuild/protobuf";
+import { currentContext, FlyteRecoverableError, FlyteValidationError, t, task, workflow } from "flytekit-ts";
+import type { InputSpec, OutputSpec } from "../../../src/core/interface.js";
+import { type Literal, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
+import { encodeLiteral } from "../../../src/idl/lazy.js";
+import { collectionLiteral, integerLiteral, literalMap } from "../../../src/idl/literals.js";
+import { type AnyType, NO_DATA } from "../../../src/types/type.js";
 import { dynamic } from "../../../src/core/dynamic.js";
 import { eager } from "../../../src/core/eager/eager-task.js";
-import { map, MapTask, MapTaskError } from "../../../src/core/map-task.js";
+import { map, MapTask, MapTaskError, type MapTaskHandle } from "../../../src/core/map-task.js";
 
 process.env.FLYTE_LOCAL_CACHE_DIR = mkdtempSync(join(tmpdir(), "map-test-cache-"));
 
@@ -248,5 +254,146 @@ describe("map task local execution", () => {
     const out = await map(t1, { boundInputs: ["b"] })({ a: xs, b: 1 });
     assert.equal(out.length, 10_000);
     assert.ok(out.every((v, i) => v === i + 1));
+  });
+});
+
+// Outputs of primitive types (and optionals of them) are packed as each element finishes (src/types/packed-list.ts);
+// the map's output literal must be byte for byte the list the elements' literals make, whatever order they finish in.
+describe("map task outputs packed as elements finish", () => {
+  /** Element literals as the map always wrote them: successes of the element type, failures as its none. */
+  const expectedBytes = (m: { interface: { outputTypes: Record<string, AnyType> } }, values: unknown[]) => {
+    const element = (m.interface.outputTypes.o0 as unknown as { element: AnyType }).element;
+    return Buffer.from(toBinary(LiteralSchema, collectionLiteral(values.map((v) => element.toLiteral(v, NO_DATA)))));
+  };
+  /** Runs a map on literals, as a workflow node does, and returns its output literal's bytes and values. */
+  const runLiterals = async (m: MapTaskHandle<InputSpec, OutputSpec>, inputs: Record<string, Literal>) => {
+    const out = await m.executeLiterals(literalMap(inputs));
+    const lit = out.literals.o0!;
+    return { bytes: Buffer.from(encodeLiteral(lit)), values: m.interface.outputTypes.o0!.fromLiteral(lit, NO_DATA) };
+  };
+  /** A delay that shuffles the order in which elements finish. */
+  const jitter = (x: number) => new Promise((r) => setTimeout(r, (x * 7919) % 5));
+
+  const cases = [
+    { name: "int", type: t.int, f: (x: number) => x * 3 - 50 },
+    { name: "float", type: t.float, f: (x: number) => (x % 3 === 0 ? Number.NaN : x / 7) },
+    { name: "str", type: t.str, f: (x: number) => `élément ${x} ${"🙂".repeat(x % 3)}` },
+    { name: "bool", type: t.bool, f: (x: number) => x % 2 === 0 },
+  ] as const;
+  for (const c of cases) {
+    test(`${c.name} outputs with failed elements: the same values and bytes, in order`, async () => {
+      const inner = task(
+        { name: `m.packed_${c.name}`, inputs: { x: t.int }, outputs: c.type as AnyType },
+        async ({ x }: { x: number }) => {
+          await jitter(x);
+          if (x % 5 === 4) throw new Error(`element ${x} refused`);
+          return c.f(x);
+        },
+      );
+      const xs = Array.from({ length: 40 }, (_, i) => i);
+      const want = xs.map((x) => (x % 5 === 4 ? null : c.f(x)));
+      const m = map(inner, { minSuccessRatio: 0.8, concurrency: 7 });
+      const got = await runLiterals(m as never, { x: t.list(t.int).toLiteral(xs, NO_DATA) });
+      assert.deepEqual(got.values, want);
+      assert.equal(got.bytes.toString("hex"), expectedBytes(m as never, want).toString("hex"));
+      assert.deepEqual(await m({ x: xs }), want);
+      // Too many failures still fail the map with every failed index.
+      await assert.rejects(map(inner, { minSuccesses: 33 })({ x: xs }), (e: unknown) => {
+        assert.ok(e instanceof MapTaskError);
+        assert.deepEqual(e.failedIndices, [4, 9, 14, 19, 24, 29, 34, 39]);
+        return true;
+      });
+    });
+  }
+
+  test("optional outputs: returned nones, values and failed elements, with and without allowed failures", async () => {
+    const maybe = task({ name: "m.packed_maybe", inputs: { x: t.int }, outputs: t.optional(t.str) }, async ({ x }) => {
+      await jitter(x);
+      if (x % 7 === 6) throw new Error(`element ${x} refused`);
+      return x % 3 === 0 ? null : `v${x}`;
+    });
+    const xs = Array.from({ length: 30 }, (_, i) => i);
+    const want = xs.map((x) => (x % 7 === 6 || x % 3 === 0 ? null : `v${x}`));
+    const m = map(maybe, { minSuccessRatio: 0.5 });
+    assert.equal(m.interface.outputTypes.o0!.name, "list<optional<str>>");
+    const got = await runLiterals(m as never, { x: t.list(t.int).toLiteral(xs, NO_DATA) });
+    assert.deepEqual(got.values, want);
+    assert.equal(got.bytes.toString("hex"), expectedBytes(m as never, want).toString("hex"));
+    const ok = xs.filter((x) => x % 7 !== 6);
+    assert.deepEqual(
+      await map(maybe)({ x: ok }),
+      ok.map((x) => (x % 3 === 0 ? null : `v${x}`)),
+    );
+  });
+
+  test("non-primitive outputs keep their literals: structs, lists and datetimes, with failed elements", async () => {
+    const Point = t.struct({ x: t.int, label: t.str }, { name: "Point" });
+    const outputs = [
+      { type: Point, f: (x: number) => ({ x, label: `p${x}` }) },
+      { type: t.list(t.int), f: (x: number) => [x, x + 1] },
+      { type: t.datetime, f: (x: number) => new Date(Date.UTC(2024, 0, 1 + x)) },
+    ] as const;
+    for (const [i, o] of outputs.entries()) {
+      const inner = task(
+        { name: `m.general_${i}`, inputs: { x: t.int }, outputs: o.type as AnyType },
+        async ({ x }: { x: number }) => {
+          await jitter(x);
+          if (x === 2) throw new Error("two");
+          return o.f(x);
+        },
+      );
+      const xs = [0, 1, 2, 3, 4];
+      const want = xs.map((x) => (x === 2 ? null : o.f(x)));
+      const m = map(inner, { minSuccesses: 4 });
+      const got = await runLiterals(m as never, { x: t.list(t.int).toLiteral(xs, NO_DATA) });
+      assert.deepEqual(got.values, want);
+      assert.equal(got.bytes.toString("hex"), expectedBytes(m as never, want).toString("hex"));
+    }
+  });
+
+  test("inputs given as literal objects, not bytes, are read the same way", async () => {
+    const xs = [5, 6, 7];
+    const tree = collectionLiteral(xs.map((x) => integerLiteral(BigInt(x))));
+    const got = await runLiterals(map(flaky) as never, { x: tree });
+    assert.deepEqual(got.values, [50, 60, 70]);
+    assert.equal(got.bytes.toString("hex"), expectedBytes(map(flaky) as never, [50, 60, 70]).toString("hex"));
+  });
+
+  test("a recoverable failure retries the map node with the inner task's retries, and the result is whole", async () => {
+    let attempts = 0;
+    const once = task({ name: "m.retry_once", inputs: { x: t.int }, outputs: t.float, retries: 1 }, ({ x }) => {
+      if (x === 3 && attempts++ === 0) throw new FlyteRecoverableError("transient");
+      return x / 2;
+    });
+    const wf = workflow({ name: "m.retry_wf", inputs: { xs: t.list(t.int) }, outputs: t.list(t.float) }, ({ xs }) =>
+      map(once)({ x: xs }),
+    );
+    assert.deepEqual(await wf({ xs: [1, 2, 3, 4] }), [0.5, 1, 1.5, 2]);
+    assert.equal(attempts, 2);
+  });
+
+  test("cached elements come back from the cache with the same values and bytes, optional outputs included", async () => {
+    let runs = 0;
+    const half = task(
+      { name: "m.cached_half", inputs: { x: t.int }, outputs: t.optional(t.float), cache: { version: "1" } },
+      async ({ x }) => {
+        runs++;
+        await jitter(x);
+        if (x === 5) throw new Error("five");
+        return x % 4 === 0 ? null : x / 2;
+      },
+    );
+    const xs = Array.from({ length: 12 }, (_, i) => i);
+    const want = xs.map((x) => (x === 5 || x % 4 === 0 ? null : x / 2));
+    const m = map(half, { minSuccessRatio: 0.9 });
+    const first = await runLiterals(m as never, { x: t.list(t.int).toLiteral(xs, NO_DATA) });
+    assert.equal(runs, 12);
+    const second = await runLiterals(m as never, { x: t.list(t.int).toLiteral(xs, NO_DATA) });
+    // Only the failed element runs again.
+    assert.equal(runs, 13);
+    assert.deepEqual(first.values, want);
+    assert.deepEqual(second.values, want);
+    assert.equal(second.bytes.toString("hex"), first.bytes.toString("hex"));
+    assert.equal(first.bytes.toString("hex"), expectedBytes(m as never, want).toString("hex"));
   });
 });
