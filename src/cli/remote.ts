@@ -13,6 +13,7 @@ import type { FlyteExecution } from "../remote/execution.js";
 import type { ExecutionFilters, ExecutionPhaseName } from "../remote/filters.js";
 import { connectRemote } from "../remote/connect.js";
 import { EagerLocalRunError, eagerTaskOf, runEagerLocally } from "../remote/eager-local.js";
+import { checkRawOutputDataPrefix, checkServiceAccount } from "../remote/remote.js";
 import { graphOf, graphOfNodes, type RunGraph } from "../ui/graph.js";
 import { defaultRunsDir, RunStore, runsToKeep } from "../ui/store.js";
 import { type Command, type CommandContext, UsageError } from "./command.js";
@@ -138,6 +139,10 @@ export interface RunRemoteOptions extends RemoteTargetOptions {
   annotations: Record<string, string>;
   envs: Record<string, string>;
   overwriteCache: boolean;
+  /** Where the execution's tasks write raw outputs (an object-store prefix). */
+  rawOutputDataPrefix?: string;
+  /** The Kubernetes service account of the execution's pods. */
+  serviceAccount?: string;
   /**
    * The other entities the entity's file exports: registered with an eager task, whose calls are known only when its
    * body runs.
@@ -174,6 +179,13 @@ export async function runRemote(
   opts: RunRemoteOptions,
   ctx: CommandContext,
 ): Promise<number> {
+  // Bad values are reported before anything is registered.
+  const rawOutputDataPrefix = optionValue(
+    "--raw-output-data-prefix",
+    opts.rawOutputDataPrefix,
+    checkRawOutputDataPrefix,
+  );
+  const serviceAccount = optionValue("--service-account", opts.serviceAccount, checkServiceAccount);
   const remote = await remoteFrom(opts, ctx);
   try {
     const reg = await remote.register(withCompanions(entity, opts.companions), {
@@ -189,6 +201,8 @@ export async function runRemote(
       annotations: opts.annotations,
       envs: opts.envs,
       overwriteCache: opts.overwriteCache,
+      ...(rawOutputDataPrefix === undefined ? {} : { rawOutputDataPrefix }),
+      ...(serviceAccount === undefined ? {} : { serviceAccount }),
     });
     if (chatty) {
       ctx.err(`${ex.attached ? "Attached to" : "Launched"} execution ${ex.name}\n`);
@@ -207,6 +221,19 @@ export async function runRemote(
     }
   } finally {
     remote.clients.close();
+  }
+}
+
+/** An option's value checked by `check`, its error reported as a usage error naming the option. */
+function optionValue(option: string, value: string | undefined, check: (v: string) => string): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return check(value);
+  } catch (e) {
+    throw new UsageError(
+      `${option}: ${e instanceof Error ? e.message : String(e)}`,
+      "Run 'tsflyte run --help' for usage.",
+    );
   }
 }
 

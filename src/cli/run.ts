@@ -45,12 +45,16 @@ Remote options (before FILE; --wait also after NAME):
                            --local-eager, the run's name: the children of a run of that name are attached to)
   --image URI              the default image of the tasks
   --label KEY=VALUE, --annotation KEY=VALUE, --env KEY=VALUE   (repeatable)
+                           the execution's pod labels and annotations, and environment variables of its tasks
+  --service-account NAME   the Kubernetes service account the execution's pods run as
   --overwrite-cache        run cached tasks again and overwrite their cache entries
 
-Local options (before FILE):
+Options of local and remote runs (before FILE):
   --raw-output-data-prefix URI
-                           where tasks write raw outputs (files, directories, dataframes): a directory, or
-                           s3://, gs://, abfs:// (also --raw-data-prefix; default: the run's scratch directory)`;
+                           where tasks write raw outputs (files, directories, dataframes; also --raw-data-prefix):
+                           locally a directory or an s3://, gs://, abfs(s)://, wasb(s):// prefix (default: the
+                           run's scratch directory); with --remote an object-store prefix the pods can write to
+                           (default: the launch plan's, else the cluster's)`;
 
 const RUN_HELP = `${RUN_USAGE}
 
@@ -77,7 +81,16 @@ An option after NAME yields to an input of the same name; give it before FILE th
 `;
 
 /** Remote options that take a value, before FILE. */
-const REMOTE_VALUE_FLAGS = new Set(["config", "project", "domain", "version", "name", "image", "deck"]);
+const REMOTE_VALUE_FLAGS = new Set([
+  "config",
+  "project",
+  "domain",
+  "version",
+  "name",
+  "image",
+  "deck",
+  "service-account",
+]);
 
 const KIND_LABELS: Record<Entity["kind"], string> = {
   task: "task",
@@ -208,6 +221,8 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   if (remote && localEager) {
     const unsupported = [
       ...(overwriteCache ? ["--overwrite-cache"] : []),
+      ...(rawPrefix !== undefined ? ["--raw-output-data-prefix"] : []),
+      ...(remoteValues["service-account"] !== undefined ? ["--service-account"] : []),
       ...(["label", "annotation", "env"] as const).filter((k) => remoteLists[k]!.length > 0).map((k) => `--${k}`),
     ];
     if (unsupported.length > 0)
@@ -229,12 +244,6 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   }
   if (remoteValues.deck !== undefined)
     throw new UsageError("--deck goes with --local-eager", "Run 'tsflyte run --help' for usage.");
-  if (remote && rawPrefix !== undefined) {
-    throw new UsageError(
-      "--raw-output-data-prefix goes with local runs; a cluster execution takes its launch plan's prefix",
-      "Run 'tsflyte run --help' for usage.",
-    );
-  }
   if (remote) {
     const { runRemote } = await import("./remote.js");
     return runRemote(
@@ -250,6 +259,8 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
         annotations: parseKeyValues(remoteLists.annotation, "--annotation"),
         envs: parseKeyValues(remoteLists.env, "--env"),
         overwriteCache,
+        ...(rawPrefix === undefined ? {} : { rawOutputDataPrefix: rawPrefix }),
+        ...(remoteValues["service-account"] === undefined ? {} : { serviceAccount: remoteValues["service-account"] }),
         companions: [...loaded.entities.values()],
       },
       ctx,

@@ -19,7 +19,7 @@ import {
 } from "../core/reference.js";
 import { Task } from "../core/task.js";
 import { Workflow } from "../core/workflow.js";
-import { FlyteUserError, FlyteValidationError } from "../errors.js";
+import { describeValue, FlyteUserError, FlyteValidationError } from "../errors.js";
 import { Sort_Direction } from "../idl/gen/flyteidl/admin/common_pb.js";
 import { type Execution, ExecutionMetadata_ExecutionMode } from "../idl/gen/flyteidl/admin/execution_pb.js";
 import type { LaunchPlan as LaunchPlanMsg } from "../idl/gen/flyteidl/admin/launch_plan_pb.js";
@@ -115,6 +115,14 @@ export interface ExecuteOptions extends Scope {
   /** Run cached tasks again and overwrite their cached outputs. */
   readonly overwriteCache?: boolean;
   /**
+   * Where the execution's tasks write raw outputs (files, directories, dataframes, offloaded values) instead of the
+   * launch plan's or the cluster's default: an object-store prefix, `s3://bucket/path`, `gs://bucket/path`,
+   * `abfs[s]://container@account.dfs.core.windows.net/path` or `wasb[s]://...`.
+   */
+  readonly rawOutputDataPrefix?: string;
+  /** The Kubernetes service account the execution's pods run as (the execution's `security_context.run_as`). */
+  readonly serviceAccount?: string;
+  /**
    * Names the execution from its input literals (when `name` is unset), so that the same call made again attaches
    * to the execution it launched before.
    */
@@ -155,6 +163,55 @@ const NO_BLOBS: DataContext = {
 };
 
 const NAME_ORDER = new Intl.Collator("en", { numeric: true });
+
+/** The object stores a cluster's pods can write raw outputs to. */
+const RAW_OUTPUT_SCHEMES = ["s3", "gs", "abfs", "abfss", "wasb", "wasbs"];
+
+/**
+ * Checks an execution's raw output prefix: an object-store URI with a bucket (or container), since the pods, not this
+ * machine, write under it. Returns it as given.
+ *
+ * @example
+ * checkRawOutputDataPrefix("s3://my-bucket/raw"); // "s3://my-bucket/raw"
+ */
+export function checkRawOutputDataPrefix(prefix: unknown): string {
+  const expected = `an object-store prefix (${RAW_OUTPUT_SCHEMES.map((x) => `${x}://`).join(", ")}) with a bucket, e.g. s3://my-bucket/raw`;
+  if (typeof prefix !== "string")
+    throw new FlyteValidationError(`rawOutputDataPrefix = ${describeValue(prefix)}: expected ${expected}`);
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)$/.exec(prefix);
+  if (!m) {
+    throw new FlyteValidationError(
+      `rawOutputDataPrefix = ${JSON.stringify(prefix)} is not a URI: expected ${expected} (a local directory is not reachable from the cluster's pods)`,
+    );
+  }
+  const scheme = m[1]!.toLowerCase();
+  if (!RAW_OUTPUT_SCHEMES.includes(scheme))
+    throw new FlyteValidationError(
+      `rawOutputDataPrefix = ${JSON.stringify(prefix)}: the scheme ${scheme}:// is not an object store the pods can write to; expected ${expected}`,
+    );
+  if (m[2] === "")
+    throw new FlyteValidationError(
+      `rawOutputDataPrefix = ${JSON.stringify(prefix)} names no bucket; expected ${expected}`,
+    );
+  return prefix;
+}
+
+/**
+ * Checks a Kubernetes service account name (a DNS-1123 subdomain: at most 253 lower-case letters, digits, `-` and
+ * `.`, starting and ending with a letter or digit). Returns it as given.
+ */
+export function checkServiceAccount(name: unknown): string {
+  if (
+    typeof name !== "string" ||
+    name.length > 253 ||
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)
+  ) {
+    throw new FlyteValidationError(
+      `serviceAccount = ${typeof name === "string" ? JSON.stringify(name) : describeValue(name)}: expected a Kubernetes service account name (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters)`,
+    );
+  }
+  return name;
+}
 
 /**
  * The interface of a registered entity, typed from its literal types. Outputs named `o0` alone are one output,
@@ -492,6 +549,10 @@ export class FlyteRemote {
     opts: ExecuteOptions = {},
   ): Promise<FlyteExecution<O>> {
     const e = entity as unknown as Entity;
+    // Checked before anything is uploaded or launched.
+    const rawPrefix =
+      opts.rawOutputDataPrefix === undefined ? undefined : checkRawOutputDataPrefix(opts.rawOutputDataPrefix);
+    const serviceAccount = opts.serviceAccount === undefined ? undefined : checkServiceAccount(opts.serviceAccount);
     const lp = await this.launchId(e, opts);
     const { project, domain } = this.scope(opts);
     const owner = e.name;
@@ -514,6 +575,8 @@ export class FlyteRemote {
         annotations: { values: { ...opts.annotations } },
         envs: { values: Object.entries(opts.envs ?? {}).map(([key, value]) => ({ key, value })) },
         overwriteCache: opts.overwriteCache ?? false,
+        ...(rawPrefix === undefined ? {} : { rawOutputDataConfig: { outputLocationPrefix: rawPrefix } }),
+        ...(serviceAccount === undefined ? {} : { securityContext: { runAs: { k8sServiceAccount: serviceAccount } } }),
       },
     };
     let created: { project: string; domain: string; name: string } | undefined;

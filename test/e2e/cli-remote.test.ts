@@ -60,6 +60,36 @@ describe("tsflyte register, run --remote and execution without a cluster", () =>
     assert.match(l.stderr, /--limit must be a positive integer, got 0/);
   });
 
+  test("--raw-output-data-prefix and --service-account of run --remote are checked before the admin is called", async () => {
+    const run = (...opts: string[]) =>
+      tsflyte("run", "--remote", "--config", config, ...opts, "examples/hello.ts", "wf", "--name", "x");
+    const local = await run("--raw-output-data-prefix", "out/raw");
+    assert.equal(local.code, 1);
+    assert.match(
+      local.stderr,
+      /--raw-output-data-prefix: rawOutputDataPrefix = "out\/raw" is not a URI: expected an object-store prefix \(s3:\/\/, gs:\/\/, abfs:\/\/, abfss:\/\/, wasb:\/\/, wasbs:\/\/\) with a bucket/,
+    );
+    assert.doesNotMatch(local.stderr, /unreachable/, "nothing was sent to the admin");
+    const scheme = await run("--raw-output-data-prefix=ftp://host/raw");
+    assert.match(scheme.stderr, /the scheme ftp:\/\/ is not an object store the pods can write to/);
+    const account = await run("--service-account", "Team_A");
+    assert.equal(account.code, 1);
+    assert.match(
+      account.stderr,
+      /--service-account: serviceAccount = "Team_A": expected a Kubernetes service account name/,
+    );
+    assert.doesNotMatch(account.stderr, /unreachable/);
+    const eager = await tsflyte(
+      ...["run", "--remote", "--local-eager", "--config", config, "--service-account", "sa"],
+      ...["--raw-output-data-prefix", "s3://b/p", "examples/eager.ts", "pipeline", "--values", "[]"],
+    );
+    assert.match(eager.stderr, /--raw-output-data-prefix, --service-account cannot be used with --local-eager/);
+    const notRemote = await tsflyte("run", "--service-account", "sa", "examples/hello.ts", "wf");
+    assert.match(notRemote.stderr, /the other remote options need --remote/);
+    const help = await tsflyte("run", "--help");
+    assert.match(help.stdout, /--service-account NAME +the Kubernetes service account the execution's pods run as/);
+  });
+
   test("an unreachable admin is retried, then reported with its endpoint", async () => {
     const r = await tsflyte("execution", "get", "abc", "--config", config);
     assert.equal(r.code, 1);

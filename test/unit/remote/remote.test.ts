@@ -104,7 +104,7 @@ async function startFake(): Promise<Fake & { adminPort: number; blobPort: number
           name,
           create(ExecutionSchema, {
             id,
-            spec: { launchPlan: req.spec!.launchPlan },
+            spec: req.spec,
             closure: { phase: WorkflowExecution_Phase.SUCCEEDED },
           }),
         );
@@ -207,6 +207,82 @@ describe("FlyteRemote against a loopback admin", () => {
     assert.equal(fake.launched.at(-1), "remote_test.wf@v1");
     assert.equal(ex.phaseName, "SUCCEEDED");
     assert.deepEqual(await ex.outputs(), { y: 42 });
+  });
+
+  test("execute sets the execution's raw output prefix, service account, labels, annotations, envs and cache overwrite", async () => {
+    await remote.execute(
+      wf,
+      { x: 2 },
+      {
+        name: "settings",
+        version: "v1",
+        rawOutputDataPrefix: "s3://my-bucket/raw/team-a",
+        serviceAccount: "flyte-runner.team-a",
+        labels: { team: "a" },
+        annotations: { "example.com/owner": "a" },
+        envs: { LOG_LEVEL: "debug" },
+        overwriteCache: true,
+      },
+    );
+    const spec = fake.executions.get("settings")!.spec!;
+    assert.equal(spec.rawOutputDataConfig?.outputLocationPrefix, "s3://my-bucket/raw/team-a");
+    assert.equal(spec.securityContext?.runAs?.k8sServiceAccount, "flyte-runner.team-a");
+    assert.deepEqual(spec.labels?.values, { team: "a" });
+    assert.deepEqual(spec.annotations?.values, { "example.com/owner": "a" });
+    assert.deepEqual(
+      spec.envs?.values.map((e) => [e.key, e.value]),
+      [["LOG_LEVEL", "debug"]],
+    );
+    assert.equal(spec.overwriteCache, true);
+    // Unset, admin falls back to the launch plan's settings.
+    await remote.execute(wf, { x: 2 }, { name: "no-settings", version: "v1" });
+    const plain = fake.executions.get("no-settings")!.spec!;
+    assert.equal(plain.rawOutputDataConfig, undefined);
+    assert.equal(plain.securityContext, undefined);
+    for (const prefix of [
+      "gs://b/p",
+      "abfs://c@acct.dfs.core.windows.net/p",
+      "abfss://c@a/p",
+      "wasb://c@a/p",
+      "wasbs://c@a/p",
+    ]) {
+      await remote.execute(
+        wf,
+        { x: 2 },
+        { name: `prefix-${prefix.split(":")[0]}`, version: "v1", rawOutputDataPrefix: prefix },
+      );
+    }
+  });
+
+  test("a raw output prefix the pods cannot write to, or a bad service account, fails before anything is launched", async () => {
+    const launched = fake.launched.length;
+    const bad: [unknown, RegExp][] = [
+      [
+        "/tmp/raw",
+        /rawOutputDataPrefix = "\/tmp\/raw" is not a URI: expected an object-store prefix \(s3:\/\/, gs:\/\/, abfs:\/\/, abfss:\/\/, wasb:\/\/, wasbs:\/\/\) with a bucket.*a local directory is not reachable/,
+      ],
+      [
+        "file:///tmp/raw",
+        /rawOutputDataPrefix = "file:\/\/\/tmp\/raw": the scheme file:\/\/ is not an object store the pods can write to/,
+      ],
+      ["ftp://host/raw", /the scheme ftp:\/\/ is not an object store/],
+      ["s3:///raw", /rawOutputDataPrefix = "s3:\/\/\/raw" names no bucket/],
+      ["", /rawOutputDataPrefix = "" is not a URI/],
+      [42, /rawOutputDataPrefix = 42 \(number\): expected an object-store prefix/],
+    ];
+    for (const [prefix, message] of bad) {
+      await assert.rejects(
+        () => remote.execute(wf, { x: 1 }, { version: "v1", rawOutputDataPrefix: prefix as string }),
+        message,
+      );
+    }
+    for (const account of ["Runner", "a_b", "-a", "a.", "x".repeat(254), ""]) {
+      await assert.rejects(
+        () => remote.execute(wf, { x: 1 }, { version: "v1", serviceAccount: account }),
+        /serviceAccount = ".*": expected a Kubernetes service account name \(lower-case letters, digits, '-' and '\.'/,
+      );
+    }
+    assert.equal(fake.launched.length, launched);
   });
 
   test("a named execution that exists is attached to, not launched again", async () => {
