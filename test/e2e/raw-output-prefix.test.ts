@@ -139,16 +139,17 @@ describe("tsflyte run --raw-output-data-prefix", () => {
     const bad = await tsflyte({}, "run", "--raw-output-data-prefix", "ftp://host/x", "examples/dataframes.ts", "wf");
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--raw-output-data-prefix "ftp:\/\/host\/x": .*no storage backend for scheme ftp:\/\//);
+    // With --remote the pods write under the prefix: a local directory is refused before anything is registered.
     const remote = await tsflyte(
       {},
       "run",
       "--remote",
       "--raw-output-data-prefix",
-      "gs://b/x",
+      "out/raw",
       "examples/dataframes.ts",
       "wf",
     );
     assert.equal(remote.code, 1);
-    assert.match(remote.stderr, /--raw-output-data-prefix goes with local runs/);
+    assert.match(remote.stderr, /--raw-output-data-prefix: rawOutputDataPrefix = "out\/raw" is not a URI/);
   });
 });
