@@ -14,7 +14,8 @@ import {
 } from "../idl/gen/flyteidl/core/literals_pb.js";
 import type { LiteralType } from "../idl/gen/flyteidl/core/types_pb.js";
 import { FlyteTypeError } from "../errors.js";
-import { decodeLiteralMapLazily, encodeLiteral, lazyLiteral, literalCase } from "../idl/lazy.js";
+import { decodeLiteralMapLazily, lazyLiteral, literalCase } from "../idl/lazy.js";
+import { encodeLiteral } from "../idl/literal-wire.js";
 import { literalMap } from "../idl/literals.js";
 import { setKey } from "../types/keys.js";
 import { storageFor } from "../storage/registry.js";

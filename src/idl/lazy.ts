@@ -6,12 +6,11 @@
  * reader that touches `value`, `hash` or `metadata` gets the decoded fields then. Maps are decoded here, key by key, so
  * every key is kept as an own property (`__proto__` included), which protobuf-es's object maps cannot do.
  */
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import {
   type Literal,
   type LiteralMap,
   LiteralOffloadedMetadataSchema,
-  LiteralSchema,
   ScalarSchema,
 } from "./gen/flyteidl/core/literals_pb.js";
 
@@ -41,16 +40,6 @@ export function literalBytes(lit: Literal): Uint8Array | undefined {
  */
 export function wireLiteral(lit: Literal): LazyLiteral | undefined {
   return lit instanceof LazyLiteral && lit.pristine ? lit : undefined;
-}
-
-/**
- * The serialized literal: a lazy literal's own bytes as they are, any other literal through `toBinary`.
- *
- * @example
- * writeFileSync(path, encodeLiteral(lit));
- */
-export function encodeLiteral(lit: Literal): Uint8Array {
-  return literalBytes(lit) ?? toBinary(LiteralSchema, lit);
 }
 
 /** A small cursor over protobuf wire bytes, with no allocation per field. */

@@ -18,7 +18,8 @@
 import { toBinary } from "@bufbuild/protobuf";
 import type { Literal, Union } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { type LiteralType, LiteralTypeSchema } from "../idl/gen/flyteidl/core/types_pb.js";
-import { encodeLiteral, lazyLiteral, wireLiteral } from "../idl/lazy.js";
+import { lazyLiteral, wireLiteral } from "../idl/lazy.js";
+import { encodeLiteral } from "../idl/literal-wire.js";
 import { unionLiteral } from "../idl/literals.js";
 import { withTag } from "../idl/types.js";
 import { type AnyType, NO_DATA } from "./type.js";

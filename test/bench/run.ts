@@ -135,7 +135,8 @@ rows.push({
 // generic path (the protobuf-es literal tree and toBinary / fromBinary), which is slow enough to run once.
 const { toBinary, fromBinary } = await import("@bufbuild/protobuf");
 const { LiteralSchema } = await import("../../src/idl/gen/flyteidl/core/literals_pb.js");
-const { encodeLiteral, lazyLiteral } = await import("../../src/idl/lazy.js");
+const { lazyLiteral } = await import("../../src/idl/lazy.js");
+const { encodeLiteral } = await import("../../src/idl/literal-wire.js");
 const { integerLiteral, collectionLiteral } = await import("../../src/idl/literals.js");
 const bigList = Array.from({ length: 1_000_000 }, (_, i) => i);
 const listType = t.list(t.int);

@@ -7,7 +7,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { currentContext, FlyteRecoverableError, FlyteValidationError, t, task, workflow } from "flytekit-ts";
 import type { InputSpec, OutputSpec } from "../../../src/core/interface.js";
 import { type Literal, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
-import { encodeLiteral } from "../../../src/idl/lazy.js";
+import { encodeLiteral } from "../../../src/idl/literal-wire.js";
 import { collectionLiteral, integerLiteral, literalMap } from "../../../src/idl/literals.js";
 import { type AnyType, NO_DATA } from "../../../src/types/type.js";
 import { dynamic } from "../../../src/core/dynamic.js";

@@ -9,7 +9,8 @@ import fc from "fast-check";
 import { FlyteTypeError, t } from "flytekit-ts";
 import { type Literal, LiteralMapSchema, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
 import { cacheKey } from "../../../src/core/cache.js";
-import { encodeLiteral, lazyLiteral, literalBytes } from "../../../src/idl/lazy.js";
+import { lazyLiteral, literalBytes } from "../../../src/idl/lazy.js";
+import { encodeLiteral } from "../../../src/idl/literal-wire.js";
 import {
   booleanLiteral,
   collectionLiteral,
