@@ -58,6 +58,36 @@ const externalPackages = {
   },
 };
 
+/**
+ * protobuf-es's well-known types (google/protobuf/*.proto: the descriptor.proto its file descriptors are decoded
+ * with, timestamp, duration, struct...) build their descriptors when their modules are evaluated, as the generated
+ * IDL did before `scripts/gen-idl.mjs` made it lazy; in the bundle they are made lazy the same way (src/idl/lazy-desc.ts),
+ * so a process builds descriptor.proto's descriptors only once it decodes an embedded file descriptor, and a task
+ * container that never touches protobuf-es's reflection builds none.
+ */
+const WKT = /[\\/]@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]wkt[\\/]gen[\\/].*_pb\.js$/;
+const lazyWellKnownTypes = {
+  name: "lazy-well-known-types",
+  setup(b) {
+    b.onLoad({ filter: WKT }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      let n = 0;
+      const lazy = text.replace(
+        /^(export const \w+ = \/\*@__PURE__\*\/ )(boot|fileDesc|messageDesc|enumDesc|extDesc)\((.*)\);$/gm,
+        (_, head, fn, rest) => {
+          n++;
+          return `${head}lazyDesc(() => ${fn}(${rest}));`;
+        },
+      );
+      if (/\b(boot|fileDesc)\(/.test(text) && n === 0) {
+        throw new Error(`${args.path}: no descriptor built at the top level was found to make lazy (protobuf-es changed?)`);
+      }
+      const helper = JSON.stringify(join(repo, "src", "idl", "lazy-desc.ts"));
+      return { contents: `import { lazyDesc } from ${helper};\n${lazy}`, loader: "js" };
+    });
+  },
+};
+
 rmSync(join(repo, "dist"), { recursive: true, force: true });
 const tsc = spawnSync(
   process.execPath,
@@ -76,7 +106,7 @@ const result = await build({
   platform: "node",
   target: "node20",
   chunkNames: "chunks/[name]-[hash]",
-  plugins: [externalPackages],
+  plugins: [externalPackages, lazyWellKnownTypes],
   sourcemap: "linked",
   sourcesContent: false,
   logLevel: "warning",

@@ -2,6 +2,10 @@
 // Regenerates src/idl/gen from the .proto files of the pinned @flyteorg/flyteidl package with
 // protoc-gen-es (run through buf). `--check` regenerates into a temporary folder and fails when the
 // committed output differs.
+//
+// Each generated descriptor is then wrapped in `lazyDesc` (src/idl/lazy-desc.ts): protobuf-es builds a file's
+// descriptors when its module is evaluated, and a process that loads the IDL modules would otherwise build all of
+// them at start-up, whether it uses them or not.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +39,7 @@ try {
   );
   if (!check) rmSync(committed, { recursive: true, force: true });
   execFileSync(join(root, "node_modules/.bin/buf"), ["generate"], { cwd: work, stdio: "inherit" });
+  for (const f of listFiles(out)) if (f.endsWith("_pb.ts")) makeLazy(join(out, f), f);
   if (check) {
     const a = listFiles(committed);
     const b = listFiles(out);
@@ -54,6 +59,26 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Rewrites `export const X = fileDesc(...)` (and the others) of one generated file as `lazyDesc(() => fileDesc(...))`. */
+function makeLazy(file, rel) {
+  // The descriptor builders protoc-gen-es calls at a module's top level, one statement a line.
+  const BUILDERS = /^( {2})(fileDesc|messageDesc|enumDesc|serviceDesc|extDesc)\((.*)\);$/gm;
+  const text = readFileSync(file, "utf8");
+  let n = 0;
+  let lazy = text.replace(BUILDERS, (_, indent, fn, args) => {
+    n++;
+    return `${indent}lazyDesc(() => ${fn}(${args}));`;
+  });
+  if (n === 0) return;
+  const codegen = /^import \{[^}]*\} from "@bufbuild\/protobuf\/codegenv2";$/m;
+  const at = codegen.exec(lazy);
+  if (!at) throw new Error(`${rel}: no import from @bufbuild/protobuf/codegenv2 to put the lazyDesc import after`);
+  const helper = relative(dirname(join("src/idl/gen", rel)), "src/idl/lazy-desc.js");
+  const end = at.index + at[0].length;
+  lazy = `${lazy.slice(0, end)}\nimport { lazyDesc } from "${helper}";${lazy.slice(end)}`;
+  writeFileSync(file, lazy);
 }
 
 function listFiles(dir, base = dir) {

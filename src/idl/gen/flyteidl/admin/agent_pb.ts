@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { LiteralMap } from "../core/literals_pb.js";
 import { file_flyteidl_core_literals } from "../core/literals_pb.js";
 import type { TaskTemplate } from "../core/tasks_pb.js";
@@ -26,7 +27,7 @@ import type { JsonObject, Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/agent.proto.
  */
 export const file_flyteidl_admin_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbHl0ZWlkbC9hZG1pbi9hZ2VudC5wcm90bxIOZmx5dGVpZGwuYWRtaW4i0AUKFVRhc2tFeGVjdXRpb25NZXRhZGF0YRJBChF0YXNrX2V4ZWN1dGlvbl9pZBgBIAEoCzImLmZseXRlaWRsLmNvcmUuVGFza0V4ZWN1dGlvbklkZW50aWZpZXISEQoJbmFtZXNwYWNlGAIgASgJEkEKBmxhYmVscxgDIAMoCzIxLmZseXRlaWRsLmFkbWluLlRhc2tFeGVjdXRpb25NZXRhZGF0YS5MYWJlbHNFbnRyeRJLCgthbm5vdGF0aW9ucxgEIAMoCzI2LmZseXRlaWRsLmFkbWluLlRhc2tFeGVjdXRpb25NZXRhZGF0YS5Bbm5vdGF0aW9uc0VudHJ5EhsKE2s4c19zZXJ2aWNlX2FjY291bnQYBSABKAkSXgoVZW52aXJvbm1lbnRfdmFyaWFibGVzGAYgAygLMj8uZmx5dGVpZGwuYWRtaW4uVGFza0V4ZWN1dGlvbk1ldGFkYXRhLkVudmlyb25tZW50VmFyaWFibGVzRW50cnkSFAoMbWF4X2F0dGVtcHRzGAcgASgFEhUKDWludGVycnVwdGlibGUYCCABKAgSJwofaW50ZXJydXB0aWJsZV9mYWlsdXJlX3RocmVzaG9sZBgJIAEoBRIzCglvdmVycmlkZXMYCiABKAsyIC5mbHl0ZWlkbC5jb3JlLlRhc2tOb2RlT3ZlcnJpZGVzEikKCGlkZW50aXR5GAsgASgLMhcuZmx5dGVpZGwuY29yZS5JZGVudGl0eRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARo7ChlFbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEizAEKEUNyZWF0ZVRhc2tSZXF1ZXN0EikKBmlucHV0cxgBIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcBItCgh0ZW1wbGF0ZRgCIAEoCzIbLmZseXRlaWRsLmNvcmUuVGFza1RlbXBsYXRlEhUKDW91dHB1dF9wcmVmaXgYAyABKAkSRgoXdGFza19leGVjdXRpb25fbWV0YWRhdGEYBCABKAsyJS5mbHl0ZWlkbC5hZG1pbi5UYXNrRXhlY3V0aW9uTWV0YWRhdGEiKwoSQ3JlYXRlVGFza1Jlc3BvbnNlEhUKDXJlc291cmNlX21ldGEYASABKAwiwwEKE0NyZWF0ZVJlcXVlc3RIZWFkZXISLQoIdGVtcGxhdGUYASABKAsyGy5mbHl0ZWlkbC5jb3JlLlRhc2tUZW1wbGF0ZRIVCg1vdXRwdXRfcHJlZml4GAIgASgJEkYKF3Rhc2tfZXhlY3V0aW9uX21ldGFkYXRhGAMgASgLMiUuZmx5dGVpZGwuYWRtaW4uVGFza0V4ZWN1dGlvbk1ldGFkYXRhEh4KFm1heF9kYXRhc2V0X3NpemVfYnl0ZXMYBCABKAMihAEKFkV4ZWN1dGVUYXNrU3luY1JlcXVlc3QSNQoGaGVhZGVyGAEgASgLMiMuZmx5dGVpZGwuYWRtaW4uQ3JlYXRlUmVxdWVzdEhlYWRlckgAEisKBmlucHV0cxgCIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEgAQgYKBHBhcnQiSwodRXhlY3V0ZVRhc2tTeW5jUmVzcG9uc2VIZWFkZXISKgoIcmVzb3VyY2UYASABKAsyGC5mbHl0ZWlkbC5hZG1pbi5SZXNvdXJjZSKPAQoXRXhlY3V0ZVRhc2tTeW5jUmVzcG9uc2USPwoGaGVhZGVyGAEgASgLMi0uZmx5dGVpZGwuYWRtaW4uRXhlY3V0ZVRhc2tTeW5jUmVzcG9uc2VIZWFkZXJIABIsCgdvdXRwdXRzGAIgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwSABCBQoDcmVzIpABCg5HZXRUYXNrUmVxdWVzdBIVCgl0YXNrX3R5cGUYASABKAlCAhgBEhUKDXJlc291cmNlX21ldGEYAiABKAwSMwoNdGFza19jYXRlZ29yeRgDIAEoCzIcLmZseXRlaWRsLmFkbWluLlRhc2tDYXRlZ29yeRIVCg1vdXRwdXRfcHJlZml4GAQgASgJSgQIBRAGIj0KD0dldFRhc2tSZXNwb25zZRIqCghyZXNvdXJjZRgBIAEoCzIYLmZseXRlaWRsLmFkbWluLlJlc291cmNlIq4CCghSZXNvdXJjZRIoCgVzdGF0ZRgBIAEoDjIVLmZseXRlaWRsLmFkbWluLlN0YXRlQgIYARIqCgdvdXRwdXRzGAIgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEg8KB21lc3NhZ2UYAyABKAkSKQoJbG9nX2xpbmtzGAQgAygLMhYuZmx5dGVpZGwuY29yZS5UYXNrTG9nEjEKBXBoYXNlGAUgASgOMiIuZmx5dGVpZGwuY29yZS5UYXNrRXhlY3V0aW9uLlBoYXNlEiwKC2N1c3RvbV9pbmZvGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgthZ2VudF9lcnJvchgHIAEoCzIaLmZseXRlaWRsLmFkbWluLkFnZW50RXJyb3IidgoRRGVsZXRlVGFza1JlcXVlc3QSFQoJdGFza190eXBlGAEgASgJQgIYARIVCg1yZXNvdXJjZV9tZXRhGAIgASgMEjMKDXRhc2tfY2F0ZWdvcnkYAyABKAsyHC5mbHl0ZWlkbC5hZG1pbi5UYXNrQ2F0ZWdvcnkiFAoSRGVsZXRlVGFza1Jlc3BvbnNlIokBCgVBZ2VudBIMCgRuYW1lGAEgASgJEiAKFHN1cHBvcnRlZF90YXNrX3R5cGVzGAIgAygJQgIYARIPCgdpc19zeW5jGAMgASgIEj8KGXN1cHBvcnRlZF90YXNrX2NhdGVnb3JpZXMYBCADKAsyHC5mbHl0ZWlkbC5hZG1pbi5UYXNrQ2F0ZWdvcnkiLQoMVGFza0NhdGVnb3J5EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoBSIfCg9HZXRBZ2VudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSI4ChBHZXRBZ2VudFJlc3BvbnNlEiQKBWFnZW50GAEgASgLMhUuZmx5dGVpZGwuYWRtaW4uQWdlbnQiEwoRTGlzdEFnZW50c1JlcXVlc3QiOwoSTGlzdEFnZW50c1Jlc3BvbnNlEiUKBmFnZW50cxgBIAMoCzIVLmZseXRlaWRsLmFkbWluLkFnZW50IpICChVHZXRUYXNrTWV0cmljc1JlcXVlc3QSFQoJdGFza190eXBlGAEgASgJQgIYARIVCg1yZXNvdXJjZV9tZXRhGAIgASgMEg8KB3F1ZXJpZXMYAyADKAkSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBHN0ZXAYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMwoNdGFza19jYXRlZ29yeRgHIAEoCzIcLmZseXRlaWRsLmFkbWluLlRhc2tDYXRlZ29yeSJPChZHZXRUYXNrTWV0cmljc1Jlc3BvbnNlEjUKB3Jlc3VsdHMYASADKAsyJC5mbHl0ZWlkbC5jb3JlLkV4ZWN1dGlvbk1ldHJpY1Jlc3VsdCKVAQoSR2V0VGFza0xvZ3NSZXF1ZXN0EhUKCXRhc2tfdHlwZRgBIAEoCUICGAESFQoNcmVzb3VyY2VfbWV0YRgCIAEoDBINCgVsaW5lcxgDIAEoBBINCgV0b2tlbhgEIAEoCRIzCg10YXNrX2NhdGVnb3J5GAUgASgLMhwuZmx5dGVpZGwuYWRtaW4uVGFza0NhdGVnb3J5IioKGUdldFRhc2tMb2dzUmVzcG9uc2VIZWFkZXISDQoFdG9rZW4YASABKAkigAEKB0xvZ0xpbmUSLQoJdGltZXN0YW1wGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGAIgASgJEjUKCm9yaWdpbmF0b3IYAyABKA4yIS5mbHl0ZWlkbC5hZG1pbi5Mb2dMaW5lT3JpZ2luYXRvciJhChdHZXRUYXNrTG9nc1Jlc3BvbnNlQm9keRITCgdyZXN1bHRzGAEgAygJQgIYARIxChBzdHJ1Y3R1cmVkX2xpbmVzGAIgAygLMhcuZmx5dGVpZGwuYWRtaW4uTG9nTGluZSKTAQoTR2V0VGFza0xvZ3NSZXNwb25zZRI7CgZoZWFkZXIYASABKAsyKS5mbHl0ZWlkbC5hZG1pbi5HZXRUYXNrTG9nc1Jlc3BvbnNlSGVhZGVySAASNwoEYm9keRgCIAEoCzInLmZseXRlaWRsLmFkbWluLkdldFRhc2tMb2dzUmVzcG9uc2VCb2R5SABCBgoEcGFydCKwAQoKQWdlbnRFcnJvchIMCgRjb2RlGAEgASgJEi0KBGtpbmQYAyABKA4yHy5mbHl0ZWlkbC5hZG1pbi5BZ2VudEVycm9yLktpbmQSNwoGb3JpZ2luGAQgASgOMicuZmx5dGVpZGwuY29yZS5FeGVjdXRpb25FcnJvci5FcnJvcktpbmQiLAoES2luZBITCg9OT05fUkVDT1ZFUkFCTEUQABIPCgtSRUNPVkVSQUJMRRABKmIKBVN0YXRlEhUKEVJFVFJZQUJMRV9GQUlMVVJFEAASFQoRUEVSTUFORU5UX0ZBSUxVUkUQARILCgdQRU5ESU5HEAISCwoHUlVOTklORxADEg0KCVNVQ0NFRURFRBAEGgIYASo2ChFMb2dMaW5lT3JpZ2luYXRvchILCgdVTktOT1dOEAASCAoEVVNFUhABEgoKBlNZU1RFTRACQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_core_literals, file_flyteidl_core_tasks, file_flyteidl_core_workflow, file_flyteidl_core_identifier, file_flyteidl_core_execution, file_flyteidl_core_metrics, file_flyteidl_core_security, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_struct]);
+  lazyDesc(() => fileDesc("ChpmbHl0ZWlkbC9hZG1pbi9hZ2VudC5wcm90bxIOZmx5dGVpZGwuYWRtaW4i0AUKFVRhc2tFeGVjdXRpb25NZXRhZGF0YRJBChF0YXNrX2V4ZWN1dGlvbl9pZBgBIAEoCzImLmZseXRlaWRsLmNvcmUuVGFza0V4ZWN1dGlvbklkZW50aWZpZXISEQoJbmFtZXNwYWNlGAIgASgJEkEKBmxhYmVscxgDIAMoCzIxLmZseXRlaWRsLmFkbWluLlRhc2tFeGVjdXRpb25NZXRhZGF0YS5MYWJlbHNFbnRyeRJLCgthbm5vdGF0aW9ucxgEIAMoCzI2LmZseXRlaWRsLmFkbWluLlRhc2tFeGVjdXRpb25NZXRhZGF0YS5Bbm5vdGF0aW9uc0VudHJ5EhsKE2s4c19zZXJ2aWNlX2FjY291bnQYBSABKAkSXgoVZW52aXJvbm1lbnRfdmFyaWFibGVzGAYgAygLMj8uZmx5dGVpZGwuYWRtaW4uVGFza0V4ZWN1dGlvbk1ldGFkYXRhLkVudmlyb25tZW50VmFyaWFibGVzRW50cnkSFAoMbWF4X2F0dGVtcHRzGAcgASgFEhUKDWludGVycnVwdGlibGUYCCABKAgSJwofaW50ZXJydXB0aWJsZV9mYWlsdXJlX3RocmVzaG9sZBgJIAEoBRIzCglvdmVycmlkZXMYCiABKAsyIC5mbHl0ZWlkbC5jb3JlLlRhc2tOb2RlT3ZlcnJpZGVzEikKCGlkZW50aXR5GAsgASgLMhcuZmx5dGVpZGwuY29yZS5JZGVudGl0eRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARo7ChlFbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEizAEKEUNyZWF0ZVRhc2tSZXF1ZXN0EikKBmlucHV0cxgBIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcBItCgh0ZW1wbGF0ZRgCIAEoCzIbLmZseXRlaWRsLmNvcmUuVGFza1RlbXBsYXRlEhUKDW91dHB1dF9wcmVmaXgYAyABKAkSRgoXdGFza19leGVjdXRpb25fbWV0YWRhdGEYBCABKAsyJS5mbHl0ZWlkbC5hZG1pbi5UYXNrRXhlY3V0aW9uTWV0YWRhdGEiKwoSQ3JlYXRlVGFza1Jlc3BvbnNlEhUKDXJlc291cmNlX21ldGEYASABKAwiwwEKE0NyZWF0ZVJlcXVlc3RIZWFkZXISLQoIdGVtcGxhdGUYASABKAsyGy5mbHl0ZWlkbC5jb3JlLlRhc2tUZW1wbGF0ZRIVCg1vdXRwdXRfcHJlZml4GAIgASgJEkYKF3Rhc2tfZXhlY3V0aW9uX21ldGFkYXRhGAMgASgLMiUuZmx5dGVpZGwuYWRtaW4uVGFza0V4ZWN1dGlvbk1ldGFkYXRhEh4KFm1heF9kYXRhc2V0X3NpemVfYnl0ZXMYBCABKAMihAEKFkV4ZWN1dGVUYXNrU3luY1JlcXVlc3QSNQoGaGVhZGVyGAEgASgLMiMuZmx5dGVpZGwuYWRtaW4uQ3JlYXRlUmVxdWVzdEhlYWRlckgAEisKBmlucHV0cxgCIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEgAQgYKBHBhcnQiSwodRXhlY3V0ZVRhc2tTeW5jUmVzcG9uc2VIZWFkZXISKgoIcmVzb3VyY2UYASABKAsyGC5mbHl0ZWlkbC5hZG1pbi5SZXNvdXJjZSKPAQoXRXhlY3V0ZVRhc2tTeW5jUmVzcG9uc2USPwoGaGVhZGVyGAEgASgLMi0uZmx5dGVpZGwuYWRtaW4uRXhlY3V0ZVRhc2tTeW5jUmVzcG9uc2VIZWFkZXJIABIsCgdvdXRwdXRzGAIgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwSABCBQoDcmVzIpABCg5HZXRUYXNrUmVxdWVzdBIVCgl0YXNrX3R5cGUYASABKAlCAhgBEhUKDXJlc291cmNlX21ldGEYAiABKAwSMwoNdGFza19jYXRlZ29yeRgDIAEoCzIcLmZseXRlaWRsLmFkbWluLlRhc2tDYXRlZ29yeRIVCg1vdXRwdXRfcHJlZml4GAQgASgJSgQIBRAGIj0KD0dldFRhc2tSZXNwb25zZRIqCghyZXNvdXJjZRgBIAEoCzIYLmZseXRlaWRsLmFkbWluLlJlc291cmNlIq4CCghSZXNvdXJjZRIoCgVzdGF0ZRgBIAEoDjIVLmZseXRlaWRsLmFkbWluLlN0YXRlQgIYARIqCgdvdXRwdXRzGAIgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEg8KB21lc3NhZ2UYAyABKAkSKQoJbG9nX2xpbmtzGAQgAygLMhYuZmx5dGVpZGwuY29yZS5UYXNrTG9nEjEKBXBoYXNlGAUgASgOMiIuZmx5dGVpZGwuY29yZS5UYXNrRXhlY3V0aW9uLlBoYXNlEiwKC2N1c3RvbV9pbmZvGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgthZ2VudF9lcnJvchgHIAEoCzIaLmZseXRlaWRsLmFkbWluLkFnZW50RXJyb3IidgoRRGVsZXRlVGFza1JlcXVlc3QSFQoJdGFza190eXBlGAEgASgJQgIYARIVCg1yZXNvdXJjZV9tZXRhGAIgASgMEjMKDXRhc2tfY2F0ZWdvcnkYAyABKAsyHC5mbHl0ZWlkbC5hZG1pbi5UYXNrQ2F0ZWdvcnkiFAoSRGVsZXRlVGFza1Jlc3BvbnNlIokBCgVBZ2VudBIMCgRuYW1lGAEgASgJEiAKFHN1cHBvcnRlZF90YXNrX3R5cGVzGAIgAygJQgIYARIPCgdpc19zeW5jGAMgASgIEj8KGXN1cHBvcnRlZF90YXNrX2NhdGVnb3JpZXMYBCADKAsyHC5mbHl0ZWlkbC5hZG1pbi5UYXNrQ2F0ZWdvcnkiLQoMVGFza0NhdGVnb3J5EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoBSIfCg9HZXRBZ2VudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSI4ChBHZXRBZ2VudFJlc3BvbnNlEiQKBWFnZW50GAEgASgLMhUuZmx5dGVpZGwuYWRtaW4uQWdlbnQiEwoRTGlzdEFnZW50c1JlcXVlc3QiOwoSTGlzdEFnZW50c1Jlc3BvbnNlEiUKBmFnZW50cxgBIAMoCzIVLmZseXRlaWRsLmFkbWluLkFnZW50IpICChVHZXRUYXNrTWV0cmljc1JlcXVlc3QSFQoJdGFza190eXBlGAEgASgJQgIYARIVCg1yZXNvdXJjZV9tZXRhGAIgASgMEg8KB3F1ZXJpZXMYAyADKAkSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBHN0ZXAYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMwoNdGFza19jYXRlZ29yeRgHIAEoCzIcLmZseXRlaWRsLmFkbWluLlRhc2tDYXRlZ29yeSJPChZHZXRUYXNrTWV0cmljc1Jlc3BvbnNlEjUKB3Jlc3VsdHMYASADKAsyJC5mbHl0ZWlkbC5jb3JlLkV4ZWN1dGlvbk1ldHJpY1Jlc3VsdCKVAQoSR2V0VGFza0xvZ3NSZXF1ZXN0EhUKCXRhc2tfdHlwZRgBIAEoCUICGAESFQoNcmVzb3VyY2VfbWV0YRgCIAEoDBINCgVsaW5lcxgDIAEoBBINCgV0b2tlbhgEIAEoCRIzCg10YXNrX2NhdGVnb3J5GAUgASgLMhwuZmx5dGVpZGwuYWRtaW4uVGFza0NhdGVnb3J5IioKGUdldFRhc2tMb2dzUmVzcG9uc2VIZWFkZXISDQoFdG9rZW4YASABKAkigAEKB0xvZ0xpbmUSLQoJdGltZXN0YW1wGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGAIgASgJEjUKCm9yaWdpbmF0b3IYAyABKA4yIS5mbHl0ZWlkbC5hZG1pbi5Mb2dMaW5lT3JpZ2luYXRvciJhChdHZXRUYXNrTG9nc1Jlc3BvbnNlQm9keRITCgdyZXN1bHRzGAEgAygJQgIYARIxChBzdHJ1Y3R1cmVkX2xpbmVzGAIgAygLMhcuZmx5dGVpZGwuYWRtaW4uTG9nTGluZSKTAQoTR2V0VGFza0xvZ3NSZXNwb25zZRI7CgZoZWFkZXIYASABKAsyKS5mbHl0ZWlkbC5hZG1pbi5HZXRUYXNrTG9nc1Jlc3BvbnNlSGVhZGVySAASNwoEYm9keRgCIAEoCzInLmZseXRlaWRsLmFkbWluLkdldFRhc2tMb2dzUmVzcG9uc2VCb2R5SABCBgoEcGFydCKwAQoKQWdlbnRFcnJvchIMCgRjb2RlGAEgASgJEi0KBGtpbmQYAyABKA4yHy5mbHl0ZWlkbC5hZG1pbi5BZ2VudEVycm9yLktpbmQSNwoGb3JpZ2luGAQgASgOMicuZmx5dGVpZGwuY29yZS5FeGVjdXRpb25FcnJvci5FcnJvcktpbmQiLAoES2luZBITCg9OT05fUkVDT1ZFUkFCTEUQABIPCgtSRUNPVkVSQUJMRRABKmIKBVN0YXRlEhUKEVJFVFJZQUJMRV9GQUlMVVJFEAASFQoRUEVSTUFORU5UX0ZBSUxVUkUQARILCgdQRU5ESU5HEAISCwoHUlVOTklORxADEg0KCVNVQ0NFRURFRBAEGgIYASo2ChFMb2dMaW5lT3JpZ2luYXRvchILCgdVTktOT1dOEAASCAoEVVNFUhABEgoKBlNZU1RFTRACQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_core_literals, file_flyteidl_core_tasks, file_flyteidl_core_workflow, file_flyteidl_core_identifier, file_flyteidl_core_execution, file_flyteidl_core_metrics, file_flyteidl_core_security, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_struct]));
 
 /**
  * Represents a subset of runtime task execution metadata that are relevant to external plugins.
@@ -122,7 +123,7 @@ export type TaskExecutionMetadata = Message<"flyteidl.admin.TaskExecutionMetadat
  * Use `create(TaskExecutionMetadataSchema)` to create a new message.
  */
 export const TaskExecutionMetadataSchema: GenMessage<TaskExecutionMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 0));
 
 /**
  * Represents a request structure to create task.
@@ -166,7 +167,7 @@ export type CreateTaskRequest = Message<"flyteidl.admin.CreateTaskRequest"> & {
  * Use `create(CreateTaskRequestSchema)` to create a new message.
  */
 export const CreateTaskRequestSchema: GenMessage<CreateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 1));
 
 /**
  * Represents a create response structure.
@@ -187,7 +188,7 @@ export type CreateTaskResponse = Message<"flyteidl.admin.CreateTaskResponse"> & 
  * Use `create(CreateTaskResponseSchema)` to create a new message.
  */
 export const CreateTaskResponseSchema: GenMessage<CreateTaskResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 2));
 
 /**
  * @generated from message flyteidl.admin.CreateRequestHeader
@@ -227,7 +228,7 @@ export type CreateRequestHeader = Message<"flyteidl.admin.CreateRequestHeader"> 
  * Use `create(CreateRequestHeaderSchema)` to create a new message.
  */
 export const CreateRequestHeaderSchema: GenMessage<CreateRequestHeader> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 3));
 
 /**
  * @generated from message flyteidl.admin.ExecuteTaskSyncRequest
@@ -256,7 +257,7 @@ export type ExecuteTaskSyncRequest = Message<"flyteidl.admin.ExecuteTaskSyncRequ
  * Use `create(ExecuteTaskSyncRequestSchema)` to create a new message.
  */
 export const ExecuteTaskSyncRequestSchema: GenMessage<ExecuteTaskSyncRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 4));
 
 /**
  * @generated from message flyteidl.admin.ExecuteTaskSyncResponseHeader
@@ -273,7 +274,7 @@ export type ExecuteTaskSyncResponseHeader = Message<"flyteidl.admin.ExecuteTaskS
  * Use `create(ExecuteTaskSyncResponseHeaderSchema)` to create a new message.
  */
 export const ExecuteTaskSyncResponseHeaderSchema: GenMessage<ExecuteTaskSyncResponseHeader> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 5));
 
 /**
  * @generated from message flyteidl.admin.ExecuteTaskSyncResponse
@@ -305,7 +306,7 @@ export type ExecuteTaskSyncResponse = Message<"flyteidl.admin.ExecuteTaskSyncRes
  * Use `create(ExecuteTaskSyncResponseSchema)` to create a new message.
  */
 export const ExecuteTaskSyncResponseSchema: GenMessage<ExecuteTaskSyncResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 6));
 
 /**
  * A message used to fetch a job resource from flyte agent server.
@@ -348,7 +349,7 @@ export type GetTaskRequest = Message<"flyteidl.admin.GetTaskRequest"> & {
  * Use `create(GetTaskRequestSchema)` to create a new message.
  */
 export const GetTaskRequestSchema: GenMessage<GetTaskRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 7));
 
 /**
  * Response to get an individual task resource.
@@ -367,7 +368,7 @@ export type GetTaskResponse = Message<"flyteidl.admin.GetTaskResponse"> & {
  * Use `create(GetTaskResponseSchema)` to create a new message.
  */
 export const GetTaskResponseSchema: GenMessage<GetTaskResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 8));
 
 /**
  * @generated from message flyteidl.admin.Resource
@@ -431,7 +432,7 @@ export type Resource = Message<"flyteidl.admin.Resource"> & {
  * Use `create(ResourceSchema)` to create a new message.
  */
 export const ResourceSchema: GenMessage<Resource> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 9));
 
 /**
  * A message used to delete a task.
@@ -467,7 +468,7 @@ export type DeleteTaskRequest = Message<"flyteidl.admin.DeleteTaskRequest"> & {
  * Use `create(DeleteTaskRequestSchema)` to create a new message.
  */
 export const DeleteTaskRequestSchema: GenMessage<DeleteTaskRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 10));
 
 /**
  * Response to delete a task.
@@ -482,7 +483,7 @@ export type DeleteTaskResponse = Message<"flyteidl.admin.DeleteTaskResponse"> & 
  * Use `create(DeleteTaskResponseSchema)` to create a new message.
  */
 export const DeleteTaskResponseSchema: GenMessage<DeleteTaskResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 11));
 
 /**
  * A message containing the agent metadata.
@@ -529,7 +530,7 @@ export type Agent = Message<"flyteidl.admin.Agent"> & {
  * Use `create(AgentSchema)` to create a new message.
  */
 export const AgentSchema: GenMessage<Agent> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 12));
 
 /**
  * @generated from message flyteidl.admin.TaskCategory
@@ -555,7 +556,7 @@ export type TaskCategory = Message<"flyteidl.admin.TaskCategory"> & {
  * Use `create(TaskCategorySchema)` to create a new message.
  */
 export const TaskCategorySchema: GenMessage<TaskCategory> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 13));
 
 /**
  * A request to get an agent.
@@ -576,7 +577,7 @@ export type GetAgentRequest = Message<"flyteidl.admin.GetAgentRequest"> & {
  * Use `create(GetAgentRequestSchema)` to create a new message.
  */
 export const GetAgentRequestSchema: GenMessage<GetAgentRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 14);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 14));
 
 /**
  * A response containing an agent.
@@ -595,7 +596,7 @@ export type GetAgentResponse = Message<"flyteidl.admin.GetAgentResponse"> & {
  * Use `create(GetAgentResponseSchema)` to create a new message.
  */
 export const GetAgentResponseSchema: GenMessage<GetAgentResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 15);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 15));
 
 /**
  * A request to list all agents.
@@ -610,7 +611,7 @@ export type ListAgentsRequest = Message<"flyteidl.admin.ListAgentsRequest"> & {
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 16);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 16));
 
 /**
  * A response containing a list of agents.
@@ -629,7 +630,7 @@ export type ListAgentsResponse = Message<"flyteidl.admin.ListAgentsResponse"> & 
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 17);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 17));
 
 /**
  * A request to get the metrics from a task execution.
@@ -694,7 +695,7 @@ export type GetTaskMetricsRequest = Message<"flyteidl.admin.GetTaskMetricsReques
  * Use `create(GetTaskMetricsRequestSchema)` to create a new message.
  */
 export const GetTaskMetricsRequestSchema: GenMessage<GetTaskMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 18);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 18));
 
 /**
  * A response containing a list of metrics for a task execution.
@@ -715,7 +716,7 @@ export type GetTaskMetricsResponse = Message<"flyteidl.admin.GetTaskMetricsRespo
  * Use `create(GetTaskMetricsResponseSchema)` to create a new message.
  */
 export const GetTaskMetricsResponseSchema: GenMessage<GetTaskMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 19);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 19));
 
 /**
  * A request to get the log from a task execution.
@@ -766,7 +767,7 @@ export type GetTaskLogsRequest = Message<"flyteidl.admin.GetTaskLogsRequest"> & 
  * Use `create(GetTaskLogsRequestSchema)` to create a new message.
  */
 export const GetTaskLogsRequestSchema: GenMessage<GetTaskLogsRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 20);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 20));
 
 /**
  * @generated from message flyteidl.admin.GetTaskLogsResponseHeader
@@ -786,7 +787,7 @@ export type GetTaskLogsResponseHeader = Message<"flyteidl.admin.GetTaskLogsRespo
  * Use `create(GetTaskLogsResponseHeaderSchema)` to create a new message.
  */
 export const GetTaskLogsResponseHeaderSchema: GenMessage<GetTaskLogsResponseHeader> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 21);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 21));
 
 /**
  * @generated from message flyteidl.admin.LogLine
@@ -817,7 +818,7 @@ export type LogLine = Message<"flyteidl.admin.LogLine"> & {
  * Use `create(LogLineSchema)` to create a new message.
  */
 export const LogLineSchema: GenMessage<LogLine> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 22);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 22));
 
 /**
  * @generated from message flyteidl.admin.GetTaskLogsResponseBody
@@ -846,7 +847,7 @@ export type GetTaskLogsResponseBody = Message<"flyteidl.admin.GetTaskLogsRespons
  * Use `create(GetTaskLogsResponseBodySchema)` to create a new message.
  */
 export const GetTaskLogsResponseBodySchema: GenMessage<GetTaskLogsResponseBody> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 23);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 23));
 
 /**
  * A response containing the logs for a task execution.
@@ -877,7 +878,7 @@ export type GetTaskLogsResponse = Message<"flyteidl.admin.GetTaskLogsResponse"> 
  * Use `create(GetTaskLogsResponseSchema)` to create a new message.
  */
 export const GetTaskLogsResponseSchema: GenMessage<GetTaskLogsResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 24);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 24));
 
 /**
  * Error message to propagate detailed errors from agent executions to the execution
@@ -913,7 +914,7 @@ export type AgentError = Message<"flyteidl.admin.AgentError"> & {
  * Use `create(AgentErrorSchema)` to create a new message.
  */
 export const AgentErrorSchema: GenMessage<AgentError> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_agent, 25);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_agent, 25));
 
 /**
  * Defines a generic error type that dictates the behavior of the retry strategy.
@@ -943,7 +944,7 @@ export type AgentError_Kind = (typeof AgentError_Kind)[keyof typeof AgentError_K
  * Describes the enum flyteidl.admin.AgentError.Kind.
  */
 export const AgentError_KindSchema: GenEnum<AgentError_Kind> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_agent, 25, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_agent, 25, 0));
 
 /**
  * The state of the execution is used to control its visibility in the UI/CLI.
@@ -991,7 +992,7 @@ export type State = (typeof State)[keyof typeof State] | UnknownEnum;
  * @deprecated
  */
 export const StateSchema: GenEnum<State> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_agent, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_agent, 0));
 
 /**
  * @generated from enum flyteidl.admin.LogLineOriginator
@@ -1028,5 +1029,5 @@ export type LogLineOriginator = (typeof LogLineOriginator)[keyof typeof LogLineO
  * Describes the enum flyteidl.admin.LogLineOriginator.
  */
 export const LogLineOriginatorSchema: GenEnum<LogLineOriginator> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_agent, 1);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_agent, 1));
 

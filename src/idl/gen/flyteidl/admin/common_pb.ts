@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { WorkflowExecution_Phase } from "../core/execution_pb.js";
 import { file_flyteidl_core_execution } from "../core/execution_pb.js";
 import type { Identifier, ResourceType } from "../core/identifier_pb.js";
@@ -17,7 +18,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/common.proto.
  */
 export const file_flyteidl_admin_common: GenFile = /*@__PURE__*/
-  fileDesc("ChtmbHl0ZWlkbC9hZG1pbi9jb21tb24ucHJvdG8SDmZseXRlaWRsLmFkbWluIlMKFU5hbWVkRW50aXR5SWRlbnRpZmllchIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRIMCgRuYW1lGAMgASgJEgsKA29yZxgEIAEoCSJbChNOYW1lZEVudGl0eU1ldGFkYXRhEhMKC2Rlc2NyaXB0aW9uGAEgASgJEi8KBXN0YXRlGAIgASgOMiAuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlTdGF0ZSKrAQoLTmFtZWRFbnRpdHkSMgoNcmVzb3VyY2VfdHlwZRgBIAEoDjIbLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VUeXBlEjEKAmlkGAIgASgLMiUuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlJZGVudGlmaWVyEjUKCG1ldGFkYXRhGAMgASgLMiMuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlNZXRhZGF0YSJyCgRTb3J0EgsKA2tleRgBIAEoCRIxCglkaXJlY3Rpb24YAiABKA4yHi5mbHl0ZWlkbC5hZG1pbi5Tb3J0LkRpcmVjdGlvbiIqCglEaXJlY3Rpb24SDgoKREVTQ0VORElORxAAEg0KCUFTQ0VORElORxABIqYBCiBOYW1lZEVudGl0eUlkZW50aWZpZXJMaXN0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRINCgVsaW1pdBgDIAEoDRINCgV0b2tlbhgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydBIPCgdmaWx0ZXJzGAYgASgJEgsKA29yZxgHIAEoCSLQAQoWTmFtZWRFbnRpdHlMaXN0UmVxdWVzdBIyCg1yZXNvdXJjZV90eXBlGAEgASgOMhsuZmx5dGVpZGwuY29yZS5SZXNvdXJjZVR5cGUSDwoHcHJvamVjdBgCIAEoCRIOCgZkb21haW4YAyABKAkSDQoFbGltaXQYBCABKA0SDQoFdG9rZW4YBSABKAkSJQoHc29ydF9ieRgGIAEoCzIULmZseXRlaWRsLmFkbWluLlNvcnQSDwoHZmlsdGVycxgHIAEoCRILCgNvcmcYCCABKAkiYwoZTmFtZWRFbnRpdHlJZGVudGlmaWVyTGlzdBI3CghlbnRpdGllcxgBIAMoCzIlLmZseXRlaWRsLmFkbWluLk5hbWVkRW50aXR5SWRlbnRpZmllchINCgV0b2tlbhgCIAEoCSJPCg9OYW1lZEVudGl0eUxpc3QSLQoIZW50aXRpZXMYASADKAsyGy5mbHl0ZWlkbC5hZG1pbi5OYW1lZEVudGl0eRINCgV0b2tlbhgCIAEoCSJ+ChVOYW1lZEVudGl0eUdldFJlcXVlc3QSMgoNcmVzb3VyY2VfdHlwZRgBIAEoDjIbLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VUeXBlEjEKAmlkGAIgASgLMiUuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlJZGVudGlmaWVyIrgBChhOYW1lZEVudGl0eVVwZGF0ZVJlcXVlc3QSMgoNcmVzb3VyY2VfdHlwZRgBIAEoDjIbLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VUeXBlEjEKAmlkGAIgASgLMiUuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlJZGVudGlmaWVyEjUKCG1ldGFkYXRhGAMgASgLMiMuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlNZXRhZGF0YSIbChlOYW1lZEVudGl0eVVwZGF0ZVJlc3BvbnNlIjkKEE9iamVjdEdldFJlcXVlc3QSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXIingEKE1Jlc291cmNlTGlzdFJlcXVlc3QSMQoCaWQYASABKAsyJS5mbHl0ZWlkbC5hZG1pbi5OYW1lZEVudGl0eUlkZW50aWZpZXISDQoFbGltaXQYAiABKA0SDQoFdG9rZW4YAyABKAkSDwoHZmlsdGVycxgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydCI/ChFFbWFpbE5vdGlmaWNhdGlvbhIYChByZWNpcGllbnRzX2VtYWlsGAEgAygJEhAKCHRlbXBsYXRlGAIgASgJIkMKFVBhZ2VyRHV0eU5vdGlmaWNhdGlvbhIYChByZWNpcGllbnRzX2VtYWlsGAEgAygJEhAKCHRlbXBsYXRlGAIgASgJIj8KEVNsYWNrTm90aWZpY2F0aW9uEhgKEHJlY2lwaWVudHNfZW1haWwYASADKAkSEAoIdGVtcGxhdGUYAiABKAki8wEKDE5vdGlmaWNhdGlvbhI2CgZwaGFzZXMYASADKA4yJi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uLlBoYXNlEjIKBWVtYWlsGAIgASgLMiEuZmx5dGVpZGwuYWRtaW4uRW1haWxOb3RpZmljYXRpb25IABI7CgpwYWdlcl9kdXR5GAMgASgLMiUuZmx5dGVpZGwuYWRtaW4uUGFnZXJEdXR5Tm90aWZpY2F0aW9uSAASMgoFc2xhY2sYBCABKAsyIS5mbHl0ZWlkbC5hZG1pbi5TbGFja05vdGlmaWNhdGlvbkgAQgYKBHR5cGUiKQoHVXJsQmxvYhILCgN1cmwYASABKAkSDQoFYnl0ZXMYAiABKAM6AhgBImsKBkxhYmVscxIyCgZ2YWx1ZXMYASADKAsyIi5mbHl0ZWlkbC5hZG1pbi5MYWJlbHMuVmFsdWVzRW50cnkaLQoLVmFsdWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ1CgtBbm5vdGF0aW9ucxI3CgZ2YWx1ZXMYASADKAsyJy5mbHl0ZWlkbC5hZG1pbi5Bbm5vdGF0aW9ucy5WYWx1ZXNFbnRyeRotCgtWYWx1ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjMKBEVudnMSKwoGdmFsdWVzGAEgAygLMhsuZmx5dGVpZGwuY29yZS5LZXlWYWx1ZVBhaXIiTgoIQXV0aFJvbGUSGgoSYXNzdW1hYmxlX2lhbV9yb2xlGAEgASgJEiIKGmt1YmVybmV0ZXNfc2VydmljZV9hY2NvdW50GAIgASgJOgIYASI1ChNSYXdPdXRwdXREYXRhQ29uZmlnEh4KFm91dHB1dF9sb2NhdGlvbl9wcmVmaXgYASABKAkiOgoJRmx5dGVVUkxzEg4KBmlucHV0cxgBIAEoCRIPCgdvdXRwdXRzGAIgASgJEgwKBGRlY2sYAyABKAkqaAoQTmFtZWRFbnRpdHlTdGF0ZRIXChNOQU1FRF9FTlRJVFlfQUNUSVZFEAASGQoVTkFNRURfRU5USVRZX0FSQ0hJVkVEEAESFAoQU1lTVEVNX0dFTkVSQVRFRBACIgQIAxADIgQIBBAEQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_core_execution, file_flyteidl_core_identifier, file_flyteidl_core_literals, file_google_protobuf_timestamp]);
+  lazyDesc(() => fileDesc("ChtmbHl0ZWlkbC9hZG1pbi9jb21tb24ucHJvdG8SDmZseXRlaWRsLmFkbWluIlMKFU5hbWVkRW50aXR5SWRlbnRpZmllchIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRIMCgRuYW1lGAMgASgJEgsKA29yZxgEIAEoCSJbChNOYW1lZEVudGl0eU1ldGFkYXRhEhMKC2Rlc2NyaXB0aW9uGAEgASgJEi8KBXN0YXRlGAIgASgOMiAuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlTdGF0ZSKrAQoLTmFtZWRFbnRpdHkSMgoNcmVzb3VyY2VfdHlwZRgBIAEoDjIbLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VUeXBlEjEKAmlkGAIgASgLMiUuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlJZGVudGlmaWVyEjUKCG1ldGFkYXRhGAMgASgLMiMuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlNZXRhZGF0YSJyCgRTb3J0EgsKA2tleRgBIAEoCRIxCglkaXJlY3Rpb24YAiABKA4yHi5mbHl0ZWlkbC5hZG1pbi5Tb3J0LkRpcmVjdGlvbiIqCglEaXJlY3Rpb24SDgoKREVTQ0VORElORxAAEg0KCUFTQ0VORElORxABIqYBCiBOYW1lZEVudGl0eUlkZW50aWZpZXJMaXN0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRINCgVsaW1pdBgDIAEoDRINCgV0b2tlbhgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydBIPCgdmaWx0ZXJzGAYgASgJEgsKA29yZxgHIAEoCSLQAQoWTmFtZWRFbnRpdHlMaXN0UmVxdWVzdBIyCg1yZXNvdXJjZV90eXBlGAEgASgOMhsuZmx5dGVpZGwuY29yZS5SZXNvdXJjZVR5cGUSDwoHcHJvamVjdBgCIAEoCRIOCgZkb21haW4YAyABKAkSDQoFbGltaXQYBCABKA0SDQoFdG9rZW4YBSABKAkSJQoHc29ydF9ieRgGIAEoCzIULmZseXRlaWRsLmFkbWluLlNvcnQSDwoHZmlsdGVycxgHIAEoCRILCgNvcmcYCCABKAkiYwoZTmFtZWRFbnRpdHlJZGVudGlmaWVyTGlzdBI3CghlbnRpdGllcxgBIAMoCzIlLmZseXRlaWRsLmFkbWluLk5hbWVkRW50aXR5SWRlbnRpZmllchINCgV0b2tlbhgCIAEoCSJPCg9OYW1lZEVudGl0eUxpc3QSLQoIZW50aXRpZXMYASADKAsyGy5mbHl0ZWlkbC5hZG1pbi5OYW1lZEVudGl0eRINCgV0b2tlbhgCIAEoCSJ+ChVOYW1lZEVudGl0eUdldFJlcXVlc3QSMgoNcmVzb3VyY2VfdHlwZRgBIAEoDjIbLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VUeXBlEjEKAmlkGAIgASgLMiUuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlJZGVudGlmaWVyIrgBChhOYW1lZEVudGl0eVVwZGF0ZVJlcXVlc3QSMgoNcmVzb3VyY2VfdHlwZRgBIAEoDjIbLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VUeXBlEjEKAmlkGAIgASgLMiUuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlJZGVudGlmaWVyEjUKCG1ldGFkYXRhGAMgASgLMiMuZmx5dGVpZGwuYWRtaW4uTmFtZWRFbnRpdHlNZXRhZGF0YSIbChlOYW1lZEVudGl0eVVwZGF0ZVJlc3BvbnNlIjkKEE9iamVjdEdldFJlcXVlc3QSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXIingEKE1Jlc291cmNlTGlzdFJlcXVlc3QSMQoCaWQYASABKAsyJS5mbHl0ZWlkbC5hZG1pbi5OYW1lZEVudGl0eUlkZW50aWZpZXISDQoFbGltaXQYAiABKA0SDQoFdG9rZW4YAyABKAkSDwoHZmlsdGVycxgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydCI/ChFFbWFpbE5vdGlmaWNhdGlvbhIYChByZWNpcGllbnRzX2VtYWlsGAEgAygJEhAKCHRlbXBsYXRlGAIgASgJIkMKFVBhZ2VyRHV0eU5vdGlmaWNhdGlvbhIYChByZWNpcGllbnRzX2VtYWlsGAEgAygJEhAKCHRlbXBsYXRlGAIgASgJIj8KEVNsYWNrTm90aWZpY2F0aW9uEhgKEHJlY2lwaWVudHNfZW1haWwYASADKAkSEAoIdGVtcGxhdGUYAiABKAki8wEKDE5vdGlmaWNhdGlvbhI2CgZwaGFzZXMYASADKA4yJi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uLlBoYXNlEjIKBWVtYWlsGAIgASgLMiEuZmx5dGVpZGwuYWRtaW4uRW1haWxOb3RpZmljYXRpb25IABI7CgpwYWdlcl9kdXR5GAMgASgLMiUuZmx5dGVpZGwuYWRtaW4uUGFnZXJEdXR5Tm90aWZpY2F0aW9uSAASMgoFc2xhY2sYBCABKAsyIS5mbHl0ZWlkbC5hZG1pbi5TbGFja05vdGlmaWNhdGlvbkgAQgYKBHR5cGUiKQoHVXJsQmxvYhILCgN1cmwYASABKAkSDQoFYnl0ZXMYAiABKAM6AhgBImsKBkxhYmVscxIyCgZ2YWx1ZXMYASADKAsyIi5mbHl0ZWlkbC5hZG1pbi5MYWJlbHMuVmFsdWVzRW50cnkaLQoLVmFsdWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ1CgtBbm5vdGF0aW9ucxI3CgZ2YWx1ZXMYASADKAsyJy5mbHl0ZWlkbC5hZG1pbi5Bbm5vdGF0aW9ucy5WYWx1ZXNFbnRyeRotCgtWYWx1ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjMKBEVudnMSKwoGdmFsdWVzGAEgAygLMhsuZmx5dGVpZGwuY29yZS5LZXlWYWx1ZVBhaXIiTgoIQXV0aFJvbGUSGgoSYXNzdW1hYmxlX2lhbV9yb2xlGAEgASgJEiIKGmt1YmVybmV0ZXNfc2VydmljZV9hY2NvdW50GAIgASgJOgIYASI1ChNSYXdPdXRwdXREYXRhQ29uZmlnEh4KFm91dHB1dF9sb2NhdGlvbl9wcmVmaXgYASABKAkiOgoJRmx5dGVVUkxzEg4KBmlucHV0cxgBIAEoCRIPCgdvdXRwdXRzGAIgASgJEgwKBGRlY2sYAyABKAkqaAoQTmFtZWRFbnRpdHlTdGF0ZRIXChNOQU1FRF9FTlRJVFlfQUNUSVZFEAASGQoVTkFNRURfRU5USVRZX0FSQ0hJVkVEEAESFAoQU1lTVEVNX0dFTkVSQVRFRBACIgQIAxADIgQIBBAEQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_core_execution, file_flyteidl_core_identifier, file_flyteidl_core_literals, file_google_protobuf_timestamp]));
 
 /**
  * Encapsulation of fields that identifies a Flyte resource.
@@ -65,7 +66,7 @@ export type NamedEntityIdentifier = Message<"flyteidl.admin.NamedEntityIdentifie
  * Use `create(NamedEntityIdentifierSchema)` to create a new message.
  */
 export const NamedEntityIdentifierSchema: GenMessage<NamedEntityIdentifier> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 0));
 
 /**
  * Additional metadata around a named entity.
@@ -95,7 +96,7 @@ export type NamedEntityMetadata = Message<"flyteidl.admin.NamedEntityMetadata"> 
  * Use `create(NamedEntityMetadataSchema)` to create a new message.
  */
 export const NamedEntityMetadataSchema: GenMessage<NamedEntityMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 1));
 
 /**
  * Encapsulates information common to a NamedEntity, a Flyte resource such as a task,
@@ -130,7 +131,7 @@ export type NamedEntity = Message<"flyteidl.admin.NamedEntity"> & {
  * Use `create(NamedEntitySchema)` to create a new message.
  */
 export const NamedEntitySchema: GenMessage<NamedEntity> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 2));
 
 /**
  * Specifies sort ordering in a list request.
@@ -160,7 +161,7 @@ export type Sort = Message<"flyteidl.admin.Sort"> & {
  * Use `create(SortSchema)` to create a new message.
  */
 export const SortSchema: GenMessage<Sort> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 3));
 
 /**
  * @generated from enum flyteidl.admin.Sort.Direction
@@ -188,7 +189,7 @@ export type Sort_Direction = (typeof Sort_Direction)[keyof typeof Sort_Direction
  * Describes the enum flyteidl.admin.Sort.Direction.
  */
 export const Sort_DirectionSchema: GenEnum<Sort_Direction> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_common, 3, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_common, 3, 0));
 
 /**
  * Represents a request structure to list NamedEntityIdentifiers.
@@ -258,7 +259,7 @@ export type NamedEntityIdentifierListRequest = Message<"flyteidl.admin.NamedEnti
  * Use `create(NamedEntityIdentifierListRequestSchema)` to create a new message.
  */
 export const NamedEntityIdentifierListRequestSchema: GenMessage<NamedEntityIdentifierListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 4));
 
 /**
  * Represents a request structure to list NamedEntity objects
@@ -334,7 +335,7 @@ export type NamedEntityListRequest = Message<"flyteidl.admin.NamedEntityListRequ
  * Use `create(NamedEntityListRequestSchema)` to create a new message.
  */
 export const NamedEntityListRequestSchema: GenMessage<NamedEntityListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 5));
 
 /**
  * Represents a list of NamedEntityIdentifiers.
@@ -363,7 +364,7 @@ export type NamedEntityIdentifierList = Message<"flyteidl.admin.NamedEntityIdent
  * Use `create(NamedEntityIdentifierListSchema)` to create a new message.
  */
 export const NamedEntityIdentifierListSchema: GenMessage<NamedEntityIdentifierList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 6));
 
 /**
  * Represents a list of NamedEntityIdentifiers.
@@ -392,7 +393,7 @@ export type NamedEntityList = Message<"flyteidl.admin.NamedEntityList"> & {
  * Use `create(NamedEntityListSchema)` to create a new message.
  */
 export const NamedEntityListSchema: GenMessage<NamedEntityList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 7));
 
 /**
  * A request to retrieve the metadata associated with a NamedEntityIdentifier
@@ -422,7 +423,7 @@ export type NamedEntityGetRequest = Message<"flyteidl.admin.NamedEntityGetReques
  * Use `create(NamedEntityGetRequestSchema)` to create a new message.
  */
 export const NamedEntityGetRequestSchema: GenMessage<NamedEntityGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 8));
 
 /**
  * Request to set the referenced named entity state to the configured value.
@@ -460,7 +461,7 @@ export type NamedEntityUpdateRequest = Message<"flyteidl.admin.NamedEntityUpdate
  * Use `create(NamedEntityUpdateRequestSchema)` to create a new message.
  */
 export const NamedEntityUpdateRequestSchema: GenMessage<NamedEntityUpdateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 9));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -475,7 +476,7 @@ export type NamedEntityUpdateResponse = Message<"flyteidl.admin.NamedEntityUpdat
  * Use `create(NamedEntityUpdateResponseSchema)` to create a new message.
  */
 export const NamedEntityUpdateResponseSchema: GenMessage<NamedEntityUpdateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 10));
 
 /**
  * Shared request structure to fetch a single resource.
@@ -498,7 +499,7 @@ export type ObjectGetRequest = Message<"flyteidl.admin.ObjectGetRequest"> & {
  * Use `create(ObjectGetRequestSchema)` to create a new message.
  */
 export const ObjectGetRequestSchema: GenMessage<ObjectGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 11));
 
 /**
  * Shared request structure to retrieve a list of resources.
@@ -555,7 +556,7 @@ export type ResourceListRequest = Message<"flyteidl.admin.ResourceListRequest"> 
  * Use `create(ResourceListRequestSchema)` to create a new message.
  */
 export const ResourceListRequestSchema: GenMessage<ResourceListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 12));
 
 /**
  * Defines an email notification specification.
@@ -585,7 +586,7 @@ export type EmailNotification = Message<"flyteidl.admin.EmailNotification"> & {
  * Use `create(EmailNotificationSchema)` to create a new message.
  */
 export const EmailNotificationSchema: GenMessage<EmailNotification> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 13));
 
 /**
  * Defines a pager duty notification specification.
@@ -615,7 +616,7 @@ export type PagerDutyNotification = Message<"flyteidl.admin.PagerDutyNotificatio
  * Use `create(PagerDutyNotificationSchema)` to create a new message.
  */
 export const PagerDutyNotificationSchema: GenMessage<PagerDutyNotification> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 14);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 14));
 
 /**
  * Defines a slack notification specification.
@@ -645,7 +646,7 @@ export type SlackNotification = Message<"flyteidl.admin.SlackNotification"> & {
  * Use `create(SlackNotificationSchema)` to create a new message.
  */
 export const SlackNotificationSchema: GenMessage<SlackNotification> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 15);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 15));
 
 /**
  * Represents a structure for notifications based on execution status.
@@ -695,7 +696,7 @@ export type Notification = Message<"flyteidl.admin.Notification"> & {
  * Use `create(NotificationSchema)` to create a new message.
  */
 export const NotificationSchema: GenMessage<Notification> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 16);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 16));
 
 /**
  * Represents a string url and associated metadata used throughout the platform.
@@ -725,7 +726,7 @@ export type UrlBlob = Message<"flyteidl.admin.UrlBlob"> & {
  * @deprecated
  */
 export const UrlBlobSchema: GenMessage<UrlBlob> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 17);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 17));
 
 /**
  * Label values to be applied to an execution resource.
@@ -748,7 +749,7 @@ export type Labels = Message<"flyteidl.admin.Labels"> & {
  * Use `create(LabelsSchema)` to create a new message.
  */
 export const LabelsSchema: GenMessage<Labels> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 18);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 18));
 
 /**
  * Annotation values to be applied to an execution resource.
@@ -771,7 +772,7 @@ export type Annotations = Message<"flyteidl.admin.Annotations"> & {
  * Use `create(AnnotationsSchema)` to create a new message.
  */
 export const AnnotationsSchema: GenMessage<Annotations> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 19);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 19));
 
 /**
  * Environment variable values to be applied to an execution resource.
@@ -794,7 +795,7 @@ export type Envs = Message<"flyteidl.admin.Envs"> & {
  * Use `create(EnvsSchema)` to create a new message.
  */
 export const EnvsSchema: GenMessage<Envs> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 20);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 20));
 
 /**
  * Defines permissions associated with executions created by this launch plan spec.
@@ -826,7 +827,7 @@ export type AuthRole = Message<"flyteidl.admin.AuthRole"> & {
  * @deprecated
  */
 export const AuthRoleSchema: GenMessage<AuthRole> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 21);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 21));
 
 /**
  * Encapsulates user settings pertaining to offloaded data (i.e. Blobs, Schema, query data, etc.).
@@ -849,7 +850,7 @@ export type RawOutputDataConfig = Message<"flyteidl.admin.RawOutputDataConfig"> 
  * Use `create(RawOutputDataConfigSchema)` to create a new message.
  */
 export const RawOutputDataConfigSchema: GenMessage<RawOutputDataConfig> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 22);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 22));
 
 /**
  * These URLs are returned as part of node and task execution data requests.
@@ -878,7 +879,7 @@ export type FlyteURLs = Message<"flyteidl.admin.FlyteURLs"> & {
  * Use `create(FlyteURLsSchema)` to create a new message.
  */
 export const FlyteURLsSchema: GenMessage<FlyteURLs> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_common, 23);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_common, 23));
 
 /**
  * The status of the named entity is used to control its visibility in the UI.
@@ -919,5 +920,5 @@ export type NamedEntityState = (typeof NamedEntityState)[keyof typeof NamedEntit
  * Describes the enum flyteidl.admin.NamedEntityState.
  */
 export const NamedEntityStateSchema: GenEnum<NamedEntityState> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_common, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_common, 0));
 

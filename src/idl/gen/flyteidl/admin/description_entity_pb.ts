@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Identifier, ResourceType } from "../core/identifier_pb.js";
 import { file_flyteidl_core_identifier } from "../core/identifier_pb.js";
 import type { NamedEntityIdentifier, Sort } from "./common_pb.js";
@@ -14,7 +15,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/description_entity.proto.
  */
 export const file_flyteidl_admin_description_entity: GenFile = /*@__PURE__*/
-  fileDesc("CidmbHl0ZWlkbC9hZG1pbi9kZXNjcmlwdGlvbl9lbnRpdHkucHJvdG8SDmZseXRlaWRsLmFkbWluIssBChFEZXNjcmlwdGlvbkVudGl0eRIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIZChFzaG9ydF9kZXNjcmlwdGlvbhgCIAEoCRI1ChBsb25nX2Rlc2NyaXB0aW9uGAMgASgLMhsuZmx5dGVpZGwuYWRtaW4uRGVzY3JpcHRpb24SLwoLc291cmNlX2NvZGUYBCABKAsyGi5mbHl0ZWlkbC5hZG1pbi5Tb3VyY2VDb2RlEgwKBHRhZ3MYBSADKAkifgoLRGVzY3JpcHRpb24SDwoFdmFsdWUYASABKAlIABINCgN1cmkYAiABKAlIABIxCgZmb3JtYXQYAyABKA4yIS5mbHl0ZWlkbC5hZG1pbi5EZXNjcmlwdGlvbkZvcm1hdBIRCglpY29uX2xpbmsYBCABKAlCCQoHY29udGVudCIaCgpTb3VyY2VDb2RlEgwKBGxpbmsYASABKAkiZgoVRGVzY3JpcHRpb25FbnRpdHlMaXN0Ej4KE2Rlc2NyaXB0aW9uRW50aXRpZXMYASADKAsyIS5mbHl0ZWlkbC5hZG1pbi5EZXNjcmlwdGlvbkVudGl0eRINCgV0b2tlbhgCIAEoCSLbAQocRGVzY3JpcHRpb25FbnRpdHlMaXN0UmVxdWVzdBIyCg1yZXNvdXJjZV90eXBlGAEgASgOMhsuZmx5dGVpZGwuY29yZS5SZXNvdXJjZVR5cGUSMQoCaWQYAiABKAsyJS5mbHl0ZWlkbC5hZG1pbi5OYW1lZEVudGl0eUlkZW50aWZpZXISDQoFbGltaXQYAyABKA0SDQoFdG9rZW4YBCABKAkSDwoHZmlsdGVycxgFIAEoCRIlCgdzb3J0X2J5GAYgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydCqNAQoRRGVzY3JpcHRpb25Gb3JtYXQSHgoaREVTQ1JJUFRJT05fRk9STUFUX1VOS05PV04QABIfChtERVNDUklQVElPTl9GT1JNQVRfTUFSS0RPV04QARIbChdERVNDUklQVElPTl9GT1JNQVRfSFRNTBACEhoKFkRFU0NSSVBUSU9OX0ZPUk1BVF9SU1QQA0I9WjtnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9hZG1pbmIGcHJvdG8z", [file_flyteidl_core_identifier, file_flyteidl_admin_common]);
+  lazyDesc(() => fileDesc("CidmbHl0ZWlkbC9hZG1pbi9kZXNjcmlwdGlvbl9lbnRpdHkucHJvdG8SDmZseXRlaWRsLmFkbWluIssBChFEZXNjcmlwdGlvbkVudGl0eRIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIZChFzaG9ydF9kZXNjcmlwdGlvbhgCIAEoCRI1ChBsb25nX2Rlc2NyaXB0aW9uGAMgASgLMhsuZmx5dGVpZGwuYWRtaW4uRGVzY3JpcHRpb24SLwoLc291cmNlX2NvZGUYBCABKAsyGi5mbHl0ZWlkbC5hZG1pbi5Tb3VyY2VDb2RlEgwKBHRhZ3MYBSADKAkifgoLRGVzY3JpcHRpb24SDwoFdmFsdWUYASABKAlIABINCgN1cmkYAiABKAlIABIxCgZmb3JtYXQYAyABKA4yIS5mbHl0ZWlkbC5hZG1pbi5EZXNjcmlwdGlvbkZvcm1hdBIRCglpY29uX2xpbmsYBCABKAlCCQoHY29udGVudCIaCgpTb3VyY2VDb2RlEgwKBGxpbmsYASABKAkiZgoVRGVzY3JpcHRpb25FbnRpdHlMaXN0Ej4KE2Rlc2NyaXB0aW9uRW50aXRpZXMYASADKAsyIS5mbHl0ZWlkbC5hZG1pbi5EZXNjcmlwdGlvbkVudGl0eRINCgV0b2tlbhgCIAEoCSLbAQocRGVzY3JpcHRpb25FbnRpdHlMaXN0UmVxdWVzdBIyCg1yZXNvdXJjZV90eXBlGAEgASgOMhsuZmx5dGVpZGwuY29yZS5SZXNvdXJjZVR5cGUSMQoCaWQYAiABKAsyJS5mbHl0ZWlkbC5hZG1pbi5OYW1lZEVudGl0eUlkZW50aWZpZXISDQoFbGltaXQYAyABKA0SDQoFdG9rZW4YBCABKAkSDwoHZmlsdGVycxgFIAEoCRIlCgdzb3J0X2J5GAYgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydCqNAQoRRGVzY3JpcHRpb25Gb3JtYXQSHgoaREVTQ1JJUFRJT05fRk9STUFUX1VOS05PV04QABIfChtERVNDUklQVElPTl9GT1JNQVRfTUFSS0RPV04QARIbChdERVNDUklQVElPTl9GT1JNQVRfSFRNTBACEhoKFkRFU0NSSVBUSU9OX0ZPUk1BVF9SU1QQA0I9WjtnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9hZG1pbmIGcHJvdG8z", [file_flyteidl_core_identifier, file_flyteidl_admin_common]));
 
 /**
  * DescriptionEntity contains detailed description for the task/workflow.
@@ -65,7 +66,7 @@ export type DescriptionEntity = Message<"flyteidl.admin.DescriptionEntity"> & {
  * Use `create(DescriptionEntitySchema)` to create a new message.
  */
 export const DescriptionEntitySchema: GenMessage<DescriptionEntity> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_description_entity, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_description_entity, 0));
 
 /**
  * Full user description with formatting preserved. This can be rendered
@@ -117,7 +118,7 @@ export type Description = Message<"flyteidl.admin.Description"> & {
  * Use `create(DescriptionSchema)` to create a new message.
  */
 export const DescriptionSchema: GenMessage<Description> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_description_entity, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_description_entity, 1));
 
 /**
  * Link to source code used to define this entity
@@ -136,7 +137,7 @@ export type SourceCode = Message<"flyteidl.admin.SourceCode"> & {
  * Use `create(SourceCodeSchema)` to create a new message.
  */
 export const SourceCodeSchema: GenMessage<SourceCode> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_description_entity, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_description_entity, 2));
 
 /**
  * Represents a list of DescriptionEntities returned from the admin.
@@ -166,7 +167,7 @@ export type DescriptionEntityList = Message<"flyteidl.admin.DescriptionEntityLis
  * Use `create(DescriptionEntityListSchema)` to create a new message.
  */
 export const DescriptionEntityListSchema: GenMessage<DescriptionEntityList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_description_entity, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_description_entity, 3));
 
 /**
  * Represents a request structure to retrieve a list of DescriptionEntities.
@@ -230,7 +231,7 @@ export type DescriptionEntityListRequest = Message<"flyteidl.admin.DescriptionEn
  * Use `create(DescriptionEntityListRequestSchema)` to create a new message.
  */
 export const DescriptionEntityListRequestSchema: GenMessage<DescriptionEntityListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_description_entity, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_description_entity, 4));
 
 /**
  * The format of the long description
@@ -272,5 +273,5 @@ export type DescriptionFormat = (typeof DescriptionFormat)[keyof typeof Descript
  * Describes the enum flyteidl.admin.DescriptionFormat.
  */
 export const DescriptionFormatSchema: GenEnum<DescriptionFormat> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_description_entity, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_description_entity, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { NodeExecutionEvent, TaskExecutionEvent, WorkflowExecutionEvent } from "../event/event_pb.js";
 import { file_flyteidl_event_event } from "../event/event_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/event.proto.
  */
 export const file_flyteidl_admin_event: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbHl0ZWlkbC9hZG1pbi9ldmVudC5wcm90bxIOZmx5dGVpZGwuYWRtaW4iOQogRXZlbnRFcnJvckFscmVhZHlJblRlcm1pbmFsU3RhdGUSFQoNY3VycmVudF9waGFzZRgBIAEoCSIwCh1FdmVudEVycm9ySW5jb21wYXRpYmxlQ2x1c3RlchIPCgdjbHVzdGVyGAEgASgJIsQBChJFdmVudEZhaWx1cmVSZWFzb24SVQoZYWxyZWFkeV9pbl90ZXJtaW5hbF9zdGF0ZRgBIAEoCzIwLmZseXRlaWRsLmFkbWluLkV2ZW50RXJyb3JBbHJlYWR5SW5UZXJtaW5hbFN0YXRlSAASTQoUaW5jb21wYXRpYmxlX2NsdXN0ZXIYAiABKAsyLS5mbHl0ZWlkbC5hZG1pbi5FdmVudEVycm9ySW5jb21wYXRpYmxlQ2x1c3RlckgAQggKBnJlYXNvbiJqCh1Xb3JrZmxvd0V4ZWN1dGlvbkV2ZW50UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEjUKBWV2ZW50GAIgASgLMiYuZmx5dGVpZGwuZXZlbnQuV29ya2Zsb3dFeGVjdXRpb25FdmVudCIgCh5Xb3JrZmxvd0V4ZWN1dGlvbkV2ZW50UmVzcG9uc2UiYgoZTm9kZUV4ZWN1dGlvbkV2ZW50UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEjEKBWV2ZW50GAIgASgLMiIuZmx5dGVpZGwuZXZlbnQuTm9kZUV4ZWN1dGlvbkV2ZW50IhwKGk5vZGVFeGVjdXRpb25FdmVudFJlc3BvbnNlImIKGVRhc2tFeGVjdXRpb25FdmVudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIxCgVldmVudBgCIAEoCzIiLmZseXRlaWRsLmV2ZW50LlRhc2tFeGVjdXRpb25FdmVudCIcChpUYXNrRXhlY3V0aW9uRXZlbnRSZXNwb25zZUI9WjtnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9hZG1pbmIGcHJvdG8z", [file_flyteidl_event_event]);
+  lazyDesc(() => fileDesc("ChpmbHl0ZWlkbC9hZG1pbi9ldmVudC5wcm90bxIOZmx5dGVpZGwuYWRtaW4iOQogRXZlbnRFcnJvckFscmVhZHlJblRlcm1pbmFsU3RhdGUSFQoNY3VycmVudF9waGFzZRgBIAEoCSIwCh1FdmVudEVycm9ySW5jb21wYXRpYmxlQ2x1c3RlchIPCgdjbHVzdGVyGAEgASgJIsQBChJFdmVudEZhaWx1cmVSZWFzb24SVQoZYWxyZWFkeV9pbl90ZXJtaW5hbF9zdGF0ZRgBIAEoCzIwLmZseXRlaWRsLmFkbWluLkV2ZW50RXJyb3JBbHJlYWR5SW5UZXJtaW5hbFN0YXRlSAASTQoUaW5jb21wYXRpYmxlX2NsdXN0ZXIYAiABKAsyLS5mbHl0ZWlkbC5hZG1pbi5FdmVudEVycm9ySW5jb21wYXRpYmxlQ2x1c3RlckgAQggKBnJlYXNvbiJqCh1Xb3JrZmxvd0V4ZWN1dGlvbkV2ZW50UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEjUKBWV2ZW50GAIgASgLMiYuZmx5dGVpZGwuZXZlbnQuV29ya2Zsb3dFeGVjdXRpb25FdmVudCIgCh5Xb3JrZmxvd0V4ZWN1dGlvbkV2ZW50UmVzcG9uc2UiYgoZTm9kZUV4ZWN1dGlvbkV2ZW50UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEjEKBWV2ZW50GAIgASgLMiIuZmx5dGVpZGwuZXZlbnQuTm9kZUV4ZWN1dGlvbkV2ZW50IhwKGk5vZGVFeGVjdXRpb25FdmVudFJlc3BvbnNlImIKGVRhc2tFeGVjdXRpb25FdmVudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIxCgVldmVudBgCIAEoCzIiLmZseXRlaWRsLmV2ZW50LlRhc2tFeGVjdXRpb25FdmVudCIcChpUYXNrRXhlY3V0aW9uRXZlbnRSZXNwb25zZUI9WjtnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9hZG1pbmIGcHJvdG8z", [file_flyteidl_event_event]));
 
 /**
  * Indicates that a sent event was not used to update execution state due to
@@ -35,7 +36,7 @@ export type EventErrorAlreadyInTerminalState = Message<"flyteidl.admin.EventErro
  * Use `create(EventErrorAlreadyInTerminalStateSchema)` to create a new message.
  */
 export const EventErrorAlreadyInTerminalStateSchema: GenMessage<EventErrorAlreadyInTerminalState> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 0));
 
 /**
  * Indicates an event was rejected because it came from a different cluster than 
@@ -58,7 +59,7 @@ export type EventErrorIncompatibleCluster = Message<"flyteidl.admin.EventErrorIn
  * Use `create(EventErrorIncompatibleClusterSchema)` to create a new message.
  */
 export const EventErrorIncompatibleClusterSchema: GenMessage<EventErrorIncompatibleCluster> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 1));
 
 /**
  * Indicates why a sent event was not used to update execution.
@@ -91,7 +92,7 @@ export type EventFailureReason = Message<"flyteidl.admin.EventFailureReason"> & 
  * Use `create(EventFailureReasonSchema)` to create a new message.
  */
 export const EventFailureReasonSchema: GenMessage<EventFailureReason> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 2));
 
 /**
  * Request to send a notification that a workflow execution event has occurred.
@@ -119,7 +120,7 @@ export type WorkflowExecutionEventRequest = Message<"flyteidl.admin.WorkflowExec
  * Use `create(WorkflowExecutionEventRequestSchema)` to create a new message.
  */
 export const WorkflowExecutionEventRequestSchema: GenMessage<WorkflowExecutionEventRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 3));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -134,7 +135,7 @@ export type WorkflowExecutionEventResponse = Message<"flyteidl.admin.WorkflowExe
  * Use `create(WorkflowExecutionEventResponseSchema)` to create a new message.
  */
 export const WorkflowExecutionEventResponseSchema: GenMessage<WorkflowExecutionEventResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 4));
 
 /**
  * Request to send a notification that a node execution event has occurred.
@@ -162,7 +163,7 @@ export type NodeExecutionEventRequest = Message<"flyteidl.admin.NodeExecutionEve
  * Use `create(NodeExecutionEventRequestSchema)` to create a new message.
  */
 export const NodeExecutionEventRequestSchema: GenMessage<NodeExecutionEventRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 5));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -177,7 +178,7 @@ export type NodeExecutionEventResponse = Message<"flyteidl.admin.NodeExecutionEv
  * Use `create(NodeExecutionEventResponseSchema)` to create a new message.
  */
 export const NodeExecutionEventResponseSchema: GenMessage<NodeExecutionEventResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 6));
 
 /**
  * Request to send a notification that a task execution event has occurred.
@@ -205,7 +206,7 @@ export type TaskExecutionEventRequest = Message<"flyteidl.admin.TaskExecutionEve
  * Use `create(TaskExecutionEventRequestSchema)` to create a new message.
  */
 export const TaskExecutionEventRequestSchema: GenMessage<TaskExecutionEventRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 7));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -220,5 +221,5 @@ export type TaskExecutionEventResponse = Message<"flyteidl.admin.TaskExecutionEv
  * Use `create(TaskExecutionEventResponseSchema)` to create a new message.
  */
 export const TaskExecutionEventResponseSchema: GenMessage<TaskExecutionEventResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_event, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_event, 8));
 

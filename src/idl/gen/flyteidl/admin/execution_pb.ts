@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { ClusterAssignment } from "./cluster_assignment_pb.js";
 import { file_flyteidl_admin_cluster_assignment } from "./cluster_assignment_pb.js";
 import type { Annotations, AuthRole, Envs, Labels, Notification, RawOutputDataConfig, UrlBlob } from "./common_pb.js";
@@ -32,7 +33,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/execution.proto.
  */
 export const file_flyteidl_admin_execution: GenFile = /*@__PURE__*/
-  fileDesc("Ch5mbHl0ZWlkbC9hZG1pbi9leGVjdXRpb24ucHJvdG8SDmZseXRlaWRsLmFkbWluIqwBChZFeGVjdXRpb25DcmVhdGVSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEgwKBG5hbWUYAyABKAkSKwoEc3BlYxgEIAEoCzIdLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvblNwZWMSKQoGaW5wdXRzGAUgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEgsKA29yZxgGIAEoCSJ/ChhFeGVjdXRpb25SZWxhdW5jaFJlcXVlc3QSNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllchIMCgRuYW1lGAMgASgJEhcKD292ZXJ3cml0ZV9jYWNoZRgEIAEoCEoECAIQAyKUAQoXRXhlY3V0aW9uUmVjb3ZlclJlcXVlc3QSNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllchIMCgRuYW1lGAIgASgJEjMKCG1ldGFkYXRhGAMgASgLMiEuZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uTWV0YWRhdGEiUQoXRXhlY3V0aW9uQ3JlYXRlUmVzcG9uc2USNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllciJVChtXb3JrZmxvd0V4ZWN1dGlvbkdldFJlcXVlc3QSNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllciKjAQoJRXhlY3V0aW9uEjYKAmlkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISKwoEc3BlYxgCIAEoCzIdLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvblNwZWMSMQoHY2xvc3VyZRgDIAEoCzIgLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvbkNsb3N1cmUiTQoNRXhlY3V0aW9uTGlzdBItCgpleGVjdXRpb25zGAEgAygLMhkuZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uEg0KBXRva2VuGAIgASgJIlgKDkxpdGVyYWxNYXBCbG9iEi8KBnZhbHVlcxgBIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEICGAFIABINCgN1cmkYAiABKAlIAEIGCgRkYXRhIjEKDUFib3J0TWV0YWRhdGESDQoFY2F1c2UYASABKAkSEQoJcHJpbmNpcGFsGAIgASgJIvYFChBFeGVjdXRpb25DbG9zdXJlEjUKB291dHB1dHMYASABKAsyHi5mbHl0ZWlkbC5hZG1pbi5MaXRlcmFsTWFwQmxvYkICGAFIABIuCgVlcnJvchgCIAEoCzIdLmZseXRlaWRsLmNvcmUuRXhlY3V0aW9uRXJyb3JIABIZCgthYm9ydF9jYXVzZRgKIAEoCUICGAFIABI3Cg5hYm9ydF9tZXRhZGF0YRgMIAEoCzIdLmZseXRlaWRsLmFkbWluLkFib3J0TWV0YWRhdGFIABI0CgtvdXRwdXRfZGF0YRgNIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEICGAFIABI2Cg9jb21wdXRlZF9pbnB1dHMYAyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBCAhgBEjUKBXBoYXNlGAQgASgOMiYuZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbi5QaGFzZRIuCgpzdGFydGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCghkdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg1ub3RpZmljYXRpb25zGAkgAygLMhwuZmx5dGVpZGwuYWRtaW4uTm90aWZpY2F0aW9uEi4KC3dvcmtmbG93X2lkGAsgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyEkkKFHN0YXRlX2NoYW5nZV9kZXRhaWxzGA4gASgLMisuZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uU3RhdGVDaGFuZ2VEZXRhaWxzQg8KDW91dHB1dF9yZXN1bHRKBAgPEBAiPgoOU3lzdGVtTWV0YWRhdGESGQoRZXhlY3V0aW9uX2NsdXN0ZXIYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJIqQEChFFeGVjdXRpb25NZXRhZGF0YRI9CgRtb2RlGAEgASgOMi8uZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uTWV0YWRhdGEuRXhlY3V0aW9uTW9kZRIRCglwcmluY2lwYWwYAiABKAkSDwoHbmVzdGluZxgDIAEoDRIwCgxzY2hlZHVsZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkUKFXBhcmVudF9ub2RlX2V4ZWN1dGlvbhgFIAEoCzImLmZseXRlaWRsLmNvcmUuTm9kZUV4ZWN1dGlvbklkZW50aWZpZXISRwoTcmVmZXJlbmNlX2V4ZWN1dGlvbhgQIAEoCzIqLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dFeGVjdXRpb25JZGVudGlmaWVyEjcKD3N5c3RlbV9tZXRhZGF0YRgRIAEoCzIeLmZseXRlaWRsLmFkbWluLlN5c3RlbU1ldGFkYXRhEi8KDGFydGlmYWN0X2lkcxgSIAMoCzIZLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RJRCJ6Cg1FeGVjdXRpb25Nb2RlEgoKBk1BTlVBTBAAEg0KCVNDSEVEVUxFRBABEgoKBlNZU1RFTRACEgwKCFJFTEFVTkNIEAMSEgoOQ0hJTERfV09SS0ZMT1cQBBINCglSRUNPVkVSRUQQBRILCgdUUklHR0VSEAYiBAgHEAdKBAgTEBQiRwoQTm90aWZpY2F0aW9uTGlzdBIzCg1ub3RpZmljYXRpb25zGAEgAygLMhwuZmx5dGVpZGwuYWRtaW4uTm90aWZpY2F0aW9uIs4HCg1FeGVjdXRpb25TcGVjEi4KC2xhdW5jaF9wbGFuGAEgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyEi0KBmlucHV0cxgCIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEICGAESMwoIbWV0YWRhdGEYAyABKAsyIS5mbHl0ZWlkbC5hZG1pbi5FeGVjdXRpb25NZXRhZGF0YRI5Cg1ub3RpZmljYXRpb25zGAUgASgLMiAuZmx5dGVpZGwuYWRtaW4uTm90aWZpY2F0aW9uTGlzdEgAEhUKC2Rpc2FibGVfYWxsGAYgASgISAASJgoGbGFiZWxzGAcgASgLMhYuZmx5dGVpZGwuYWRtaW4uTGFiZWxzEjAKC2Fubm90YXRpb25zGAggASgLMhsuZmx5dGVpZGwuYWRtaW4uQW5ub3RhdGlvbnMSOAoQc2VjdXJpdHlfY29udGV4dBgKIAEoCzIeLmZseXRlaWRsLmNvcmUuU2VjdXJpdHlDb250ZXh0Ei8KCWF1dGhfcm9sZRgQIAEoCzIYLmZseXRlaWRsLmFkbWluLkF1dGhSb2xlQgIYARI7ChJxdWFsaXR5X29mX3NlcnZpY2UYESABKAsyHy5mbHl0ZWlkbC5jb3JlLlF1YWxpdHlPZlNlcnZpY2USFwoPbWF4X3BhcmFsbGVsaXNtGBIgASgFEkMKFnJhd19vdXRwdXRfZGF0YV9jb25maWcYEyABKAsyIy5mbHl0ZWlkbC5hZG1pbi5SYXdPdXRwdXREYXRhQ29uZmlnEj0KEmNsdXN0ZXJfYXNzaWdubWVudBgUIAEoCzIhLmZseXRlaWRsLmFkbWluLkNsdXN0ZXJBc3NpZ25tZW50EjEKDWludGVycnVwdGlibGUYFSABKAsyGi5nb29nbGUucHJvdG9idWYuQm9vbFZhbHVlEhcKD292ZXJ3cml0ZV9jYWNoZRgWIAEoCBIiCgRlbnZzGBcgASgLMhQuZmx5dGVpZGwuYWRtaW4uRW52cxIQCgR0YWdzGBggAygJQgIYARJGChdleGVjdXRpb25fY2x1c3Rlcl9sYWJlbBgZIAEoCzIlLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvbkNsdXN0ZXJMYWJlbBJIChlleGVjdXRpb25fZW52X2Fzc2lnbm1lbnRzGBogAygLMiUuZmx5dGVpZGwuY29yZS5FeGVjdXRpb25FbnZBc3NpZ25tZW50QhgKFm5vdGlmaWNhdGlvbl9vdmVycmlkZXNKBAgEEAVKBAgbEBwiYgoZRXhlY3V0aW9uVGVybWluYXRlUmVxdWVzdBI2CgJpZBgBIAEoCzIqLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dFeGVjdXRpb25JZGVudGlmaWVyEg0KBWNhdXNlGAIgASgJIhwKGkV4ZWN1dGlvblRlcm1pbmF0ZVJlc3BvbnNlIlkKH1dvcmtmbG93RXhlY3V0aW9uR2V0RGF0YVJlcXVlc3QSNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllciLeAQogV29ya2Zsb3dFeGVjdXRpb25HZXREYXRhUmVzcG9uc2USLAoHb3V0cHV0cxgBIAEoCzIXLmZseXRlaWRsLmFkbWluLlVybEJsb2JCAhgBEisKBmlucHV0cxgCIAEoCzIXLmZseXRlaWRsLmFkbWluLlVybEJsb2JCAhgBEi4KC2Z1bGxfaW5wdXRzGAMgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEi8KDGZ1bGxfb3V0cHV0cxgEIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcCJ/ChZFeGVjdXRpb25VcGRhdGVSZXF1ZXN0EjYKAmlkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISLQoFc3RhdGUYAiABKA4yHi5mbHl0ZWlkbC5hZG1pbi5FeGVjdXRpb25TdGF0ZSKQAQobRXhlY3V0aW9uU3RhdGVDaGFuZ2VEZXRhaWxzEi0KBXN0YXRlGAEgASgOMh4uZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uU3RhdGUSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXByaW5jaXBhbBgDIAEoCSIZChdFeGVjdXRpb25VcGRhdGVSZXNwb25zZSJrCiJXb3JrZmxvd0V4ZWN1dGlvbkdldE1ldHJpY3NSZXF1ZXN0EjYKAmlkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISDQoFZGVwdGgYAiABKAUiSAojV29ya2Zsb3dFeGVjdXRpb25HZXRNZXRyaWNzUmVzcG9uc2USIQoEc3BhbhgBIAEoCzITLmZseXRlaWRsLmNvcmUuU3Bhbio+Cg5FeGVjdXRpb25TdGF0ZRIUChBFWEVDVVRJT05fQUNUSVZFEAASFgoSRVhFQ1VUSU9OX0FSQ0hJVkVEEAFCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_cluster_assignment, file_flyteidl_admin_common, file_flyteidl_core_literals, file_flyteidl_core_execution, file_flyteidl_core_execution_envs, file_flyteidl_core_artifact_id, file_flyteidl_core_identifier, file_flyteidl_core_metrics, file_flyteidl_core_security, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers, file_flyteidl_admin_matchable_resource]);
+  lazyDesc(() => fileDesc("Ch5mbHl0ZWlkbC9hZG1pbi9leGVjdXRpb24ucHJvdG8SDmZseXRlaWRsLmFkbWluIqwBChZFeGVjdXRpb25DcmVhdGVSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEgwKBG5hbWUYAyABKAkSKwoEc3BlYxgEIAEoCzIdLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvblNwZWMSKQoGaW5wdXRzGAUgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEgsKA29yZxgGIAEoCSJ/ChhFeGVjdXRpb25SZWxhdW5jaFJlcXVlc3QSNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllchIMCgRuYW1lGAMgASgJEhcKD292ZXJ3cml0ZV9jYWNoZRgEIAEoCEoECAIQAyKUAQoXRXhlY3V0aW9uUmVjb3ZlclJlcXVlc3QSNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllchIMCgRuYW1lGAIgASgJEjMKCG1ldGFkYXRhGAMgASgLMiEuZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uTWV0YWRhdGEiUQoXRXhlY3V0aW9uQ3JlYXRlUmVzcG9uc2USNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllciJVChtXb3JrZmxvd0V4ZWN1dGlvbkdldFJlcXVlc3QSNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllciKjAQoJRXhlY3V0aW9uEjYKAmlkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISKwoEc3BlYxgCIAEoCzIdLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvblNwZWMSMQoHY2xvc3VyZRgDIAEoCzIgLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvbkNsb3N1cmUiTQoNRXhlY3V0aW9uTGlzdBItCgpleGVjdXRpb25zGAEgAygLMhkuZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uEg0KBXRva2VuGAIgASgJIlgKDkxpdGVyYWxNYXBCbG9iEi8KBnZhbHVlcxgBIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEICGAFIABINCgN1cmkYAiABKAlIAEIGCgRkYXRhIjEKDUFib3J0TWV0YWRhdGESDQoFY2F1c2UYASABKAkSEQoJcHJpbmNpcGFsGAIgASgJIvYFChBFeGVjdXRpb25DbG9zdXJlEjUKB291dHB1dHMYASABKAsyHi5mbHl0ZWlkbC5hZG1pbi5MaXRlcmFsTWFwQmxvYkICGAFIABIuCgVlcnJvchgCIAEoCzIdLmZseXRlaWRsLmNvcmUuRXhlY3V0aW9uRXJyb3JIABIZCgthYm9ydF9jYXVzZRgKIAEoCUICGAFIABI3Cg5hYm9ydF9tZXRhZGF0YRgMIAEoCzIdLmZseXRlaWRsLmFkbWluLkFib3J0TWV0YWRhdGFIABI0CgtvdXRwdXRfZGF0YRgNIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEICGAFIABI2Cg9jb21wdXRlZF9pbnB1dHMYAyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBCAhgBEjUKBXBoYXNlGAQgASgOMiYuZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbi5QaGFzZRIuCgpzdGFydGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCghkdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg1ub3RpZmljYXRpb25zGAkgAygLMhwuZmx5dGVpZGwuYWRtaW4uTm90aWZpY2F0aW9uEi4KC3dvcmtmbG93X2lkGAsgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyEkkKFHN0YXRlX2NoYW5nZV9kZXRhaWxzGA4gASgLMisuZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uU3RhdGVDaGFuZ2VEZXRhaWxzQg8KDW91dHB1dF9yZXN1bHRKBAgPEBAiPgoOU3lzdGVtTWV0YWRhdGESGQoRZXhlY3V0aW9uX2NsdXN0ZXIYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJIqQEChFFeGVjdXRpb25NZXRhZGF0YRI9CgRtb2RlGAEgASgOMi8uZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uTWV0YWRhdGEuRXhlY3V0aW9uTW9kZRIRCglwcmluY2lwYWwYAiABKAkSDwoHbmVzdGluZxgDIAEoDRIwCgxzY2hlZHVsZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkUKFXBhcmVudF9ub2RlX2V4ZWN1dGlvbhgFIAEoCzImLmZseXRlaWRsLmNvcmUuTm9kZUV4ZWN1dGlvbklkZW50aWZpZXISRwoTcmVmZXJlbmNlX2V4ZWN1dGlvbhgQIAEoCzIqLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dFeGVjdXRpb25JZGVudGlmaWVyEjcKD3N5c3RlbV9tZXRhZGF0YRgRIAEoCzIeLmZseXRlaWRsLmFkbWluLlN5c3RlbU1ldGFkYXRhEi8KDGFydGlmYWN0X2lkcxgSIAMoCzIZLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RJRCJ6Cg1FeGVjdXRpb25Nb2RlEgoKBk1BTlVBTBAAEg0KCVNDSEVEVUxFRBABEgoKBlNZU1RFTRACEgwKCFJFTEFVTkNIEAMSEgoOQ0hJTERfV09SS0ZMT1cQBBINCglSRUNPVkVSRUQQBRILCgdUUklHR0VSEAYiBAgHEAdKBAgTEBQiRwoQTm90aWZpY2F0aW9uTGlzdBIzCg1ub3RpZmljYXRpb25zGAEgAygLMhwuZmx5dGVpZGwuYWRtaW4uTm90aWZpY2F0aW9uIs4HCg1FeGVjdXRpb25TcGVjEi4KC2xhdW5jaF9wbGFuGAEgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyEi0KBmlucHV0cxgCIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEICGAESMwoIbWV0YWRhdGEYAyABKAsyIS5mbHl0ZWlkbC5hZG1pbi5FeGVjdXRpb25NZXRhZGF0YRI5Cg1ub3RpZmljYXRpb25zGAUgASgLMiAuZmx5dGVpZGwuYWRtaW4uTm90aWZpY2F0aW9uTGlzdEgAEhUKC2Rpc2FibGVfYWxsGAYgASgISAASJgoGbGFiZWxzGAcgASgLMhYuZmx5dGVpZGwuYWRtaW4uTGFiZWxzEjAKC2Fubm90YXRpb25zGAggASgLMhsuZmx5dGVpZGwuYWRtaW4uQW5ub3RhdGlvbnMSOAoQc2VjdXJpdHlfY29udGV4dBgKIAEoCzIeLmZseXRlaWRsLmNvcmUuU2VjdXJpdHlDb250ZXh0Ei8KCWF1dGhfcm9sZRgQIAEoCzIYLmZseXRlaWRsLmFkbWluLkF1dGhSb2xlQgIYARI7ChJxdWFsaXR5X29mX3NlcnZpY2UYESABKAsyHy5mbHl0ZWlkbC5jb3JlLlF1YWxpdHlPZlNlcnZpY2USFwoPbWF4X3BhcmFsbGVsaXNtGBIgASgFEkMKFnJhd19vdXRwdXRfZGF0YV9jb25maWcYEyABKAsyIy5mbHl0ZWlkbC5hZG1pbi5SYXdPdXRwdXREYXRhQ29uZmlnEj0KEmNsdXN0ZXJfYXNzaWdubWVudBgUIAEoCzIhLmZseXRlaWRsLmFkbWluLkNsdXN0ZXJBc3NpZ25tZW50EjEKDWludGVycnVwdGlibGUYFSABKAsyGi5nb29nbGUucHJvdG9idWYuQm9vbFZhbHVlEhcKD292ZXJ3cml0ZV9jYWNoZRgWIAEoCBIiCgRlbnZzGBcgASgLMhQuZmx5dGVpZGwuYWRtaW4uRW52cxIQCgR0YWdzGBggAygJQgIYARJGChdleGVjdXRpb25fY2x1c3Rlcl9sYWJlbBgZIAEoCzIlLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvbkNsdXN0ZXJMYWJlbBJIChlleGVjdXRpb25fZW52X2Fzc2lnbm1lbnRzGBogAygLMiUuZmx5dGVpZGwuY29yZS5FeGVjdXRpb25FbnZBc3NpZ25tZW50QhgKFm5vdGlmaWNhdGlvbl9vdmVycmlkZXNKBAgEEAVKBAgbEBwiYgoZRXhlY3V0aW9uVGVybWluYXRlUmVxdWVzdBI2CgJpZBgBIAEoCzIqLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dFeGVjdXRpb25JZGVudGlmaWVyEg0KBWNhdXNlGAIgASgJIhwKGkV4ZWN1dGlvblRlcm1pbmF0ZVJlc3BvbnNlIlkKH1dvcmtmbG93RXhlY3V0aW9uR2V0RGF0YVJlcXVlc3QSNgoCaWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllciLeAQogV29ya2Zsb3dFeGVjdXRpb25HZXREYXRhUmVzcG9uc2USLAoHb3V0cHV0cxgBIAEoCzIXLmZseXRlaWRsLmFkbWluLlVybEJsb2JCAhgBEisKBmlucHV0cxgCIAEoCzIXLmZseXRlaWRsLmFkbWluLlVybEJsb2JCAhgBEi4KC2Z1bGxfaW5wdXRzGAMgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEi8KDGZ1bGxfb3V0cHV0cxgEIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcCJ/ChZFeGVjdXRpb25VcGRhdGVSZXF1ZXN0EjYKAmlkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISLQoFc3RhdGUYAiABKA4yHi5mbHl0ZWlkbC5hZG1pbi5FeGVjdXRpb25TdGF0ZSKQAQobRXhlY3V0aW9uU3RhdGVDaGFuZ2VEZXRhaWxzEi0KBXN0YXRlGAEgASgOMh4uZmx5dGVpZGwuYWRtaW4uRXhlY3V0aW9uU3RhdGUSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXByaW5jaXBhbBgDIAEoCSIZChdFeGVjdXRpb25VcGRhdGVSZXNwb25zZSJrCiJXb3JrZmxvd0V4ZWN1dGlvbkdldE1ldHJpY3NSZXF1ZXN0EjYKAmlkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISDQoFZGVwdGgYAiABKAUiSAojV29ya2Zsb3dFeGVjdXRpb25HZXRNZXRyaWNzUmVzcG9uc2USIQoEc3BhbhgBIAEoCzITLmZseXRlaWRsLmNvcmUuU3Bhbio+Cg5FeGVjdXRpb25TdGF0ZRIUChBFWEVDVVRJT05fQUNUSVZFEAASFgoSRVhFQ1VUSU9OX0FSQ0hJVkVEEAFCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_cluster_assignment, file_flyteidl_admin_common, file_flyteidl_core_literals, file_flyteidl_core_execution, file_flyteidl_core_execution_envs, file_flyteidl_core_artifact_id, file_flyteidl_core_identifier, file_flyteidl_core_metrics, file_flyteidl_core_security, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers, file_flyteidl_admin_matchable_resource]));
 
 /**
  * Request to launch an execution with the given project, domain and optionally-assigned name.
@@ -96,7 +97,7 @@ export type ExecutionCreateRequest = Message<"flyteidl.admin.ExecutionCreateRequ
  * Use `create(ExecutionCreateRequestSchema)` to create a new message.
  */
 export const ExecutionCreateRequestSchema: GenMessage<ExecutionCreateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 0));
 
 /**
  * Request to relaunch the referenced execution.
@@ -136,7 +137,7 @@ export type ExecutionRelaunchRequest = Message<"flyteidl.admin.ExecutionRelaunch
  * Use `create(ExecutionRelaunchRequestSchema)` to create a new message.
  */
 export const ExecutionRelaunchRequestSchema: GenMessage<ExecutionRelaunchRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 1));
 
 /**
  * Request to recover the referenced execution.
@@ -173,7 +174,7 @@ export type ExecutionRecoverRequest = Message<"flyteidl.admin.ExecutionRecoverRe
  * Use `create(ExecutionRecoverRequestSchema)` to create a new message.
  */
 export const ExecutionRecoverRequestSchema: GenMessage<ExecutionRecoverRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 2));
 
 /**
  * The unique identifier for a successfully created execution.
@@ -193,7 +194,7 @@ export type ExecutionCreateResponse = Message<"flyteidl.admin.ExecutionCreateRes
  * Use `create(ExecutionCreateResponseSchema)` to create a new message.
  */
 export const ExecutionCreateResponseSchema: GenMessage<ExecutionCreateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 3));
 
 /**
  * A message used to fetch a single workflow execution entity.
@@ -215,7 +216,7 @@ export type WorkflowExecutionGetRequest = Message<"flyteidl.admin.WorkflowExecut
  * Use `create(WorkflowExecutionGetRequestSchema)` to create a new message.
  */
 export const WorkflowExecutionGetRequestSchema: GenMessage<WorkflowExecutionGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 4));
 
 /**
  * A workflow execution represents an instantiated workflow, including all inputs and additional
@@ -252,7 +253,7 @@ export type Execution = Message<"flyteidl.admin.Execution"> & {
  * Use `create(ExecutionSchema)` to create a new message.
  */
 export const ExecutionSchema: GenMessage<Execution> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 5));
 
 /**
  * Used as a response for request to list executions.
@@ -280,7 +281,7 @@ export type ExecutionList = Message<"flyteidl.admin.ExecutionList"> & {
  * Use `create(ExecutionListSchema)` to create a new message.
  */
 export const ExecutionListSchema: GenMessage<ExecutionList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 6));
 
 /**
  * Input/output data can represented by actual values or a link to where values are stored
@@ -316,7 +317,7 @@ export type LiteralMapBlob = Message<"flyteidl.admin.LiteralMapBlob"> & {
  * Use `create(LiteralMapBlobSchema)` to create a new message.
  */
 export const LiteralMapBlobSchema: GenMessage<LiteralMapBlob> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 7));
 
 /**
  * Specifies metadata around an aborted workflow execution.
@@ -344,7 +345,7 @@ export type AbortMetadata = Message<"flyteidl.admin.AbortMetadata"> & {
  * Use `create(AbortMetadataSchema)` to create a new message.
  */
 export const AbortMetadataSchema: GenMessage<AbortMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 8));
 
 /**
  * Encapsulates the results of the Execution
@@ -478,7 +479,7 @@ export type ExecutionClosure = Message<"flyteidl.admin.ExecutionClosure"> & {
  * Use `create(ExecutionClosureSchema)` to create a new message.
  */
 export const ExecutionClosureSchema: GenMessage<ExecutionClosure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 9));
 
 /**
  * Represents system, rather than user-facing, metadata about an execution.
@@ -506,7 +507,7 @@ export type SystemMetadata = Message<"flyteidl.admin.SystemMetadata"> & {
  * Use `create(SystemMetadataSchema)` to create a new message.
  */
 export const SystemMetadataSchema: GenMessage<SystemMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 10));
 
 /**
  * Represents attributes about an execution which are not required to launch the execution but are useful to record.
@@ -584,7 +585,7 @@ export type ExecutionMetadata = Message<"flyteidl.admin.ExecutionMetadata"> & {
  * Use `create(ExecutionMetadataSchema)` to create a new message.
  */
 export const ExecutionMetadataSchema: GenMessage<ExecutionMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 11));
 
 /**
  * The method by which this execution was launched.
@@ -653,7 +654,7 @@ export type ExecutionMetadata_ExecutionMode = (typeof ExecutionMetadata_Executio
  * Describes the enum flyteidl.admin.ExecutionMetadata.ExecutionMode.
  */
 export const ExecutionMetadata_ExecutionModeSchema: GenEnum<ExecutionMetadata_ExecutionMode> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_execution, 11, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_execution, 11, 0));
 
 /**
  * @generated from message flyteidl.admin.NotificationList
@@ -670,7 +671,7 @@ export type NotificationList = Message<"flyteidl.admin.NotificationList"> & {
  * Use `create(NotificationListSchema)` to create a new message.
  */
 export const NotificationListSchema: GenMessage<NotificationList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 12));
 
 /**
  * An ExecutionSpec encompasses all data used to launch this execution. The Spec does not change over the lifetime
@@ -838,7 +839,7 @@ export type ExecutionSpec = Message<"flyteidl.admin.ExecutionSpec"> & {
  * Use `create(ExecutionSpecSchema)` to create a new message.
  */
 export const ExecutionSpecSchema: GenMessage<ExecutionSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 13));
 
 /**
  * Request to terminate an in-progress execution.  This action is irreversible.
@@ -870,7 +871,7 @@ export type ExecutionTerminateRequest = Message<"flyteidl.admin.ExecutionTermina
  * Use `create(ExecutionTerminateRequestSchema)` to create a new message.
  */
 export const ExecutionTerminateRequestSchema: GenMessage<ExecutionTerminateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 14);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 14));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -885,7 +886,7 @@ export type ExecutionTerminateResponse = Message<"flyteidl.admin.ExecutionTermin
  * Use `create(ExecutionTerminateResponseSchema)` to create a new message.
  */
 export const ExecutionTerminateResponseSchema: GenMessage<ExecutionTerminateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 15);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 15));
 
 /**
  * Request structure to fetch inputs, output and other data produced by an execution.
@@ -907,7 +908,7 @@ export type WorkflowExecutionGetDataRequest = Message<"flyteidl.admin.WorkflowEx
  * Use `create(WorkflowExecutionGetDataRequestSchema)` to create a new message.
  */
 export const WorkflowExecutionGetDataRequestSchema: GenMessage<WorkflowExecutionGetDataRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 16);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 16));
 
 /**
  * Response structure for WorkflowExecutionGetDataRequest which contains inputs and outputs for an execution.
@@ -953,7 +954,7 @@ export type WorkflowExecutionGetDataResponse = Message<"flyteidl.admin.WorkflowE
  * Use `create(WorkflowExecutionGetDataResponseSchema)` to create a new message.
  */
 export const WorkflowExecutionGetDataResponseSchema: GenMessage<WorkflowExecutionGetDataResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 17);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 17));
 
 /**
  * @generated from message flyteidl.admin.ExecutionUpdateRequest
@@ -979,7 +980,7 @@ export type ExecutionUpdateRequest = Message<"flyteidl.admin.ExecutionUpdateRequ
  * Use `create(ExecutionUpdateRequestSchema)` to create a new message.
  */
 export const ExecutionUpdateRequestSchema: GenMessage<ExecutionUpdateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 18);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 18));
 
 /**
  * @generated from message flyteidl.admin.ExecutionStateChangeDetails
@@ -1012,7 +1013,7 @@ export type ExecutionStateChangeDetails = Message<"flyteidl.admin.ExecutionState
  * Use `create(ExecutionStateChangeDetailsSchema)` to create a new message.
  */
 export const ExecutionStateChangeDetailsSchema: GenMessage<ExecutionStateChangeDetails> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 19);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 19));
 
 /**
  * @generated from message flyteidl.admin.ExecutionUpdateResponse
@@ -1025,7 +1026,7 @@ export type ExecutionUpdateResponse = Message<"flyteidl.admin.ExecutionUpdateRes
  * Use `create(ExecutionUpdateResponseSchema)` to create a new message.
  */
 export const ExecutionUpdateResponseSchema: GenMessage<ExecutionUpdateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 20);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 20));
 
 /**
  * WorkflowExecutionGetMetricsRequest represents a request to retrieve metrics for the specified workflow execution.
@@ -1053,7 +1054,7 @@ export type WorkflowExecutionGetMetricsRequest = Message<"flyteidl.admin.Workflo
  * Use `create(WorkflowExecutionGetMetricsRequestSchema)` to create a new message.
  */
 export const WorkflowExecutionGetMetricsRequestSchema: GenMessage<WorkflowExecutionGetMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 21);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 21));
 
 /**
  * WorkflowExecutionGetMetricsResponse represents the response containing metrics for the specified workflow execution.
@@ -1075,7 +1076,7 @@ export type WorkflowExecutionGetMetricsResponse = Message<"flyteidl.admin.Workfl
  * Use `create(WorkflowExecutionGetMetricsResponseSchema)` to create a new message.
  */
 export const WorkflowExecutionGetMetricsResponseSchema: GenMessage<WorkflowExecutionGetMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_execution, 22);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_execution, 22));
 
 /**
  * The state of the execution is used to control its visibility in the UI/CLI.
@@ -1109,5 +1110,5 @@ export type ExecutionState = (typeof ExecutionState)[keyof typeof ExecutionState
  * Describes the enum flyteidl.admin.ExecutionState.
  */
 export const ExecutionStateSchema: GenEnum<ExecutionState> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_execution, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_execution, 0));
 

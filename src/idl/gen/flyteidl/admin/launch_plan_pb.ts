@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { QualityOfService } from "../core/execution_pb.js";
 import { file_flyteidl_core_execution } from "../core/execution_pb.js";
 import type { ExecutionEnvAssignment } from "../core/execution_envs_pb.js";
@@ -30,7 +31,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/launch_plan.proto.
  */
 export const file_flyteidl_admin_launch_plan: GenFile = /*@__PURE__*/
-  fileDesc("CiBmbHl0ZWlkbC9hZG1pbi9sYXVuY2hfcGxhbi5wcm90bxIOZmx5dGVpZGwuYWRtaW4ibgoXTGF1bmNoUGxhbkNyZWF0ZVJlcXVlc3QSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISLAoEc3BlYxgCIAEoCzIeLmZseXRlaWRsLmFkbWluLkxhdW5jaFBsYW5TcGVjIhoKGExhdW5jaFBsYW5DcmVhdGVSZXNwb25zZSKVAQoKTGF1bmNoUGxhbhIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIsCgRzcGVjGAIgASgLMh4uZmx5dGVpZGwuYWRtaW4uTGF1bmNoUGxhblNwZWMSMgoHY2xvc3VyZRgDIAEoCzIhLmZseXRlaWRsLmFkbWluLkxhdW5jaFBsYW5DbG9zdXJlIlEKDkxhdW5jaFBsYW5MaXN0EjAKDGxhdW5jaF9wbGFucxgBIAMoCzIaLmZseXRlaWRsLmFkbWluLkxhdW5jaFBsYW4SDQoFdG9rZW4YAiABKAkiSgoEQXV0aBIaChJhc3N1bWFibGVfaWFtX3JvbGUYASABKAkSIgoaa3ViZXJuZXRlc19zZXJ2aWNlX2FjY291bnQYAiABKAk6AhgBIrUHCg5MYXVuY2hQbGFuU3BlYxIuCgt3b3JrZmxvd19pZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchI7Cg9lbnRpdHlfbWV0YWRhdGEYAiABKAsyIi5mbHl0ZWlkbC5hZG1pbi5MYXVuY2hQbGFuTWV0YWRhdGESMwoOZGVmYXVsdF9pbnB1dHMYAyABKAsyGy5mbHl0ZWlkbC5jb3JlLlBhcmFtZXRlck1hcBIvCgxmaXhlZF9pbnB1dHMYBCABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXASEAoEcm9sZRgFIAEoCUICGAESJgoGbGFiZWxzGAYgASgLMhYuZmx5dGVpZGwuYWRtaW4uTGFiZWxzEjAKC2Fubm90YXRpb25zGAcgASgLMhsuZmx5dGVpZGwuYWRtaW4uQW5ub3RhdGlvbnMSJgoEYXV0aBgIIAEoCzIULmZseXRlaWRsLmFkbWluLkF1dGhCAhgBEi8KCWF1dGhfcm9sZRgJIAEoCzIYLmZseXRlaWRsLmFkbWluLkF1dGhSb2xlQgIYARI4ChBzZWN1cml0eV9jb250ZXh0GAogASgLMh4uZmx5dGVpZGwuY29yZS5TZWN1cml0eUNvbnRleHQSOwoScXVhbGl0eV9vZl9zZXJ2aWNlGBAgASgLMh8uZmx5dGVpZGwuY29yZS5RdWFsaXR5T2ZTZXJ2aWNlEkMKFnJhd19vdXRwdXRfZGF0YV9jb25maWcYESABKAsyIy5mbHl0ZWlkbC5hZG1pbi5SYXdPdXRwdXREYXRhQ29uZmlnEhcKD21heF9wYXJhbGxlbGlzbRgSIAEoBRIxCg1pbnRlcnJ1cHRpYmxlGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLkJvb2xWYWx1ZRIXCg9vdmVyd3JpdGVfY2FjaGUYFCABKAgSIgoEZW52cxgVIAEoCzIULmZseXRlaWRsLmFkbWluLkVudnMSSAoZZXhlY3V0aW9uX2Vudl9hc3NpZ25tZW50cxgWIAMoCzIlLmZseXRlaWRsLmNvcmUuRXhlY3V0aW9uRW52QXNzaWdubWVudBI9ChJjbHVzdGVyX2Fzc2lnbm1lbnQYFyABKAsyIS5mbHl0ZWlkbC5hZG1pbi5DbHVzdGVyQXNzaWdubWVudBI9ChJjb25jdXJyZW5jeV9wb2xpY3kYGCABKAsyIS5mbHl0ZWlkbC5hZG1pbi5Db25jdXJyZW5jeVBvbGljeSJcChFDb25jdXJyZW5jeVBvbGljeRILCgNtYXgYASABKAUSOgoIYmVoYXZpb3IYAiABKA4yKC5mbHl0ZWlkbC5hZG1pbi5Db25jdXJyZW5jeUxpbWl0QmVoYXZpb3IijwIKEUxhdW5jaFBsYW5DbG9zdXJlEi4KBXN0YXRlGAEgASgOMh8uZmx5dGVpZGwuYWRtaW4uTGF1bmNoUGxhblN0YXRlEjQKD2V4cGVjdGVkX2lucHV0cxgCIAEoCzIbLmZseXRlaWRsLmNvcmUuUGFyYW1ldGVyTWFwEjQKEGV4cGVjdGVkX291dHB1dHMYAyABKAsyGi5mbHl0ZWlkbC5jb3JlLlZhcmlhYmxlTWFwEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqYBChJMYXVuY2hQbGFuTWV0YWRhdGESKgoIc2NoZWR1bGUYASABKAsyGC5mbHl0ZWlkbC5hZG1pbi5TY2hlZHVsZRIzCg1ub3RpZmljYXRpb25zGAIgAygLMhwuZmx5dGVpZGwuYWRtaW4uTm90aWZpY2F0aW9uEi8KEWxhdW5jaF9jb25kaXRpb25zGAMgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueSJwChdMYXVuY2hQbGFuVXBkYXRlUmVxdWVzdBIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIuCgVzdGF0ZRgCIAEoDjIfLmZseXRlaWRsLmFkbWluLkxhdW5jaFBsYW5TdGF0ZSIaChhMYXVuY2hQbGFuVXBkYXRlUmVzcG9uc2UiTAoXQWN0aXZlTGF1bmNoUGxhblJlcXVlc3QSMQoCaWQYASABKAsyJS5mbHl0ZWlkbC5hZG1pbi5OYW1lZEVudGl0eUlkZW50aWZpZXIikAEKG0FjdGl2ZUxhdW5jaFBsYW5MaXN0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRINCgVsaW1pdBgDIAEoDRINCgV0b2tlbhgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydBILCgNvcmcYBiABKAkqKwoPTGF1bmNoUGxhblN0YXRlEgwKCElOQUNUSVZFEAASCgoGQUNUSVZFEAEqawoYQ29uY3VycmVuY3lMaW1pdEJlaGF2aW9yEioKJkNPTkNVUlJFTkNZX0xJTUlUX0JFSEFWSU9SX1VOU1BFQ0lGSUVEEAASIwofQ09OQ1VSUkVOQ1lfTElNSVRfQkVIQVZJT1JfU0tJUBABQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_core_execution, file_flyteidl_core_execution_envs, file_flyteidl_core_literals, file_flyteidl_core_identifier, file_flyteidl_core_interface, file_flyteidl_core_security, file_flyteidl_admin_schedule, file_flyteidl_admin_cluster_assignment, file_flyteidl_admin_common, file_google_protobuf_any, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
+  lazyDesc(() => fileDesc("CiBmbHl0ZWlkbC9hZG1pbi9sYXVuY2hfcGxhbi5wcm90bxIOZmx5dGVpZGwuYWRtaW4ibgoXTGF1bmNoUGxhbkNyZWF0ZVJlcXVlc3QSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISLAoEc3BlYxgCIAEoCzIeLmZseXRlaWRsLmFkbWluLkxhdW5jaFBsYW5TcGVjIhoKGExhdW5jaFBsYW5DcmVhdGVSZXNwb25zZSKVAQoKTGF1bmNoUGxhbhIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIsCgRzcGVjGAIgASgLMh4uZmx5dGVpZGwuYWRtaW4uTGF1bmNoUGxhblNwZWMSMgoHY2xvc3VyZRgDIAEoCzIhLmZseXRlaWRsLmFkbWluLkxhdW5jaFBsYW5DbG9zdXJlIlEKDkxhdW5jaFBsYW5MaXN0EjAKDGxhdW5jaF9wbGFucxgBIAMoCzIaLmZseXRlaWRsLmFkbWluLkxhdW5jaFBsYW4SDQoFdG9rZW4YAiABKAkiSgoEQXV0aBIaChJhc3N1bWFibGVfaWFtX3JvbGUYASABKAkSIgoaa3ViZXJuZXRlc19zZXJ2aWNlX2FjY291bnQYAiABKAk6AhgBIrUHCg5MYXVuY2hQbGFuU3BlYxIuCgt3b3JrZmxvd19pZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchI7Cg9lbnRpdHlfbWV0YWRhdGEYAiABKAsyIi5mbHl0ZWlkbC5hZG1pbi5MYXVuY2hQbGFuTWV0YWRhdGESMwoOZGVmYXVsdF9pbnB1dHMYAyABKAsyGy5mbHl0ZWlkbC5jb3JlLlBhcmFtZXRlck1hcBIvCgxmaXhlZF9pbnB1dHMYBCABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXASEAoEcm9sZRgFIAEoCUICGAESJgoGbGFiZWxzGAYgASgLMhYuZmx5dGVpZGwuYWRtaW4uTGFiZWxzEjAKC2Fubm90YXRpb25zGAcgASgLMhsuZmx5dGVpZGwuYWRtaW4uQW5ub3RhdGlvbnMSJgoEYXV0aBgIIAEoCzIULmZseXRlaWRsLmFkbWluLkF1dGhCAhgBEi8KCWF1dGhfcm9sZRgJIAEoCzIYLmZseXRlaWRsLmFkbWluLkF1dGhSb2xlQgIYARI4ChBzZWN1cml0eV9jb250ZXh0GAogASgLMh4uZmx5dGVpZGwuY29yZS5TZWN1cml0eUNvbnRleHQSOwoScXVhbGl0eV9vZl9zZXJ2aWNlGBAgASgLMh8uZmx5dGVpZGwuY29yZS5RdWFsaXR5T2ZTZXJ2aWNlEkMKFnJhd19vdXRwdXRfZGF0YV9jb25maWcYESABKAsyIy5mbHl0ZWlkbC5hZG1pbi5SYXdPdXRwdXREYXRhQ29uZmlnEhcKD21heF9wYXJhbGxlbGlzbRgSIAEoBRIxCg1pbnRlcnJ1cHRpYmxlGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLkJvb2xWYWx1ZRIXCg9vdmVyd3JpdGVfY2FjaGUYFCABKAgSIgoEZW52cxgVIAEoCzIULmZseXRlaWRsLmFkbWluLkVudnMSSAoZZXhlY3V0aW9uX2Vudl9hc3NpZ25tZW50cxgWIAMoCzIlLmZseXRlaWRsLmNvcmUuRXhlY3V0aW9uRW52QXNzaWdubWVudBI9ChJjbHVzdGVyX2Fzc2lnbm1lbnQYFyABKAsyIS5mbHl0ZWlkbC5hZG1pbi5DbHVzdGVyQXNzaWdubWVudBI9ChJjb25jdXJyZW5jeV9wb2xpY3kYGCABKAsyIS5mbHl0ZWlkbC5hZG1pbi5Db25jdXJyZW5jeVBvbGljeSJcChFDb25jdXJyZW5jeVBvbGljeRILCgNtYXgYASABKAUSOgoIYmVoYXZpb3IYAiABKA4yKC5mbHl0ZWlkbC5hZG1pbi5Db25jdXJyZW5jeUxpbWl0QmVoYXZpb3IijwIKEUxhdW5jaFBsYW5DbG9zdXJlEi4KBXN0YXRlGAEgASgOMh8uZmx5dGVpZGwuYWRtaW4uTGF1bmNoUGxhblN0YXRlEjQKD2V4cGVjdGVkX2lucHV0cxgCIAEoCzIbLmZseXRlaWRsLmNvcmUuUGFyYW1ldGVyTWFwEjQKEGV4cGVjdGVkX291dHB1dHMYAyABKAsyGi5mbHl0ZWlkbC5jb3JlLlZhcmlhYmxlTWFwEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqYBChJMYXVuY2hQbGFuTWV0YWRhdGESKgoIc2NoZWR1bGUYASABKAsyGC5mbHl0ZWlkbC5hZG1pbi5TY2hlZHVsZRIzCg1ub3RpZmljYXRpb25zGAIgAygLMhwuZmx5dGVpZGwuYWRtaW4uTm90aWZpY2F0aW9uEi8KEWxhdW5jaF9jb25kaXRpb25zGAMgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueSJwChdMYXVuY2hQbGFuVXBkYXRlUmVxdWVzdBIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIuCgVzdGF0ZRgCIAEoDjIfLmZseXRlaWRsLmFkbWluLkxhdW5jaFBsYW5TdGF0ZSIaChhMYXVuY2hQbGFuVXBkYXRlUmVzcG9uc2UiTAoXQWN0aXZlTGF1bmNoUGxhblJlcXVlc3QSMQoCaWQYASABKAsyJS5mbHl0ZWlkbC5hZG1pbi5OYW1lZEVudGl0eUlkZW50aWZpZXIikAEKG0FjdGl2ZUxhdW5jaFBsYW5MaXN0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRINCgVsaW1pdBgDIAEoDRINCgV0b2tlbhgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydBILCgNvcmcYBiABKAkqKwoPTGF1bmNoUGxhblN0YXRlEgwKCElOQUNUSVZFEAASCgoGQUNUSVZFEAEqawoYQ29uY3VycmVuY3lMaW1pdEJlaGF2aW9yEioKJkNPTkNVUlJFTkNZX0xJTUlUX0JFSEFWSU9SX1VOU1BFQ0lGSUVEEAASIwofQ09OQ1VSUkVOQ1lfTElNSVRfQkVIQVZJT1JfU0tJUBABQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_core_execution, file_flyteidl_core_execution_envs, file_flyteidl_core_literals, file_flyteidl_core_identifier, file_flyteidl_core_interface, file_flyteidl_core_security, file_flyteidl_admin_schedule, file_flyteidl_admin_cluster_assignment, file_flyteidl_admin_common, file_google_protobuf_any, file_google_protobuf_timestamp, file_google_protobuf_wrappers]));
 
 /**
  * Request to register a launch plan. The included LaunchPlanSpec may have a complete or incomplete set of inputs required
@@ -60,7 +61,7 @@ export type LaunchPlanCreateRequest = Message<"flyteidl.admin.LaunchPlanCreateRe
  * Use `create(LaunchPlanCreateRequestSchema)` to create a new message.
  */
 export const LaunchPlanCreateRequestSchema: GenMessage<LaunchPlanCreateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 0));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -75,7 +76,7 @@ export type LaunchPlanCreateResponse = Message<"flyteidl.admin.LaunchPlanCreateR
  * Use `create(LaunchPlanCreateResponseSchema)` to create a new message.
  */
 export const LaunchPlanCreateResponseSchema: GenMessage<LaunchPlanCreateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 1));
 
 /**
  * A LaunchPlan provides the capability to templatize workflow executions.
@@ -113,7 +114,7 @@ export type LaunchPlan = Message<"flyteidl.admin.LaunchPlan"> & {
  * Use `create(LaunchPlanSchema)` to create a new message.
  */
 export const LaunchPlanSchema: GenMessage<LaunchPlan> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 2));
 
 /**
  * Response object for list launch plan requests.
@@ -141,7 +142,7 @@ export type LaunchPlanList = Message<"flyteidl.admin.LaunchPlanList"> & {
  * Use `create(LaunchPlanListSchema)` to create a new message.
  */
 export const LaunchPlanListSchema: GenMessage<LaunchPlanList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 3));
 
 /**
  * Defines permissions associated with executions created by this launch plan spec.
@@ -173,7 +174,7 @@ export type Auth = Message<"flyteidl.admin.Auth"> & {
  * @deprecated
  */
 export const AuthSchema: GenMessage<Auth> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 4));
 
 /**
  * User-provided launch plan definition and configuration values.
@@ -331,7 +332,7 @@ export type LaunchPlanSpec = Message<"flyteidl.admin.LaunchPlanSpec"> & {
  * Use `create(LaunchPlanSpecSchema)` to create a new message.
  */
 export const LaunchPlanSpecSchema: GenMessage<LaunchPlanSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 5));
 
 /**
  * @generated from message flyteidl.admin.ConcurrencyPolicy
@@ -357,7 +358,7 @@ export type ConcurrencyPolicy = Message<"flyteidl.admin.ConcurrencyPolicy"> & {
  * Use `create(ConcurrencyPolicySchema)` to create a new message.
  */
 export const ConcurrencyPolicySchema: GenMessage<ConcurrencyPolicy> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 6));
 
 /**
  * Values computed by the flyte platform after launch plan registration.
@@ -408,7 +409,7 @@ export type LaunchPlanClosure = Message<"flyteidl.admin.LaunchPlanClosure"> & {
  * Use `create(LaunchPlanClosureSchema)` to create a new message.
  */
 export const LaunchPlanClosureSchema: GenMessage<LaunchPlanClosure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 7));
 
 /**
  * Additional launch plan attributes included in the LaunchPlanSpec not strictly required to launch
@@ -444,7 +445,7 @@ export type LaunchPlanMetadata = Message<"flyteidl.admin.LaunchPlanMetadata"> & 
  * Use `create(LaunchPlanMetadataSchema)` to create a new message.
  */
 export const LaunchPlanMetadataSchema: GenMessage<LaunchPlanMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 8));
 
 /**
  * Request to set the referenced launch plan state to the configured value.
@@ -475,7 +476,7 @@ export type LaunchPlanUpdateRequest = Message<"flyteidl.admin.LaunchPlanUpdateRe
  * Use `create(LaunchPlanUpdateRequestSchema)` to create a new message.
  */
 export const LaunchPlanUpdateRequestSchema: GenMessage<LaunchPlanUpdateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 9));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -490,7 +491,7 @@ export type LaunchPlanUpdateResponse = Message<"flyteidl.admin.LaunchPlanUpdateR
  * Use `create(LaunchPlanUpdateResponseSchema)` to create a new message.
  */
 export const LaunchPlanUpdateResponseSchema: GenMessage<LaunchPlanUpdateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 10));
 
 /**
  * Represents a request struct for finding an active launch plan for a given NamedEntityIdentifier
@@ -512,7 +513,7 @@ export type ActiveLaunchPlanRequest = Message<"flyteidl.admin.ActiveLaunchPlanRe
  * Use `create(ActiveLaunchPlanRequestSchema)` to create a new message.
  */
 export const ActiveLaunchPlanRequestSchema: GenMessage<ActiveLaunchPlanRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 11));
 
 /**
  * Represents a request structure to list active launch plans within a project/domain and optional org.
@@ -575,7 +576,7 @@ export type ActiveLaunchPlanListRequest = Message<"flyteidl.admin.ActiveLaunchPl
  * Use `create(ActiveLaunchPlanListRequestSchema)` to create a new message.
  */
 export const ActiveLaunchPlanListRequestSchema: GenMessage<ActiveLaunchPlanListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_launch_plan, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_launch_plan, 12));
 
 /**
  * By default any launch plan regardless of state can be used to launch a workflow execution.
@@ -613,7 +614,7 @@ export type LaunchPlanState = (typeof LaunchPlanState)[keyof typeof LaunchPlanSt
  * Describes the enum flyteidl.admin.LaunchPlanState.
  */
 export const LaunchPlanStateSchema: GenEnum<LaunchPlanState> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_launch_plan, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_launch_plan, 0));
 
 /**
  * @generated from enum flyteidl.admin.ConcurrencyLimitBehavior
@@ -641,5 +642,5 @@ export type ConcurrencyLimitBehavior = (typeof ConcurrencyLimitBehavior)[keyof t
  * Describes the enum flyteidl.admin.ConcurrencyLimitBehavior.
  */
 export const ConcurrencyLimitBehaviorSchema: GenEnum<ConcurrencyLimitBehavior> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_launch_plan, 1);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_launch_plan, 1));
 

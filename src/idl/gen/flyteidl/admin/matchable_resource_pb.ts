@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Annotations, Envs, Labels, RawOutputDataConfig } from "./common_pb.js";
 import { file_flyteidl_admin_common } from "./common_pb.js";
 import type { ClusterAssignment } from "./cluster_assignment_pb.js";
@@ -21,7 +22,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/matchable_resource.proto.
  */
 export const file_flyteidl_admin_matchable_resource: GenFile = /*@__PURE__*/
-  fileDesc("CidmbHl0ZWlkbC9hZG1pbi9tYXRjaGFibGVfcmVzb3VyY2UucHJvdG8SDmZseXRlaWRsLmFkbWluImgKEFRhc2tSZXNvdXJjZVNwZWMSCwoDY3B1GAEgASgJEgsKA2dwdRgCIAEoCRIOCgZtZW1vcnkYAyABKAkSDwoHc3RvcmFnZRgEIAEoCRIZChFlcGhlbWVyYWxfc3RvcmFnZRgFIAEoCSJ+ChZUYXNrUmVzb3VyY2VBdHRyaWJ1dGVzEjIKCGRlZmF1bHRzGAEgASgLMiAuZmx5dGVpZGwuYWRtaW4uVGFza1Jlc291cmNlU3BlYxIwCgZsaW1pdHMYAiABKAsyIC5mbHl0ZWlkbC5hZG1pbi5UYXNrUmVzb3VyY2VTcGVjIp0BChlDbHVzdGVyUmVzb3VyY2VBdHRyaWJ1dGVzEk0KCmF0dHJpYnV0ZXMYASADKAsyOS5mbHl0ZWlkbC5hZG1pbi5DbHVzdGVyUmVzb3VyY2VBdHRyaWJ1dGVzLkF0dHJpYnV0ZXNFbnRyeRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIoChhFeGVjdXRpb25RdWV1ZUF0dHJpYnV0ZXMSDAoEdGFncxgBIAMoCSImChVFeGVjdXRpb25DbHVzdGVyTGFiZWwSDQoFdmFsdWUYASABKAkiwQEKDlBsdWdpbk92ZXJyaWRlEhEKCXRhc2tfdHlwZRgBIAEoCRIRCglwbHVnaW5faWQYAiADKAkSVQoXbWlzc2luZ19wbHVnaW5fYmVoYXZpb3IYBCABKA4yNC5mbHl0ZWlkbC5hZG1pbi5QbHVnaW5PdmVycmlkZS5NaXNzaW5nUGx1Z2luQmVoYXZpb3IiMgoVTWlzc2luZ1BsdWdpbkJlaGF2aW9yEggKBEZBSUwQABIPCgtVU0VfREVGQVVMVBABIkQKD1BsdWdpbk92ZXJyaWRlcxIxCglvdmVycmlkZXMYASADKAsyHi5mbHl0ZWlkbC5hZG1pbi5QbHVnaW5PdmVycmlkZSLFAwoXV29ya2Zsb3dFeGVjdXRpb25Db25maWcSFwoPbWF4X3BhcmFsbGVsaXNtGAEgASgFEjgKEHNlY3VyaXR5X2NvbnRleHQYAiABKAsyHi5mbHl0ZWlkbC5jb3JlLlNlY3VyaXR5Q29udGV4dBJDChZyYXdfb3V0cHV0X2RhdGFfY29uZmlnGAMgASgLMiMuZmx5dGVpZGwuYWRtaW4uUmF3T3V0cHV0RGF0YUNvbmZpZxImCgZsYWJlbHMYBCABKAsyFi5mbHl0ZWlkbC5hZG1pbi5MYWJlbHMSMAoLYW5ub3RhdGlvbnMYBSABKAsyGy5mbHl0ZWlkbC5hZG1pbi5Bbm5vdGF0aW9ucxIxCg1pbnRlcnJ1cHRpYmxlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLkJvb2xWYWx1ZRIXCg9vdmVyd3JpdGVfY2FjaGUYByABKAgSIgoEZW52cxgIIAEoCzIULmZseXRlaWRsLmFkbWluLkVudnMSSAoZZXhlY3V0aW9uX2Vudl9hc3NpZ25tZW50cxgJIAMoCzIlLmZseXRlaWRsLmNvcmUuRXhlY3V0aW9uRW52QXNzaWdubWVudCLhBAoSTWF0Y2hpbmdBdHRyaWJ1dGVzEkoKGHRhc2tfcmVzb3VyY2VfYXR0cmlidXRlcxgBIAEoCzImLmZseXRlaWRsLmFkbWluLlRhc2tSZXNvdXJjZUF0dHJpYnV0ZXNIABJQChtjbHVzdGVyX3Jlc291cmNlX2F0dHJpYnV0ZXMYAiABKAsyKS5mbHl0ZWlkbC5hZG1pbi5DbHVzdGVyUmVzb3VyY2VBdHRyaWJ1dGVzSAASTgoaZXhlY3V0aW9uX3F1ZXVlX2F0dHJpYnV0ZXMYAyABKAsyKC5mbHl0ZWlkbC5hZG1pbi5FeGVjdXRpb25RdWV1ZUF0dHJpYnV0ZXNIABJIChdleGVjdXRpb25fY2x1c3Rlcl9sYWJlbBgEIAEoCzIlLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvbkNsdXN0ZXJMYWJlbEgAEj0KEnF1YWxpdHlfb2Zfc2VydmljZRgFIAEoCzIfLmZseXRlaWRsLmNvcmUuUXVhbGl0eU9mU2VydmljZUgAEjsKEHBsdWdpbl9vdmVycmlkZXMYBiABKAsyHy5mbHl0ZWlkbC5hZG1pbi5QbHVnaW5PdmVycmlkZXNIABJMChl3b3JrZmxvd19leGVjdXRpb25fY29uZmlnGAcgASgLMicuZmx5dGVpZGwuYWRtaW4uV29ya2Zsb3dFeGVjdXRpb25Db25maWdIABI/ChJjbHVzdGVyX2Fzc2lnbm1lbnQYCCABKAsyIS5mbHl0ZWlkbC5hZG1pbi5DbHVzdGVyQXNzaWdubWVudEgAQggKBnRhcmdldCKvAQogTWF0Y2hhYmxlQXR0cmlidXRlc0NvbmZpZ3VyYXRpb24SNgoKYXR0cmlidXRlcxgBIAEoCzIiLmZseXRlaWRsLmFkbWluLk1hdGNoaW5nQXR0cmlidXRlcxIOCgZkb21haW4YAiABKAkSDwoHcHJvamVjdBgDIAEoCRIQCgh3b3JrZmxvdxgEIAEoCRITCgtsYXVuY2hfcGxhbhgFIAEoCRILCgNvcmcYBiABKAkiZwoeTGlzdE1hdGNoYWJsZUF0dHJpYnV0ZXNSZXF1ZXN0EjgKDXJlc291cmNlX3R5cGUYASABKA4yIS5mbHl0ZWlkbC5hZG1pbi5NYXRjaGFibGVSZXNvdXJjZRILCgNvcmcYAiABKAkiawofTGlzdE1hdGNoYWJsZUF0dHJpYnV0ZXNSZXNwb25zZRJICg5jb25maWd1cmF0aW9ucxgBIAMoCzIwLmZseXRlaWRsLmFkbWluLk1hdGNoYWJsZUF0dHJpYnV0ZXNDb25maWd1cmF0aW9uKuABChFNYXRjaGFibGVSZXNvdXJjZRIRCg1UQVNLX1JFU09VUkNFEAASFAoQQ0xVU1RFUl9SRVNPVVJDRRABEhMKD0VYRUNVVElPTl9RVUVVRRACEhsKF0VYRUNVVElPTl9DTFVTVEVSX0xBQkVMEAMSJAogUVVBTElUWV9PRl9TRVJWSUNFX1NQRUNJRklDQVRJT04QBBITCg9QTFVHSU5fT1ZFUlJJREUQBRIdChlXT1JLRkxPV19FWEVDVVRJT05fQ09ORklHEAYSFgoSQ0xVU1RFUl9BU1NJR05NRU5UEAdCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_common, file_flyteidl_admin_cluster_assignment, file_flyteidl_core_execution, file_flyteidl_core_execution_envs, file_flyteidl_core_security, file_google_protobuf_wrappers]);
+  lazyDesc(() => fileDesc("CidmbHl0ZWlkbC9hZG1pbi9tYXRjaGFibGVfcmVzb3VyY2UucHJvdG8SDmZseXRlaWRsLmFkbWluImgKEFRhc2tSZXNvdXJjZVNwZWMSCwoDY3B1GAEgASgJEgsKA2dwdRgCIAEoCRIOCgZtZW1vcnkYAyABKAkSDwoHc3RvcmFnZRgEIAEoCRIZChFlcGhlbWVyYWxfc3RvcmFnZRgFIAEoCSJ+ChZUYXNrUmVzb3VyY2VBdHRyaWJ1dGVzEjIKCGRlZmF1bHRzGAEgASgLMiAuZmx5dGVpZGwuYWRtaW4uVGFza1Jlc291cmNlU3BlYxIwCgZsaW1pdHMYAiABKAsyIC5mbHl0ZWlkbC5hZG1pbi5UYXNrUmVzb3VyY2VTcGVjIp0BChlDbHVzdGVyUmVzb3VyY2VBdHRyaWJ1dGVzEk0KCmF0dHJpYnV0ZXMYASADKAsyOS5mbHl0ZWlkbC5hZG1pbi5DbHVzdGVyUmVzb3VyY2VBdHRyaWJ1dGVzLkF0dHJpYnV0ZXNFbnRyeRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIoChhFeGVjdXRpb25RdWV1ZUF0dHJpYnV0ZXMSDAoEdGFncxgBIAMoCSImChVFeGVjdXRpb25DbHVzdGVyTGFiZWwSDQoFdmFsdWUYASABKAkiwQEKDlBsdWdpbk92ZXJyaWRlEhEKCXRhc2tfdHlwZRgBIAEoCRIRCglwbHVnaW5faWQYAiADKAkSVQoXbWlzc2luZ19wbHVnaW5fYmVoYXZpb3IYBCABKA4yNC5mbHl0ZWlkbC5hZG1pbi5QbHVnaW5PdmVycmlkZS5NaXNzaW5nUGx1Z2luQmVoYXZpb3IiMgoVTWlzc2luZ1BsdWdpbkJlaGF2aW9yEggKBEZBSUwQABIPCgtVU0VfREVGQVVMVBABIkQKD1BsdWdpbk92ZXJyaWRlcxIxCglvdmVycmlkZXMYASADKAsyHi5mbHl0ZWlkbC5hZG1pbi5QbHVnaW5PdmVycmlkZSLFAwoXV29ya2Zsb3dFeGVjdXRpb25Db25maWcSFwoPbWF4X3BhcmFsbGVsaXNtGAEgASgFEjgKEHNlY3VyaXR5X2NvbnRleHQYAiABKAsyHi5mbHl0ZWlkbC5jb3JlLlNlY3VyaXR5Q29udGV4dBJDChZyYXdfb3V0cHV0X2RhdGFfY29uZmlnGAMgASgLMiMuZmx5dGVpZGwuYWRtaW4uUmF3T3V0cHV0RGF0YUNvbmZpZxImCgZsYWJlbHMYBCABKAsyFi5mbHl0ZWlkbC5hZG1pbi5MYWJlbHMSMAoLYW5ub3RhdGlvbnMYBSABKAsyGy5mbHl0ZWlkbC5hZG1pbi5Bbm5vdGF0aW9ucxIxCg1pbnRlcnJ1cHRpYmxlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLkJvb2xWYWx1ZRIXCg9vdmVyd3JpdGVfY2FjaGUYByABKAgSIgoEZW52cxgIIAEoCzIULmZseXRlaWRsLmFkbWluLkVudnMSSAoZZXhlY3V0aW9uX2Vudl9hc3NpZ25tZW50cxgJIAMoCzIlLmZseXRlaWRsLmNvcmUuRXhlY3V0aW9uRW52QXNzaWdubWVudCLhBAoSTWF0Y2hpbmdBdHRyaWJ1dGVzEkoKGHRhc2tfcmVzb3VyY2VfYXR0cmlidXRlcxgBIAEoCzImLmZseXRlaWRsLmFkbWluLlRhc2tSZXNvdXJjZUF0dHJpYnV0ZXNIABJQChtjbHVzdGVyX3Jlc291cmNlX2F0dHJpYnV0ZXMYAiABKAsyKS5mbHl0ZWlkbC5hZG1pbi5DbHVzdGVyUmVzb3VyY2VBdHRyaWJ1dGVzSAASTgoaZXhlY3V0aW9uX3F1ZXVlX2F0dHJpYnV0ZXMYAyABKAsyKC5mbHl0ZWlkbC5hZG1pbi5FeGVjdXRpb25RdWV1ZUF0dHJpYnV0ZXNIABJIChdleGVjdXRpb25fY2x1c3Rlcl9sYWJlbBgEIAEoCzIlLmZseXRlaWRsLmFkbWluLkV4ZWN1dGlvbkNsdXN0ZXJMYWJlbEgAEj0KEnF1YWxpdHlfb2Zfc2VydmljZRgFIAEoCzIfLmZseXRlaWRsLmNvcmUuUXVhbGl0eU9mU2VydmljZUgAEjsKEHBsdWdpbl9vdmVycmlkZXMYBiABKAsyHy5mbHl0ZWlkbC5hZG1pbi5QbHVnaW5PdmVycmlkZXNIABJMChl3b3JrZmxvd19leGVjdXRpb25fY29uZmlnGAcgASgLMicuZmx5dGVpZGwuYWRtaW4uV29ya2Zsb3dFeGVjdXRpb25Db25maWdIABI/ChJjbHVzdGVyX2Fzc2lnbm1lbnQYCCABKAsyIS5mbHl0ZWlkbC5hZG1pbi5DbHVzdGVyQXNzaWdubWVudEgAQggKBnRhcmdldCKvAQogTWF0Y2hhYmxlQXR0cmlidXRlc0NvbmZpZ3VyYXRpb24SNgoKYXR0cmlidXRlcxgBIAEoCzIiLmZseXRlaWRsLmFkbWluLk1hdGNoaW5nQXR0cmlidXRlcxIOCgZkb21haW4YAiABKAkSDwoHcHJvamVjdBgDIAEoCRIQCgh3b3JrZmxvdxgEIAEoCRITCgtsYXVuY2hfcGxhbhgFIAEoCRILCgNvcmcYBiABKAkiZwoeTGlzdE1hdGNoYWJsZUF0dHJpYnV0ZXNSZXF1ZXN0EjgKDXJlc291cmNlX3R5cGUYASABKA4yIS5mbHl0ZWlkbC5hZG1pbi5NYXRjaGFibGVSZXNvdXJjZRILCgNvcmcYAiABKAkiawofTGlzdE1hdGNoYWJsZUF0dHJpYnV0ZXNSZXNwb25zZRJICg5jb25maWd1cmF0aW9ucxgBIAMoCzIwLmZseXRlaWRsLmFkbWluLk1hdGNoYWJsZUF0dHJpYnV0ZXNDb25maWd1cmF0aW9uKuABChFNYXRjaGFibGVSZXNvdXJjZRIRCg1UQVNLX1JFU09VUkNFEAASFAoQQ0xVU1RFUl9SRVNPVVJDRRABEhMKD0VYRUNVVElPTl9RVUVVRRACEhsKF0VYRUNVVElPTl9DTFVTVEVSX0xBQkVMEAMSJAogUVVBTElUWV9PRl9TRVJWSUNFX1NQRUNJRklDQVRJT04QBBITCg9QTFVHSU5fT1ZFUlJJREUQBRIdChlXT1JLRkxPV19FWEVDVVRJT05fQ09ORklHEAYSFgoSQ0xVU1RFUl9BU1NJR05NRU5UEAdCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_common, file_flyteidl_admin_cluster_assignment, file_flyteidl_core_execution, file_flyteidl_core_execution_envs, file_flyteidl_core_security, file_google_protobuf_wrappers]));
 
 /**
  * Defines a set of overridable task resource attributes set during task registration.
@@ -60,7 +61,7 @@ export type TaskResourceSpec = Message<"flyteidl.admin.TaskResourceSpec"> & {
  * Use `create(TaskResourceSpecSchema)` to create a new message.
  */
 export const TaskResourceSpecSchema: GenMessage<TaskResourceSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 0));
 
 /**
  * Defines task resource defaults and limits that will be applied at task registration.
@@ -84,7 +85,7 @@ export type TaskResourceAttributes = Message<"flyteidl.admin.TaskResourceAttribu
  * Use `create(TaskResourceAttributesSchema)` to create a new message.
  */
 export const TaskResourceAttributesSchema: GenMessage<TaskResourceAttributes> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 1));
 
 /**
  * @generated from message flyteidl.admin.ClusterResourceAttributes
@@ -105,7 +106,7 @@ export type ClusterResourceAttributes = Message<"flyteidl.admin.ClusterResourceA
  * Use `create(ClusterResourceAttributesSchema)` to create a new message.
  */
 export const ClusterResourceAttributesSchema: GenMessage<ClusterResourceAttributes> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 2));
 
 /**
  * @generated from message flyteidl.admin.ExecutionQueueAttributes
@@ -124,7 +125,7 @@ export type ExecutionQueueAttributes = Message<"flyteidl.admin.ExecutionQueueAtt
  * Use `create(ExecutionQueueAttributesSchema)` to create a new message.
  */
 export const ExecutionQueueAttributesSchema: GenMessage<ExecutionQueueAttributes> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 3));
 
 /**
  * @generated from message flyteidl.admin.ExecutionClusterLabel
@@ -143,7 +144,7 @@ export type ExecutionClusterLabel = Message<"flyteidl.admin.ExecutionClusterLabe
  * Use `create(ExecutionClusterLabelSchema)` to create a new message.
  */
 export const ExecutionClusterLabelSchema: GenMessage<ExecutionClusterLabel> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 4));
 
 /**
  * This MatchableAttribute configures selecting alternate plugin implementations for a given task type.
@@ -180,7 +181,7 @@ export type PluginOverride = Message<"flyteidl.admin.PluginOverride"> & {
  * Use `create(PluginOverrideSchema)` to create a new message.
  */
 export const PluginOverrideSchema: GenMessage<PluginOverride> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 5));
 
 /**
  * @generated from enum flyteidl.admin.PluginOverride.MissingPluginBehavior
@@ -210,7 +211,7 @@ export type PluginOverride_MissingPluginBehavior = (typeof PluginOverride_Missin
  * Describes the enum flyteidl.admin.PluginOverride.MissingPluginBehavior.
  */
 export const PluginOverride_MissingPluginBehaviorSchema: GenEnum<PluginOverride_MissingPluginBehavior> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_matchable_resource, 5, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_matchable_resource, 5, 0));
 
 /**
  * @generated from message flyteidl.admin.PluginOverrides
@@ -227,7 +228,7 @@ export type PluginOverrides = Message<"flyteidl.admin.PluginOverrides"> & {
  * Use `create(PluginOverridesSchema)` to create a new message.
  */
 export const PluginOverridesSchema: GenMessage<PluginOverrides> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 6));
 
 /**
  * Adds defaults for customizable workflow-execution specifications and overrides.
@@ -309,7 +310,7 @@ export type WorkflowExecutionConfig = Message<"flyteidl.admin.WorkflowExecutionC
  * Use `create(WorkflowExecutionConfigSchema)` to create a new message.
  */
 export const WorkflowExecutionConfigSchema: GenMessage<WorkflowExecutionConfig> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 7));
 
 /**
  * Generic container for encapsulating all types of the above attributes messages.
@@ -376,7 +377,7 @@ export type MatchingAttributes = Message<"flyteidl.admin.MatchingAttributes"> & 
  * Use `create(MatchingAttributesSchema)` to create a new message.
  */
 export const MatchingAttributesSchema: GenMessage<MatchingAttributes> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 8));
 
 /**
  * Represents a custom set of attributes applied for either a domain (and optional org); a domain and project (and optional org);
@@ -425,7 +426,7 @@ export type MatchableAttributesConfiguration = Message<"flyteidl.admin.Matchable
  * Use `create(MatchableAttributesConfigurationSchema)` to create a new message.
  */
 export const MatchableAttributesConfigurationSchema: GenMessage<MatchableAttributesConfiguration> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 9));
 
 /**
  * Request all matching resource attributes for a resource type.
@@ -454,7 +455,7 @@ export type ListMatchableAttributesRequest = Message<"flyteidl.admin.ListMatchab
  * Use `create(ListMatchableAttributesRequestSchema)` to create a new message.
  */
 export const ListMatchableAttributesRequestSchema: GenMessage<ListMatchableAttributesRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 10));
 
 /**
  * Response for a request for all matching resource attributes for a resource type.
@@ -474,7 +475,7 @@ export type ListMatchableAttributesResponse = Message<"flyteidl.admin.ListMatcha
  * Use `create(ListMatchableAttributesResponseSchema)` to create a new message.
  */
 export const ListMatchableAttributesResponseSchema: GenMessage<ListMatchableAttributesResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_matchable_resource, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_matchable_resource, 11));
 
 /**
  * Defines a resource that can be configured by customizable Project-, ProjectDomain- or WorkflowAttributes
@@ -552,5 +553,5 @@ export type MatchableResource = (typeof MatchableResource)[keyof typeof Matchabl
  * Describes the enum flyteidl.admin.MatchableResource.
  */
 export const MatchableResourceSchema: GenEnum<MatchableResource> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_matchable_resource, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_matchable_resource, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { FlyteURLs, Sort, UrlBlob } from "./common_pb.js";
 import { file_flyteidl_admin_common } from "./common_pb.js";
 import type { ExecutionError, NodeExecution_Phase } from "../core/execution_pb.js";
@@ -24,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/node_execution.proto.
  */
 export const file_flyteidl_admin_node_execution: GenFile = /*@__PURE__*/
-  fileDesc("CiNmbHl0ZWlkbC9hZG1pbi9ub2RlX2V4ZWN1dGlvbi5wcm90bxIOZmx5dGVpZGwuYWRtaW4iTQoXTm9kZUV4ZWN1dGlvbkdldFJlcXVlc3QSMgoCaWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLk5vZGVFeGVjdXRpb25JZGVudGlmaWVyItUBChhOb2RlRXhlY3V0aW9uTGlzdFJlcXVlc3QSSQoVd29ya2Zsb3dfZXhlY3V0aW9uX2lkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISDQoFbGltaXQYAiABKA0SDQoFdG9rZW4YAyABKAkSDwoHZmlsdGVycxgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydBIYChB1bmlxdWVfcGFyZW50X2lkGAYgASgJIroBCh9Ob2RlRXhlY3V0aW9uRm9yVGFza0xpc3RSZXF1ZXN0EkEKEXRhc2tfZXhlY3V0aW9uX2lkGAEgASgLMiYuZmx5dGVpZGwuY29yZS5UYXNrRXhlY3V0aW9uSWRlbnRpZmllchINCgVsaW1pdBgCIAEoDRINCgV0b2tlbhgDIAEoCRIPCgdmaWx0ZXJzGAQgASgJEiUKB3NvcnRfYnkYBSABKAsyFC5mbHl0ZWlkbC5hZG1pbi5Tb3J0IsYBCg1Ob2RlRXhlY3V0aW9uEjIKAmlkGAEgASgLMiYuZmx5dGVpZGwuY29yZS5Ob2RlRXhlY3V0aW9uSWRlbnRpZmllchIRCglpbnB1dF91cmkYAiABKAkSNQoHY2xvc3VyZRgDIAEoCzIkLmZseXRlaWRsLmFkbWluLk5vZGVFeGVjdXRpb25DbG9zdXJlEjcKCG1ldGFkYXRhGAQgASgLMiUuZmx5dGVpZGwuYWRtaW4uTm9kZUV4ZWN1dGlvbk1ldGFEYXRhIpIBChVOb2RlRXhlY3V0aW9uTWV0YURhdGESEwoLcmV0cnlfZ3JvdXAYASABKAkSFgoOaXNfcGFyZW50X25vZGUYAiABKAgSFAoMc3BlY19ub2RlX2lkGAMgASgJEhIKCmlzX2R5bmFtaWMYBCABKAgSEAoIaXNfYXJyYXkYBSABKAgSEAoIaXNfZWFnZXIYBiABKAgiWgoRTm9kZUV4ZWN1dGlvbkxpc3QSNgoPbm9kZV9leGVjdXRpb25zGAEgAygLMh0uZmx5dGVpZGwuYWRtaW4uTm9kZUV4ZWN1dGlvbhINCgV0b2tlbhgCIAEoCSLiBAoUTm9kZUV4ZWN1dGlvbkNsb3N1cmUSGAoKb3V0cHV0X3VyaRgBIAEoCUICGAFIABIuCgVlcnJvchgCIAEoCzIdLmZseXRlaWRsLmNvcmUuRXhlY3V0aW9uRXJyb3JIABI0CgtvdXRwdXRfZGF0YRgKIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEICGAFIABIxCgVwaGFzZRgDIAEoDjIiLmZseXRlaWRsLmNvcmUuTm9kZUV4ZWN1dGlvbi5QaGFzZRIuCgpzdGFydGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCghkdXJhdGlvbhgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJGChZ3b3JrZmxvd19ub2RlX21ldGFkYXRhGAggASgLMiQuZmx5dGVpZGwuYWRtaW4uV29ya2Zsb3dOb2RlTWV0YWRhdGFIARI+ChJ0YXNrX25vZGVfbWV0YWRhdGEYCSABKAsyIC5mbHl0ZWlkbC5hZG1pbi5UYXNrTm9kZU1ldGFkYXRhSAESEAoIZGVja191cmkYCyABKAkSHAoUZHluYW1pY19qb2Jfc3BlY191cmkYDCABKAlCDwoNb3V0cHV0X3Jlc3VsdEIRCg90YXJnZXRfbWV0YWRhdGEiVwoUV29ya2Zsb3dOb2RlTWV0YWRhdGESPwoLZXhlY3V0aW9uSWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllciKYAQoQVGFza05vZGVNZXRhZGF0YRI3CgxjYWNoZV9zdGF0dXMYASABKA4yIS5mbHl0ZWlkbC5jb3JlLkNhdGFsb2dDYWNoZVN0YXR1cxIzCgtjYXRhbG9nX2tleRgCIAEoCzIeLmZseXRlaWRsLmNvcmUuQ2F0YWxvZ01ldGFkYXRhEhYKDmNoZWNrcG9pbnRfdXJpGAQgASgJIqUBChtEeW5hbWljV29ya2Zsb3dOb2RlTWV0YWRhdGESJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISQQoRY29tcGlsZWRfd29ya2Zsb3cYAiABKAsyJi5mbHl0ZWlkbC5jb3JlLkNvbXBpbGVkV29ya2Zsb3dDbG9zdXJlEhwKFGR5bmFtaWNfam9iX3NwZWNfdXJpGAMgASgJIlEKG05vZGVFeGVjdXRpb25HZXREYXRhUmVxdWVzdBIyCgJpZBgBIAEoCzImLmZseXRlaWRsLmNvcmUuTm9kZUV4ZWN1dGlvbklkZW50aWZpZXIi0AIKHE5vZGVFeGVjdXRpb25HZXREYXRhUmVzcG9uc2USKwoGaW5wdXRzGAEgASgLMhcuZmx5dGVpZGwuYWRtaW4uVXJsQmxvYkICGAESLAoHb3V0cHV0cxgCIAEoCzIXLmZseXRlaWRsLmFkbWluLlVybEJsb2JCAhgBEi4KC2Z1bGxfaW5wdXRzGAMgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEi8KDGZ1bGxfb3V0cHV0cxgEIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcBJFChBkeW5hbWljX3dvcmtmbG93GBAgASgLMisuZmx5dGVpZGwuYWRtaW4uRHluYW1pY1dvcmtmbG93Tm9kZU1ldGFkYXRhEi0KCmZseXRlX3VybHMYESABKAsyGS5mbHl0ZWlkbC5hZG1pbi5GbHl0ZVVSTHMiUwodR2V0RHluYW1pY05vZGVXb3JrZmxvd1JlcXVlc3QSMgoCaWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLk5vZGVFeGVjdXRpb25JZGVudGlmaWVyImAKG0R5bmFtaWNOb2RlV29ya2Zsb3dSZXNwb25zZRJBChFjb21waWxlZF93b3JrZmxvdxgBIAEoCzImLmZseXRlaWRsLmNvcmUuQ29tcGlsZWRXb3JrZmxvd0Nsb3N1cmVCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_common, file_flyteidl_core_execution, file_flyteidl_core_catalog, file_flyteidl_core_compiler, file_flyteidl_core_identifier, file_flyteidl_core_literals, file_google_protobuf_timestamp, file_google_protobuf_duration]);
+  lazyDesc(() => fileDesc("CiNmbHl0ZWlkbC9hZG1pbi9ub2RlX2V4ZWN1dGlvbi5wcm90bxIOZmx5dGVpZGwuYWRtaW4iTQoXTm9kZUV4ZWN1dGlvbkdldFJlcXVlc3QSMgoCaWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLk5vZGVFeGVjdXRpb25JZGVudGlmaWVyItUBChhOb2RlRXhlY3V0aW9uTGlzdFJlcXVlc3QSSQoVd29ya2Zsb3dfZXhlY3V0aW9uX2lkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISDQoFbGltaXQYAiABKA0SDQoFdG9rZW4YAyABKAkSDwoHZmlsdGVycxgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydBIYChB1bmlxdWVfcGFyZW50X2lkGAYgASgJIroBCh9Ob2RlRXhlY3V0aW9uRm9yVGFza0xpc3RSZXF1ZXN0EkEKEXRhc2tfZXhlY3V0aW9uX2lkGAEgASgLMiYuZmx5dGVpZGwuY29yZS5UYXNrRXhlY3V0aW9uSWRlbnRpZmllchINCgVsaW1pdBgCIAEoDRINCgV0b2tlbhgDIAEoCRIPCgdmaWx0ZXJzGAQgASgJEiUKB3NvcnRfYnkYBSABKAsyFC5mbHl0ZWlkbC5hZG1pbi5Tb3J0IsYBCg1Ob2RlRXhlY3V0aW9uEjIKAmlkGAEgASgLMiYuZmx5dGVpZGwuY29yZS5Ob2RlRXhlY3V0aW9uSWRlbnRpZmllchIRCglpbnB1dF91cmkYAiABKAkSNQoHY2xvc3VyZRgDIAEoCzIkLmZseXRlaWRsLmFkbWluLk5vZGVFeGVjdXRpb25DbG9zdXJlEjcKCG1ldGFkYXRhGAQgASgLMiUuZmx5dGVpZGwuYWRtaW4uTm9kZUV4ZWN1dGlvbk1ldGFEYXRhIpIBChVOb2RlRXhlY3V0aW9uTWV0YURhdGESEwoLcmV0cnlfZ3JvdXAYASABKAkSFgoOaXNfcGFyZW50X25vZGUYAiABKAgSFAoMc3BlY19ub2RlX2lkGAMgASgJEhIKCmlzX2R5bmFtaWMYBCABKAgSEAoIaXNfYXJyYXkYBSABKAgSEAoIaXNfZWFnZXIYBiABKAgiWgoRTm9kZUV4ZWN1dGlvbkxpc3QSNgoPbm9kZV9leGVjdXRpb25zGAEgAygLMh0uZmx5dGVpZGwuYWRtaW4uTm9kZUV4ZWN1dGlvbhINCgV0b2tlbhgCIAEoCSLiBAoUTm9kZUV4ZWN1dGlvbkNsb3N1cmUSGAoKb3V0cHV0X3VyaRgBIAEoCUICGAFIABIuCgVlcnJvchgCIAEoCzIdLmZseXRlaWRsLmNvcmUuRXhlY3V0aW9uRXJyb3JIABI0CgtvdXRwdXRfZGF0YRgKIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcEICGAFIABIxCgVwaGFzZRgDIAEoDjIiLmZseXRlaWRsLmNvcmUuTm9kZUV4ZWN1dGlvbi5QaGFzZRIuCgpzdGFydGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCghkdXJhdGlvbhgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJGChZ3b3JrZmxvd19ub2RlX21ldGFkYXRhGAggASgLMiQuZmx5dGVpZGwuYWRtaW4uV29ya2Zsb3dOb2RlTWV0YWRhdGFIARI+ChJ0YXNrX25vZGVfbWV0YWRhdGEYCSABKAsyIC5mbHl0ZWlkbC5hZG1pbi5UYXNrTm9kZU1ldGFkYXRhSAESEAoIZGVja191cmkYCyABKAkSHAoUZHluYW1pY19qb2Jfc3BlY191cmkYDCABKAlCDwoNb3V0cHV0X3Jlc3VsdEIRCg90YXJnZXRfbWV0YWRhdGEiVwoUV29ya2Zsb3dOb2RlTWV0YWRhdGESPwoLZXhlY3V0aW9uSWQYASABKAsyKi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uSWRlbnRpZmllciKYAQoQVGFza05vZGVNZXRhZGF0YRI3CgxjYWNoZV9zdGF0dXMYASABKA4yIS5mbHl0ZWlkbC5jb3JlLkNhdGFsb2dDYWNoZVN0YXR1cxIzCgtjYXRhbG9nX2tleRgCIAEoCzIeLmZseXRlaWRsLmNvcmUuQ2F0YWxvZ01ldGFkYXRhEhYKDmNoZWNrcG9pbnRfdXJpGAQgASgJIqUBChtEeW5hbWljV29ya2Zsb3dOb2RlTWV0YWRhdGESJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISQQoRY29tcGlsZWRfd29ya2Zsb3cYAiABKAsyJi5mbHl0ZWlkbC5jb3JlLkNvbXBpbGVkV29ya2Zsb3dDbG9zdXJlEhwKFGR5bmFtaWNfam9iX3NwZWNfdXJpGAMgASgJIlEKG05vZGVFeGVjdXRpb25HZXREYXRhUmVxdWVzdBIyCgJpZBgBIAEoCzImLmZseXRlaWRsLmNvcmUuTm9kZUV4ZWN1dGlvbklkZW50aWZpZXIi0AIKHE5vZGVFeGVjdXRpb25HZXREYXRhUmVzcG9uc2USKwoGaW5wdXRzGAEgASgLMhcuZmx5dGVpZGwuYWRtaW4uVXJsQmxvYkICGAESLAoHb3V0cHV0cxgCIAEoCzIXLmZseXRlaWRsLmFkbWluLlVybEJsb2JCAhgBEi4KC2Z1bGxfaW5wdXRzGAMgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEi8KDGZ1bGxfb3V0cHV0cxgEIAEoCzIZLmZseXRlaWRsLmNvcmUuTGl0ZXJhbE1hcBJFChBkeW5hbWljX3dvcmtmbG93GBAgASgLMisuZmx5dGVpZGwuYWRtaW4uRHluYW1pY1dvcmtmbG93Tm9kZU1ldGFkYXRhEi0KCmZseXRlX3VybHMYESABKAsyGS5mbHl0ZWlkbC5hZG1pbi5GbHl0ZVVSTHMiUwodR2V0RHluYW1pY05vZGVXb3JrZmxvd1JlcXVlc3QSMgoCaWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLk5vZGVFeGVjdXRpb25JZGVudGlmaWVyImAKG0R5bmFtaWNOb2RlV29ya2Zsb3dSZXNwb25zZRJBChFjb21waWxlZF93b3JrZmxvdxgBIAEoCzImLmZseXRlaWRsLmNvcmUuQ29tcGlsZWRXb3JrZmxvd0Nsb3N1cmVCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_common, file_flyteidl_core_execution, file_flyteidl_core_catalog, file_flyteidl_core_compiler, file_flyteidl_core_identifier, file_flyteidl_core_literals, file_google_protobuf_timestamp, file_google_protobuf_duration]));
 
 /**
  * A message used to fetch a single node execution entity.
@@ -47,7 +48,7 @@ export type NodeExecutionGetRequest = Message<"flyteidl.admin.NodeExecutionGetRe
  * Use `create(NodeExecutionGetRequestSchema)` to create a new message.
  */
 export const NodeExecutionGetRequestSchema: GenMessage<NodeExecutionGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 0));
 
 /**
  * Represents a request structure to retrieve a list of node execution entities.
@@ -108,7 +109,7 @@ export type NodeExecutionListRequest = Message<"flyteidl.admin.NodeExecutionList
  * Use `create(NodeExecutionListRequestSchema)` to create a new message.
  */
 export const NodeExecutionListRequestSchema: GenMessage<NodeExecutionListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 1));
 
 /**
  * Represents a request structure to retrieve a list of node execution entities launched by a specific task.
@@ -165,7 +166,7 @@ export type NodeExecutionForTaskListRequest = Message<"flyteidl.admin.NodeExecut
  * Use `create(NodeExecutionForTaskListRequestSchema)` to create a new message.
  */
 export const NodeExecutionForTaskListRequestSchema: GenMessage<NodeExecutionForTaskListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 2));
 
 /**
  * Encapsulates all details for a single node execution entity.
@@ -210,7 +211,7 @@ export type NodeExecution = Message<"flyteidl.admin.NodeExecution"> & {
  * Use `create(NodeExecutionSchema)` to create a new message.
  */
 export const NodeExecutionSchema: GenMessage<NodeExecution> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 3));
 
 /**
  * Represents additional attributes related to a Node Execution
@@ -272,7 +273,7 @@ export type NodeExecutionMetaData = Message<"flyteidl.admin.NodeExecutionMetaDat
  * Use `create(NodeExecutionMetaDataSchema)` to create a new message.
  */
 export const NodeExecutionMetaDataSchema: GenMessage<NodeExecutionMetaData> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 4));
 
 /**
  * Request structure to retrieve a list of node execution entities.
@@ -300,7 +301,7 @@ export type NodeExecutionList = Message<"flyteidl.admin.NodeExecutionList"> & {
  * Use `create(NodeExecutionListSchema)` to create a new message.
  */
 export const NodeExecutionListSchema: GenMessage<NodeExecutionList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 5));
 
 /**
  * Container for node execution details and results.
@@ -420,7 +421,7 @@ export type NodeExecutionClosure = Message<"flyteidl.admin.NodeExecutionClosure"
  * Use `create(NodeExecutionClosureSchema)` to create a new message.
  */
 export const NodeExecutionClosureSchema: GenMessage<NodeExecutionClosure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 6));
 
 /**
  * Metadata for a WorkflowNode
@@ -441,7 +442,7 @@ export type WorkflowNodeMetadata = Message<"flyteidl.admin.WorkflowNodeMetadata"
  * Use `create(WorkflowNodeMetadataSchema)` to create a new message.
  */
 export const WorkflowNodeMetadataSchema: GenMessage<WorkflowNodeMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 7));
 
 /**
  * Metadata for the case in which the node is a TaskNode
@@ -476,7 +477,7 @@ export type TaskNodeMetadata = Message<"flyteidl.admin.TaskNodeMetadata"> & {
  * Use `create(TaskNodeMetadataSchema)` to create a new message.
  */
 export const TaskNodeMetadataSchema: GenMessage<TaskNodeMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 8));
 
 /**
  * For dynamic workflow nodes we capture information about the dynamic workflow definition that gets generated.
@@ -512,7 +513,7 @@ export type DynamicWorkflowNodeMetadata = Message<"flyteidl.admin.DynamicWorkflo
  * Use `create(DynamicWorkflowNodeMetadataSchema)` to create a new message.
  */
 export const DynamicWorkflowNodeMetadataSchema: GenMessage<DynamicWorkflowNodeMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 9));
 
 /**
  * Request structure to fetch inputs and output for a node execution.
@@ -534,7 +535,7 @@ export type NodeExecutionGetDataRequest = Message<"flyteidl.admin.NodeExecutionG
  * Use `create(NodeExecutionGetDataRequestSchema)` to create a new message.
  */
 export const NodeExecutionGetDataRequestSchema: GenMessage<NodeExecutionGetDataRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 10));
 
 /**
  * Response structure for NodeExecutionGetDataRequest which contains inputs and outputs for a node execution.
@@ -592,7 +593,7 @@ export type NodeExecutionGetDataResponse = Message<"flyteidl.admin.NodeExecution
  * Use `create(NodeExecutionGetDataResponseSchema)` to create a new message.
  */
 export const NodeExecutionGetDataResponseSchema: GenMessage<NodeExecutionGetDataResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 11));
 
 /**
  * @generated from message flyteidl.admin.GetDynamicNodeWorkflowRequest
@@ -609,7 +610,7 @@ export type GetDynamicNodeWorkflowRequest = Message<"flyteidl.admin.GetDynamicNo
  * Use `create(GetDynamicNodeWorkflowRequestSchema)` to create a new message.
  */
 export const GetDynamicNodeWorkflowRequestSchema: GenMessage<GetDynamicNodeWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 12));
 
 /**
  * @generated from message flyteidl.admin.DynamicNodeWorkflowResponse
@@ -626,5 +627,5 @@ export type DynamicNodeWorkflowResponse = Message<"flyteidl.admin.DynamicNodeWor
  * Use `create(DynamicNodeWorkflowResponseSchema)` to create a new message.
  */
 export const DynamicNodeWorkflowResponseSchema: GenMessage<DynamicNodeWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_node_execution, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_node_execution, 13));
 

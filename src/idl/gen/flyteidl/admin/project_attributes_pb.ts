@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { MatchableResource, MatchingAttributes } from "./matchable_resource_pb.js";
 import { file_flyteidl_admin_matchable_resource } from "./matchable_resource_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/project_attributes.proto.
  */
 export const file_flyteidl_admin_project_attributes: GenFile = /*@__PURE__*/
-  fileDesc("CidmbHl0ZWlkbC9hZG1pbi9wcm9qZWN0X2F0dHJpYnV0ZXMucHJvdG8SDmZseXRlaWRsLmFkbWluInIKEVByb2plY3RBdHRyaWJ1dGVzEg8KB3Byb2plY3QYASABKAkSPwoTbWF0Y2hpbmdfYXR0cmlidXRlcxgCIAEoCzIiLmZseXRlaWRsLmFkbWluLk1hdGNoaW5nQXR0cmlidXRlcxILCgNvcmcYAyABKAkiVwoeUHJvamVjdEF0dHJpYnV0ZXNVcGRhdGVSZXF1ZXN0EjUKCmF0dHJpYnV0ZXMYASABKAsyIS5mbHl0ZWlkbC5hZG1pbi5Qcm9qZWN0QXR0cmlidXRlcyIhCh9Qcm9qZWN0QXR0cmlidXRlc1VwZGF0ZVJlc3BvbnNlInUKG1Byb2plY3RBdHRyaWJ1dGVzR2V0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEjgKDXJlc291cmNlX3R5cGUYAiABKA4yIS5mbHl0ZWlkbC5hZG1pbi5NYXRjaGFibGVSZXNvdXJjZRILCgNvcmcYAyABKAkiVQocUHJvamVjdEF0dHJpYnV0ZXNHZXRSZXNwb25zZRI1CgphdHRyaWJ1dGVzGAEgASgLMiEuZmx5dGVpZGwuYWRtaW4uUHJvamVjdEF0dHJpYnV0ZXMieAoeUHJvamVjdEF0dHJpYnV0ZXNEZWxldGVSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSOAoNcmVzb3VyY2VfdHlwZRgCIAEoDjIhLmZseXRlaWRsLmFkbWluLk1hdGNoYWJsZVJlc291cmNlEgsKA29yZxgDIAEoCSIhCh9Qcm9qZWN0QXR0cmlidXRlc0RlbGV0ZVJlc3BvbnNlQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_admin_matchable_resource]);
+  lazyDesc(() => fileDesc("CidmbHl0ZWlkbC9hZG1pbi9wcm9qZWN0X2F0dHJpYnV0ZXMucHJvdG8SDmZseXRlaWRsLmFkbWluInIKEVByb2plY3RBdHRyaWJ1dGVzEg8KB3Byb2plY3QYASABKAkSPwoTbWF0Y2hpbmdfYXR0cmlidXRlcxgCIAEoCzIiLmZseXRlaWRsLmFkbWluLk1hdGNoaW5nQXR0cmlidXRlcxILCgNvcmcYAyABKAkiVwoeUHJvamVjdEF0dHJpYnV0ZXNVcGRhdGVSZXF1ZXN0EjUKCmF0dHJpYnV0ZXMYASABKAsyIS5mbHl0ZWlkbC5hZG1pbi5Qcm9qZWN0QXR0cmlidXRlcyIhCh9Qcm9qZWN0QXR0cmlidXRlc1VwZGF0ZVJlc3BvbnNlInUKG1Byb2plY3RBdHRyaWJ1dGVzR2V0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEjgKDXJlc291cmNlX3R5cGUYAiABKA4yIS5mbHl0ZWlkbC5hZG1pbi5NYXRjaGFibGVSZXNvdXJjZRILCgNvcmcYAyABKAkiVQocUHJvamVjdEF0dHJpYnV0ZXNHZXRSZXNwb25zZRI1CgphdHRyaWJ1dGVzGAEgASgLMiEuZmx5dGVpZGwuYWRtaW4uUHJvamVjdEF0dHJpYnV0ZXMieAoeUHJvamVjdEF0dHJpYnV0ZXNEZWxldGVSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSOAoNcmVzb3VyY2VfdHlwZRgCIAEoDjIhLmZseXRlaWRsLmFkbWluLk1hdGNoYWJsZVJlc291cmNlEgsKA29yZxgDIAEoCSIhCh9Qcm9qZWN0QXR0cmlidXRlc0RlbGV0ZVJlc3BvbnNlQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_admin_matchable_resource]));
 
 /**
  * Defines a set of custom matching attributes at the project level.
@@ -46,7 +47,7 @@ export type ProjectAttributes = Message<"flyteidl.admin.ProjectAttributes"> & {
  * Use `create(ProjectAttributesSchema)` to create a new message.
  */
 export const ProjectAttributesSchema: GenMessage<ProjectAttributes> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_attributes, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_attributes, 0));
 
 /**
  * Sets custom attributes for a project
@@ -68,7 +69,7 @@ export type ProjectAttributesUpdateRequest = Message<"flyteidl.admin.ProjectAttr
  * Use `create(ProjectAttributesUpdateRequestSchema)` to create a new message.
  */
 export const ProjectAttributesUpdateRequestSchema: GenMessage<ProjectAttributesUpdateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_attributes, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_attributes, 1));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -83,7 +84,7 @@ export type ProjectAttributesUpdateResponse = Message<"flyteidl.admin.ProjectAtt
  * Use `create(ProjectAttributesUpdateResponseSchema)` to create a new message.
  */
 export const ProjectAttributesUpdateResponseSchema: GenMessage<ProjectAttributesUpdateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_attributes, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_attributes, 2));
 
 /**
  * Request to get an individual project level attribute override.
@@ -121,7 +122,7 @@ export type ProjectAttributesGetRequest = Message<"flyteidl.admin.ProjectAttribu
  * Use `create(ProjectAttributesGetRequestSchema)` to create a new message.
  */
 export const ProjectAttributesGetRequestSchema: GenMessage<ProjectAttributesGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_attributes, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_attributes, 3));
 
 /**
  * Response to get an individual project level attribute override.
@@ -141,7 +142,7 @@ export type ProjectAttributesGetResponse = Message<"flyteidl.admin.ProjectAttrib
  * Use `create(ProjectAttributesGetResponseSchema)` to create a new message.
  */
 export const ProjectAttributesGetResponseSchema: GenMessage<ProjectAttributesGetResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_attributes, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_attributes, 4));
 
 /**
  * Request to delete a set matchable project level attribute override.
@@ -179,7 +180,7 @@ export type ProjectAttributesDeleteRequest = Message<"flyteidl.admin.ProjectAttr
  * Use `create(ProjectAttributesDeleteRequestSchema)` to create a new message.
  */
 export const ProjectAttributesDeleteRequestSchema: GenMessage<ProjectAttributesDeleteRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_attributes, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_attributes, 5));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -194,5 +195,5 @@ export type ProjectAttributesDeleteResponse = Message<"flyteidl.admin.ProjectAtt
  * Use `create(ProjectAttributesDeleteResponseSchema)` to create a new message.
  */
 export const ProjectAttributesDeleteResponseSchema: GenMessage<ProjectAttributesDeleteResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_attributes, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_attributes, 6));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { MatchableResource, MatchingAttributes } from "./matchable_resource_pb.js";
 import { file_flyteidl_admin_matchable_resource } from "./matchable_resource_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/project_domain_attributes.proto.
  */
 export const file_flyteidl_admin_project_domain_attributes: GenFile = /*@__PURE__*/
-  fileDesc("Ci5mbHl0ZWlkbC9hZG1pbi9wcm9qZWN0X2RvbWFpbl9hdHRyaWJ1dGVzLnByb3RvEg5mbHl0ZWlkbC5hZG1pbiKIAQoXUHJvamVjdERvbWFpbkF0dHJpYnV0ZXMSDwoHcHJvamVjdBgBIAEoCRIOCgZkb21haW4YAiABKAkSPwoTbWF0Y2hpbmdfYXR0cmlidXRlcxgDIAEoCzIiLmZseXRlaWRsLmFkbWluLk1hdGNoaW5nQXR0cmlidXRlcxILCgNvcmcYBCABKAkiYwokUHJvamVjdERvbWFpbkF0dHJpYnV0ZXNVcGRhdGVSZXF1ZXN0EjsKCmF0dHJpYnV0ZXMYASABKAsyJy5mbHl0ZWlkbC5hZG1pbi5Qcm9qZWN0RG9tYWluQXR0cmlidXRlcyInCiVQcm9qZWN0RG9tYWluQXR0cmlidXRlc1VwZGF0ZVJlc3BvbnNlIosBCiFQcm9qZWN0RG9tYWluQXR0cmlidXRlc0dldFJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIOCgZkb21haW4YAiABKAkSOAoNcmVzb3VyY2VfdHlwZRgDIAEoDjIhLmZseXRlaWRsLmFkbWluLk1hdGNoYWJsZVJlc291cmNlEgsKA29yZxgEIAEoCSJhCiJQcm9qZWN0RG9tYWluQXR0cmlidXRlc0dldFJlc3BvbnNlEjsKCmF0dHJpYnV0ZXMYASABKAsyJy5mbHl0ZWlkbC5hZG1pbi5Qcm9qZWN0RG9tYWluQXR0cmlidXRlcyKOAQokUHJvamVjdERvbWFpbkF0dHJpYnV0ZXNEZWxldGVSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEjgKDXJlc291cmNlX3R5cGUYAyABKA4yIS5mbHl0ZWlkbC5hZG1pbi5NYXRjaGFibGVSZXNvdXJjZRILCgNvcmcYBCABKAkiJwolUHJvamVjdERvbWFpbkF0dHJpYnV0ZXNEZWxldGVSZXNwb25zZUI9WjtnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9hZG1pbmIGcHJvdG8z", [file_flyteidl_admin_matchable_resource]);
+  lazyDesc(() => fileDesc("Ci5mbHl0ZWlkbC9hZG1pbi9wcm9qZWN0X2RvbWFpbl9hdHRyaWJ1dGVzLnByb3RvEg5mbHl0ZWlkbC5hZG1pbiKIAQoXUHJvamVjdERvbWFpbkF0dHJpYnV0ZXMSDwoHcHJvamVjdBgBIAEoCRIOCgZkb21haW4YAiABKAkSPwoTbWF0Y2hpbmdfYXR0cmlidXRlcxgDIAEoCzIiLmZseXRlaWRsLmFkbWluLk1hdGNoaW5nQXR0cmlidXRlcxILCgNvcmcYBCABKAkiYwokUHJvamVjdERvbWFpbkF0dHJpYnV0ZXNVcGRhdGVSZXF1ZXN0EjsKCmF0dHJpYnV0ZXMYASABKAsyJy5mbHl0ZWlkbC5hZG1pbi5Qcm9qZWN0RG9tYWluQXR0cmlidXRlcyInCiVQcm9qZWN0RG9tYWluQXR0cmlidXRlc1VwZGF0ZVJlc3BvbnNlIosBCiFQcm9qZWN0RG9tYWluQXR0cmlidXRlc0dldFJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIOCgZkb21haW4YAiABKAkSOAoNcmVzb3VyY2VfdHlwZRgDIAEoDjIhLmZseXRlaWRsLmFkbWluLk1hdGNoYWJsZVJlc291cmNlEgsKA29yZxgEIAEoCSJhCiJQcm9qZWN0RG9tYWluQXR0cmlidXRlc0dldFJlc3BvbnNlEjsKCmF0dHJpYnV0ZXMYASABKAsyJy5mbHl0ZWlkbC5hZG1pbi5Qcm9qZWN0RG9tYWluQXR0cmlidXRlcyKOAQokUHJvamVjdERvbWFpbkF0dHJpYnV0ZXNEZWxldGVSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEjgKDXJlc291cmNlX3R5cGUYAyABKA4yIS5mbHl0ZWlkbC5hZG1pbi5NYXRjaGFibGVSZXNvdXJjZRILCgNvcmcYBCABKAkiJwolUHJvamVjdERvbWFpbkF0dHJpYnV0ZXNEZWxldGVSZXNwb25zZUI9WjtnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9hZG1pbmIGcHJvdG8z", [file_flyteidl_admin_matchable_resource]));
 
 /**
  * Defines a set of custom matching attributes which defines resource defaults for a project and domain.
@@ -53,7 +54,7 @@ export type ProjectDomainAttributes = Message<"flyteidl.admin.ProjectDomainAttri
  * Use `create(ProjectDomainAttributesSchema)` to create a new message.
  */
 export const ProjectDomainAttributesSchema: GenMessage<ProjectDomainAttributes> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_domain_attributes, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_domain_attributes, 0));
 
 /**
  * Sets custom attributes for a project-domain combination.
@@ -75,7 +76,7 @@ export type ProjectDomainAttributesUpdateRequest = Message<"flyteidl.admin.Proje
  * Use `create(ProjectDomainAttributesUpdateRequestSchema)` to create a new message.
  */
 export const ProjectDomainAttributesUpdateRequestSchema: GenMessage<ProjectDomainAttributesUpdateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_domain_attributes, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_domain_attributes, 1));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -90,7 +91,7 @@ export type ProjectDomainAttributesUpdateResponse = Message<"flyteidl.admin.Proj
  * Use `create(ProjectDomainAttributesUpdateResponseSchema)` to create a new message.
  */
 export const ProjectDomainAttributesUpdateResponseSchema: GenMessage<ProjectDomainAttributesUpdateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_domain_attributes, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_domain_attributes, 2));
 
 /**
  * Request to get an individual project domain attribute override.
@@ -136,7 +137,7 @@ export type ProjectDomainAttributesGetRequest = Message<"flyteidl.admin.ProjectD
  * Use `create(ProjectDomainAttributesGetRequestSchema)` to create a new message.
  */
 export const ProjectDomainAttributesGetRequestSchema: GenMessage<ProjectDomainAttributesGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_domain_attributes, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_domain_attributes, 3));
 
 /**
  * Response to get an individual project domain attribute override.
@@ -156,7 +157,7 @@ export type ProjectDomainAttributesGetResponse = Message<"flyteidl.admin.Project
  * Use `create(ProjectDomainAttributesGetResponseSchema)` to create a new message.
  */
 export const ProjectDomainAttributesGetResponseSchema: GenMessage<ProjectDomainAttributesGetResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_domain_attributes, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_domain_attributes, 4));
 
 /**
  * Request to delete a set matchable project domain attribute override.
@@ -202,7 +203,7 @@ export type ProjectDomainAttributesDeleteRequest = Message<"flyteidl.admin.Proje
  * Use `create(ProjectDomainAttributesDeleteRequestSchema)` to create a new message.
  */
 export const ProjectDomainAttributesDeleteRequestSchema: GenMessage<ProjectDomainAttributesDeleteRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_domain_attributes, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_domain_attributes, 5));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -217,5 +218,5 @@ export type ProjectDomainAttributesDeleteResponse = Message<"flyteidl.admin.Proj
  * Use `create(ProjectDomainAttributesDeleteResponseSchema)` to create a new message.
  */
 export const ProjectDomainAttributesDeleteResponseSchema: GenMessage<ProjectDomainAttributesDeleteResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project_domain_attributes, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project_domain_attributes, 6));
 

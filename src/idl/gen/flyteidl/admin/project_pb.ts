@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Labels, Sort } from "./common_pb.js";
 import { file_flyteidl_admin_common } from "./common_pb.js";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/project.proto.
  */
 export const file_flyteidl_admin_project: GenFile = /*@__PURE__*/
-  fileDesc("ChxmbHl0ZWlkbC9hZG1pbi9wcm9qZWN0LnByb3RvEg5mbHl0ZWlkbC5hZG1pbiISChBHZXREb21haW5SZXF1ZXN0IiIKBkRvbWFpbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJIj0KEkdldERvbWFpbnNSZXNwb25zZRInCgdkb21haW5zGAEgAygLMhYuZmx5dGVpZGwuYWRtaW4uRG9tYWluIqACCgdQcm9qZWN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSJwoHZG9tYWlucxgDIAMoCzIWLmZseXRlaWRsLmFkbWluLkRvbWFpbhITCgtkZXNjcmlwdGlvbhgEIAEoCRImCgZsYWJlbHMYBSABKAsyFi5mbHl0ZWlkbC5hZG1pbi5MYWJlbHMSMwoFc3RhdGUYBiABKA4yJC5mbHl0ZWlkbC5hZG1pbi5Qcm9qZWN0LlByb2plY3RTdGF0ZRILCgNvcmcYByABKAkiUwoMUHJvamVjdFN0YXRlEgoKBkFDVElWRRAAEgwKCEFSQ0hJVkVEEAESFAoQU1lTVEVNX0dFTkVSQVRFRBACEhMKD1NZU1RFTV9BUkNISVZFRBADIkQKCFByb2plY3RzEikKCHByb2plY3RzGAEgAygLMhcuZmx5dGVpZGwuYWRtaW4uUHJvamVjdBINCgV0b2tlbhgCIAEoCSJ3ChJQcm9qZWN0TGlzdFJlcXVlc3QSDQoFbGltaXQYASABKA0SDQoFdG9rZW4YAiABKAkSDwoHZmlsdGVycxgDIAEoCRIlCgdzb3J0X2J5GAQgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydBILCgNvcmcYBSABKAkiQgoWUHJvamVjdFJlZ2lzdGVyUmVxdWVzdBIoCgdwcm9qZWN0GAEgASgLMhcuZmx5dGVpZGwuYWRtaW4uUHJvamVjdCIZChdQcm9qZWN0UmVnaXN0ZXJSZXNwb25zZSIXChVQcm9qZWN0VXBkYXRlUmVzcG9uc2UiLAoRUHJvamVjdEdldFJlcXVlc3QSCgoCaWQYASABKAkSCwoDb3JnGAIgASgJIioKD0luYWN0aXZlUHJvamVjdBIKCgJpZBgBIAEoCRILCgNvcmcYAiABKAlCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_common]);
+  lazyDesc(() => fileDesc("ChxmbHl0ZWlkbC9hZG1pbi9wcm9qZWN0LnByb3RvEg5mbHl0ZWlkbC5hZG1pbiISChBHZXREb21haW5SZXF1ZXN0IiIKBkRvbWFpbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJIj0KEkdldERvbWFpbnNSZXNwb25zZRInCgdkb21haW5zGAEgAygLMhYuZmx5dGVpZGwuYWRtaW4uRG9tYWluIqACCgdQcm9qZWN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSJwoHZG9tYWlucxgDIAMoCzIWLmZseXRlaWRsLmFkbWluLkRvbWFpbhITCgtkZXNjcmlwdGlvbhgEIAEoCRImCgZsYWJlbHMYBSABKAsyFi5mbHl0ZWlkbC5hZG1pbi5MYWJlbHMSMwoFc3RhdGUYBiABKA4yJC5mbHl0ZWlkbC5hZG1pbi5Qcm9qZWN0LlByb2plY3RTdGF0ZRILCgNvcmcYByABKAkiUwoMUHJvamVjdFN0YXRlEgoKBkFDVElWRRAAEgwKCEFSQ0hJVkVEEAESFAoQU1lTVEVNX0dFTkVSQVRFRBACEhMKD1NZU1RFTV9BUkNISVZFRBADIkQKCFByb2plY3RzEikKCHByb2plY3RzGAEgAygLMhcuZmx5dGVpZGwuYWRtaW4uUHJvamVjdBINCgV0b2tlbhgCIAEoCSJ3ChJQcm9qZWN0TGlzdFJlcXVlc3QSDQoFbGltaXQYASABKA0SDQoFdG9rZW4YAiABKAkSDwoHZmlsdGVycxgDIAEoCRIlCgdzb3J0X2J5GAQgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydBILCgNvcmcYBSABKAkiQgoWUHJvamVjdFJlZ2lzdGVyUmVxdWVzdBIoCgdwcm9qZWN0GAEgASgLMhcuZmx5dGVpZGwuYWRtaW4uUHJvamVjdCIZChdQcm9qZWN0UmVnaXN0ZXJSZXNwb25zZSIXChVQcm9qZWN0VXBkYXRlUmVzcG9uc2UiLAoRUHJvamVjdEdldFJlcXVlc3QSCgoCaWQYASABKAkSCwoDb3JnGAIgASgJIioKD0luYWN0aXZlUHJvamVjdBIKCgJpZBgBIAEoCRILCgNvcmcYAiABKAlCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_common]));
 
 /**
  * Empty request for GetDomain
@@ -27,7 +28,7 @@ export type GetDomainRequest = Message<"flyteidl.admin.GetDomainRequest"> & {
  * Use `create(GetDomainRequestSchema)` to create a new message.
  */
 export const GetDomainRequestSchema: GenMessage<GetDomainRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 0));
 
 /**
  * Namespace within a project commonly used to differentiate between different service instances.
@@ -56,7 +57,7 @@ export type Domain = Message<"flyteidl.admin.Domain"> & {
  * Use `create(DomainSchema)` to create a new message.
  */
 export const DomainSchema: GenMessage<Domain> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 1));
 
 /**
  * Represents a list of domains.
@@ -75,7 +76,7 @@ export type GetDomainsResponse = Message<"flyteidl.admin.GetDomainsResponse"> & 
  * Use `create(GetDomainsResponseSchema)` to create a new message.
  */
 export const GetDomainsResponseSchema: GenMessage<GetDomainsResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 2));
 
 /**
  * Top-level namespace used to classify different entities like workflows and executions.
@@ -133,7 +134,7 @@ export type Project = Message<"flyteidl.admin.Project"> & {
  * Use `create(ProjectSchema)` to create a new message.
  */
 export const ProjectSchema: GenMessage<Project> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 3));
 
 /**
  * The state of the project is used to control its visibility in the UI and validity.
@@ -181,7 +182,7 @@ export type Project_ProjectState = (typeof Project_ProjectState)[keyof typeof Pr
  * Describes the enum flyteidl.admin.Project.ProjectState.
  */
 export const Project_ProjectStateSchema: GenEnum<Project_ProjectState> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_project, 3, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_project, 3, 0));
 
 /**
  * Represents a list of projects.
@@ -209,7 +210,7 @@ export type Projects = Message<"flyteidl.admin.Projects"> & {
  * Use `create(ProjectsSchema)` to create a new message.
  */
 export const ProjectsSchema: GenMessage<Projects> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 4));
 
 /**
  * Request to retrieve a list of projects matching specified filters. 
@@ -265,7 +266,7 @@ export type ProjectListRequest = Message<"flyteidl.admin.ProjectListRequest"> & 
  * Use `create(ProjectListRequestSchema)` to create a new message.
  */
 export const ProjectListRequestSchema: GenMessage<ProjectListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 5));
 
 /**
  * Adds a new user-project within the Flyte deployment.
@@ -287,7 +288,7 @@ export type ProjectRegisterRequest = Message<"flyteidl.admin.ProjectRegisterRequ
  * Use `create(ProjectRegisterRequestSchema)` to create a new message.
  */
 export const ProjectRegisterRequestSchema: GenMessage<ProjectRegisterRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 6));
 
 /**
  * Purposefully empty, may be updated in the future.
@@ -302,7 +303,7 @@ export type ProjectRegisterResponse = Message<"flyteidl.admin.ProjectRegisterRes
  * Use `create(ProjectRegisterResponseSchema)` to create a new message.
  */
 export const ProjectRegisterResponseSchema: GenMessage<ProjectRegisterResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 7));
 
 /**
  * Purposefully empty, may be updated in the future.
@@ -317,7 +318,7 @@ export type ProjectUpdateResponse = Message<"flyteidl.admin.ProjectUpdateRespons
  * Use `create(ProjectUpdateResponseSchema)` to create a new message.
  */
 export const ProjectUpdateResponseSchema: GenMessage<ProjectUpdateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 8));
 
 /**
  * @generated from message flyteidl.admin.ProjectGetRequest
@@ -344,7 +345,7 @@ export type ProjectGetRequest = Message<"flyteidl.admin.ProjectGetRequest"> & {
  * Use `create(ProjectGetRequestSchema)` to create a new message.
  */
 export const ProjectGetRequestSchema: GenMessage<ProjectGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 9));
 
 /**
  * Error returned for inactive projects
@@ -373,5 +374,5 @@ export type InactiveProject = Message<"flyteidl.admin.InactiveProject"> & {
  * Use `create(InactiveProjectSchema)` to create a new message.
  */
 export const InactiveProjectSchema: GenMessage<InactiveProject> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_project, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_project, 10));
 

@@ -4,13 +4,14 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/admin/schedule.proto.
  */
 export const file_flyteidl_admin_schedule: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbHl0ZWlkbC9hZG1pbi9zY2hlZHVsZS5wcm90bxIOZmx5dGVpZGwuYWRtaW4iRwoJRml4ZWRSYXRlEg0KBXZhbHVlGAEgASgNEisKBHVuaXQYAiABKA4yHS5mbHl0ZWlkbC5hZG1pbi5GaXhlZFJhdGVVbml0IjAKDENyb25TY2hlZHVsZRIQCghzY2hlZHVsZRgBIAEoCRIOCgZvZmZzZXQYAiABKAkiwQEKCFNjaGVkdWxlEh0KD2Nyb25fZXhwcmVzc2lvbhgBIAEoCUICGAFIABIpCgRyYXRlGAIgASgLMhkuZmx5dGVpZGwuYWRtaW4uRml4ZWRSYXRlSAASNQoNY3Jvbl9zY2hlZHVsZRgEIAEoCzIcLmZseXRlaWRsLmFkbWluLkNyb25TY2hlZHVsZUgAEh4KFmtpY2tvZmZfdGltZV9pbnB1dF9hcmcYAyABKAlCFAoSU2NoZWR1bGVFeHByZXNzaW9uKi4KDUZpeGVkUmF0ZVVuaXQSCgoGTUlOVVRFEAASCAoESE9VUhABEgcKA0RBWRACQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM");
+  lazyDesc(() => fileDesc("Ch1mbHl0ZWlkbC9hZG1pbi9zY2hlZHVsZS5wcm90bxIOZmx5dGVpZGwuYWRtaW4iRwoJRml4ZWRSYXRlEg0KBXZhbHVlGAEgASgNEisKBHVuaXQYAiABKA4yHS5mbHl0ZWlkbC5hZG1pbi5GaXhlZFJhdGVVbml0IjAKDENyb25TY2hlZHVsZRIQCghzY2hlZHVsZRgBIAEoCRIOCgZvZmZzZXQYAiABKAkiwQEKCFNjaGVkdWxlEh0KD2Nyb25fZXhwcmVzc2lvbhgBIAEoCUICGAFIABIpCgRyYXRlGAIgASgLMhkuZmx5dGVpZGwuYWRtaW4uRml4ZWRSYXRlSAASNQoNY3Jvbl9zY2hlZHVsZRgEIAEoCzIcLmZseXRlaWRsLmFkbWluLkNyb25TY2hlZHVsZUgAEh4KFmtpY2tvZmZfdGltZV9pbnB1dF9hcmcYAyABKAlCFAoSU2NoZWR1bGVFeHByZXNzaW9uKi4KDUZpeGVkUmF0ZVVuaXQSCgoGTUlOVVRFEAASCAoESE9VUhABEgcKA0RBWRACQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM"));
 
 /**
  * Option for schedules run at a certain frequency e.g. every 2 minutes.
@@ -34,7 +35,7 @@ export type FixedRate = Message<"flyteidl.admin.FixedRate"> & {
  * Use `create(FixedRateSchema)` to create a new message.
  */
 export const FixedRateSchema: GenMessage<FixedRate> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_schedule, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_schedule, 0));
 
 /**
  * Options for schedules to run according to a cron expression.
@@ -65,7 +66,7 @@ export type CronSchedule = Message<"flyteidl.admin.CronSchedule"> & {
  * Use `create(CronScheduleSchema)` to create a new message.
  */
 export const CronScheduleSchema: GenMessage<CronSchedule> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_schedule, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_schedule, 1));
 
 /**
  * Defines complete set of information required to trigger an execution on a schedule.
@@ -113,7 +114,7 @@ export type Schedule = Message<"flyteidl.admin.Schedule"> & {
  * Use `create(ScheduleSchema)` to create a new message.
  */
 export const ScheduleSchema: GenMessage<Schedule> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_schedule, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_schedule, 2));
 
 /**
  * Represents a frequency at which to run a schedule.
@@ -148,5 +149,5 @@ export type FixedRateUnit = (typeof FixedRateUnit)[keyof typeof FixedRateUnit] |
  * Describes the enum flyteidl.admin.FixedRateUnit.
  */
 export const FixedRateUnitSchema: GenEnum<FixedRateUnit> = /*@__PURE__*/
-  enumDesc(file_flyteidl_admin_schedule, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_admin_schedule, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Sort } from "./common_pb.js";
 import { file_flyteidl_admin_common } from "./common_pb.js";
 import type { SignalIdentifier, WorkflowExecutionIdentifier } from "../core/identifier_pb.js";
@@ -18,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/signal.proto.
  */
 export const file_flyteidl_admin_signal: GenFile = /*@__PURE__*/
-  fileDesc("ChtmbHl0ZWlkbC9hZG1pbi9zaWduYWwucHJvdG8SDmZseXRlaWRsLmFkbWluInEKGFNpZ25hbEdldE9yQ3JlYXRlUmVxdWVzdBIrCgJpZBgBIAEoCzIfLmZseXRlaWRsLmNvcmUuU2lnbmFsSWRlbnRpZmllchIoCgR0eXBlGAIgASgLMhouZmx5dGVpZGwuY29yZS5MaXRlcmFsVHlwZSK0AQoRU2lnbmFsTGlzdFJlcXVlc3QSSQoVd29ya2Zsb3dfZXhlY3V0aW9uX2lkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISDQoFbGltaXQYAiABKA0SDQoFdG9rZW4YAyABKAkSDwoHZmlsdGVycxgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydCJECgpTaWduYWxMaXN0EicKB3NpZ25hbHMYASADKAsyFi5mbHl0ZWlkbC5hZG1pbi5TaWduYWwSDQoFdG9rZW4YAiABKAkiZgoQU2lnbmFsU2V0UmVxdWVzdBIrCgJpZBgBIAEoCzIfLmZseXRlaWRsLmNvcmUuU2lnbmFsSWRlbnRpZmllchIlCgV2YWx1ZRgCIAEoCzIWLmZseXRlaWRsLmNvcmUuTGl0ZXJhbCITChFTaWduYWxTZXRSZXNwb25zZSKGAQoGU2lnbmFsEisKAmlkGAEgASgLMh8uZmx5dGVpZGwuY29yZS5TaWduYWxJZGVudGlmaWVyEigKBHR5cGUYAiABKAsyGi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxUeXBlEiUKBXZhbHVlGAMgASgLMhYuZmx5dGVpZGwuY29yZS5MaXRlcmFsQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_admin_common, file_flyteidl_core_identifier, file_flyteidl_core_literals, file_flyteidl_core_types]);
+  lazyDesc(() => fileDesc("ChtmbHl0ZWlkbC9hZG1pbi9zaWduYWwucHJvdG8SDmZseXRlaWRsLmFkbWluInEKGFNpZ25hbEdldE9yQ3JlYXRlUmVxdWVzdBIrCgJpZBgBIAEoCzIfLmZseXRlaWRsLmNvcmUuU2lnbmFsSWRlbnRpZmllchIoCgR0eXBlGAIgASgLMhouZmx5dGVpZGwuY29yZS5MaXRlcmFsVHlwZSK0AQoRU2lnbmFsTGlzdFJlcXVlc3QSSQoVd29ya2Zsb3dfZXhlY3V0aW9uX2lkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISDQoFbGltaXQYAiABKA0SDQoFdG9rZW4YAyABKAkSDwoHZmlsdGVycxgEIAEoCRIlCgdzb3J0X2J5GAUgASgLMhQuZmx5dGVpZGwuYWRtaW4uU29ydCJECgpTaWduYWxMaXN0EicKB3NpZ25hbHMYASADKAsyFi5mbHl0ZWlkbC5hZG1pbi5TaWduYWwSDQoFdG9rZW4YAiABKAkiZgoQU2lnbmFsU2V0UmVxdWVzdBIrCgJpZBgBIAEoCzIfLmZseXRlaWRsLmNvcmUuU2lnbmFsSWRlbnRpZmllchIlCgV2YWx1ZRgCIAEoCzIWLmZseXRlaWRsLmNvcmUuTGl0ZXJhbCITChFTaWduYWxTZXRSZXNwb25zZSKGAQoGU2lnbmFsEisKAmlkGAEgASgLMh8uZmx5dGVpZGwuY29yZS5TaWduYWxJZGVudGlmaWVyEigKBHR5cGUYAiABKAsyGi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxUeXBlEiUKBXZhbHVlGAMgASgLMhYuZmx5dGVpZGwuY29yZS5MaXRlcmFsQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_admin_common, file_flyteidl_core_identifier, file_flyteidl_core_literals, file_flyteidl_core_types]));
 
 /**
  * SignalGetOrCreateRequest represents a request structure to retrieve or create a signal.
@@ -47,7 +48,7 @@ export type SignalGetOrCreateRequest = Message<"flyteidl.admin.SignalGetOrCreate
  * Use `create(SignalGetOrCreateRequestSchema)` to create a new message.
  */
 export const SignalGetOrCreateRequestSchema: GenMessage<SignalGetOrCreateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_signal, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_signal, 0));
 
 /**
  * SignalListRequest represents a request structure to retrieve a collection of signals.
@@ -103,7 +104,7 @@ export type SignalListRequest = Message<"flyteidl.admin.SignalListRequest"> & {
  * Use `create(SignalListRequestSchema)` to create a new message.
  */
 export const SignalListRequestSchema: GenMessage<SignalListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_signal, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_signal, 1));
 
 /**
  * SignalList represents collection of signals along with the token of the last result.
@@ -133,7 +134,7 @@ export type SignalList = Message<"flyteidl.admin.SignalList"> & {
  * Use `create(SignalListSchema)` to create a new message.
  */
 export const SignalListSchema: GenMessage<SignalList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_signal, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_signal, 2));
 
 /**
  * SignalSetRequest represents a request structure to set the value on a signal. Setting a signal
@@ -163,7 +164,7 @@ export type SignalSetRequest = Message<"flyteidl.admin.SignalSetRequest"> & {
  * Use `create(SignalSetRequestSchema)` to create a new message.
  */
 export const SignalSetRequestSchema: GenMessage<SignalSetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_signal, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_signal, 3));
 
 /**
  * SignalSetResponse represents a response structure if signal setting succeeds.
@@ -180,7 +181,7 @@ export type SignalSetResponse = Message<"flyteidl.admin.SignalSetResponse"> & {
  * Use `create(SignalSetResponseSchema)` to create a new message.
  */
 export const SignalSetResponseSchema: GenMessage<SignalSetResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_signal, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_signal, 4));
 
 /**
  * Signal encapsulates a unique identifier, associated metadata, and a value for a single Flyte
@@ -218,5 +219,5 @@ export type Signal = Message<"flyteidl.admin.Signal"> & {
  * Use `create(SignalSchema)` to create a new message.
  */
 export const SignalSchema: GenMessage<Signal> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_signal, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_signal, 5));
 

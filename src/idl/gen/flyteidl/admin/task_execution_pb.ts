@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { FlyteURLs, Sort, UrlBlob } from "./common_pb.js";
 import { file_flyteidl_admin_common } from "./common_pb.js";
 import type { ExecutionError, LogContext, TaskExecution_Phase, TaskLog } from "../core/execution_pb.js";
@@ -22,7 +23,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/task_execution.proto.
  */
 export const file_flyteidl_admin_task_execution: GenFile = /*@__PURE__*/
-  fileDesc("CiNmbHl0ZWlkbC9hZG1pbi90YXNrX2V4ZWN1dGlvbi5wcm90bxIOZmx5dGVpZGwuYWRtaW4iTQoXVGFza0V4ZWN1dGlvbkdldFJlcXVlc3QSMgoCaWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLlRhc2tFeGVjdXRpb25JZGVudGlmaWVyIrMBChhUYXNrRXhlY3V0aW9uTGlzdFJlcXVlc3QSQQoRbm9kZV9leGVjdXRpb25faWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLk5vZGVFeGVjdXRpb25JZGVudGlmaWVyEg0KBWxpbWl0GAIgASgNEg0KBXRva2VuGAMgASgJEg8KB2ZpbHRlcnMYBCABKAkSJQoHc29ydF9ieRgFIAEoCzIULmZseXRlaWRsLmFkbWluLlNvcnQioAEKDVRhc2tFeGVjdXRpb24SMgoCaWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLlRhc2tFeGVjdXRpb25JZGVudGlmaWVyEhEKCWlucHV0X3VyaRgCIAEoCRI1CgdjbG9zdXJlGAMgASgLMiQuZmx5dGVpZGwuYWRtaW4uVGFza0V4ZWN1dGlvbkNsb3N1cmUSEQoJaXNfcGFyZW50GAQgASgIIloKEVRhc2tFeGVjdXRpb25MaXN0EjYKD3Rhc2tfZXhlY3V0aW9ucxgBIAMoCzIdLmZseXRlaWRsLmFkbWluLlRhc2tFeGVjdXRpb24SDQoFdG9rZW4YAiABKAkitwUKFFRhc2tFeGVjdXRpb25DbG9zdXJlEhgKCm91dHB1dF91cmkYASABKAlCAhgBSAASLgoFZXJyb3IYAiABKAsyHS5mbHl0ZWlkbC5jb3JlLkV4ZWN1dGlvbkVycm9ySAASNAoLb3V0cHV0X2RhdGEYDCABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBCAhgBSAASMQoFcGhhc2UYAyABKA4yIi5mbHl0ZWlkbC5jb3JlLlRhc2tFeGVjdXRpb24uUGhhc2USJAoEbG9ncxgEIAMoCzIWLmZseXRlaWRsLmNvcmUuVGFza0xvZxIuCgpzdGFydGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCghkdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgtjdXN0b21faW5mbxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDgoGcmVhc29uGAogASgJEhEKCXRhc2tfdHlwZRgLIAEoCRI3CghtZXRhZGF0YRgQIAEoCzIlLmZseXRlaWRsLmV2ZW50LlRhc2tFeGVjdXRpb25NZXRhZGF0YRIVCg1ldmVudF92ZXJzaW9uGBEgASgFEicKB3JlYXNvbnMYEiADKAsyFi5mbHl0ZWlkbC5hZG1pbi5SZWFzb24SLgoLbG9nX2NvbnRleHQYEyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxvZ0NvbnRleHRCDwoNb3V0cHV0X3Jlc3VsdCJKCgZSZWFzb24SLwoLb2NjdXJyZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21lc3NhZ2UYAiABKAkiUQobVGFza0V4ZWN1dGlvbkdldERhdGFSZXF1ZXN0EjIKAmlkGAEgASgLMiYuZmx5dGVpZGwuY29yZS5UYXNrRXhlY3V0aW9uSWRlbnRpZmllciKJAgocVGFza0V4ZWN1dGlvbkdldERhdGFSZXNwb25zZRIrCgZpbnB1dHMYASABKAsyFy5mbHl0ZWlkbC5hZG1pbi5VcmxCbG9iQgIYARIsCgdvdXRwdXRzGAIgASgLMhcuZmx5dGVpZGwuYWRtaW4uVXJsQmxvYkICGAESLgoLZnVsbF9pbnB1dHMYAyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXASLwoMZnVsbF9vdXRwdXRzGAQgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEi0KCmZseXRlX3VybHMYBSABKAsyGS5mbHl0ZWlkbC5hZG1pbi5GbHl0ZVVSTHNCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_common, file_flyteidl_core_execution, file_flyteidl_core_identifier, file_flyteidl_core_literals, file_flyteidl_event_event, file_google_protobuf_timestamp, file_google_protobuf_duration, file_google_protobuf_struct]);
+  lazyDesc(() => fileDesc("CiNmbHl0ZWlkbC9hZG1pbi90YXNrX2V4ZWN1dGlvbi5wcm90bxIOZmx5dGVpZGwuYWRtaW4iTQoXVGFza0V4ZWN1dGlvbkdldFJlcXVlc3QSMgoCaWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLlRhc2tFeGVjdXRpb25JZGVudGlmaWVyIrMBChhUYXNrRXhlY3V0aW9uTGlzdFJlcXVlc3QSQQoRbm9kZV9leGVjdXRpb25faWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLk5vZGVFeGVjdXRpb25JZGVudGlmaWVyEg0KBWxpbWl0GAIgASgNEg0KBXRva2VuGAMgASgJEg8KB2ZpbHRlcnMYBCABKAkSJQoHc29ydF9ieRgFIAEoCzIULmZseXRlaWRsLmFkbWluLlNvcnQioAEKDVRhc2tFeGVjdXRpb24SMgoCaWQYASABKAsyJi5mbHl0ZWlkbC5jb3JlLlRhc2tFeGVjdXRpb25JZGVudGlmaWVyEhEKCWlucHV0X3VyaRgCIAEoCRI1CgdjbG9zdXJlGAMgASgLMiQuZmx5dGVpZGwuYWRtaW4uVGFza0V4ZWN1dGlvbkNsb3N1cmUSEQoJaXNfcGFyZW50GAQgASgIIloKEVRhc2tFeGVjdXRpb25MaXN0EjYKD3Rhc2tfZXhlY3V0aW9ucxgBIAMoCzIdLmZseXRlaWRsLmFkbWluLlRhc2tFeGVjdXRpb24SDQoFdG9rZW4YAiABKAkitwUKFFRhc2tFeGVjdXRpb25DbG9zdXJlEhgKCm91dHB1dF91cmkYASABKAlCAhgBSAASLgoFZXJyb3IYAiABKAsyHS5mbHl0ZWlkbC5jb3JlLkV4ZWN1dGlvbkVycm9ySAASNAoLb3V0cHV0X2RhdGEYDCABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBCAhgBSAASMQoFcGhhc2UYAyABKA4yIi5mbHl0ZWlkbC5jb3JlLlRhc2tFeGVjdXRpb24uUGhhc2USJAoEbG9ncxgEIAMoCzIWLmZseXRlaWRsLmNvcmUuVGFza0xvZxIuCgpzdGFydGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCghkdXJhdGlvbhgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgtjdXN0b21faW5mbxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDgoGcmVhc29uGAogASgJEhEKCXRhc2tfdHlwZRgLIAEoCRI3CghtZXRhZGF0YRgQIAEoCzIlLmZseXRlaWRsLmV2ZW50LlRhc2tFeGVjdXRpb25NZXRhZGF0YRIVCg1ldmVudF92ZXJzaW9uGBEgASgFEicKB3JlYXNvbnMYEiADKAsyFi5mbHl0ZWlkbC5hZG1pbi5SZWFzb24SLgoLbG9nX2NvbnRleHQYEyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxvZ0NvbnRleHRCDwoNb3V0cHV0X3Jlc3VsdCJKCgZSZWFzb24SLwoLb2NjdXJyZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB21lc3NhZ2UYAiABKAkiUQobVGFza0V4ZWN1dGlvbkdldERhdGFSZXF1ZXN0EjIKAmlkGAEgASgLMiYuZmx5dGVpZGwuY29yZS5UYXNrRXhlY3V0aW9uSWRlbnRpZmllciKJAgocVGFza0V4ZWN1dGlvbkdldERhdGFSZXNwb25zZRIrCgZpbnB1dHMYASABKAsyFy5mbHl0ZWlkbC5hZG1pbi5VcmxCbG9iQgIYARIsCgdvdXRwdXRzGAIgASgLMhcuZmx5dGVpZGwuYWRtaW4uVXJsQmxvYkICGAESLgoLZnVsbF9pbnB1dHMYAyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXASLwoMZnVsbF9vdXRwdXRzGAQgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwEi0KCmZseXRlX3VybHMYBSABKAsyGS5mbHl0ZWlkbC5hZG1pbi5GbHl0ZVVSTHNCPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_admin_common, file_flyteidl_core_execution, file_flyteidl_core_identifier, file_flyteidl_core_literals, file_flyteidl_event_event, file_google_protobuf_timestamp, file_google_protobuf_duration, file_google_protobuf_struct]));
 
 /**
  * A message used to fetch a single task execution entity.
@@ -45,7 +46,7 @@ export type TaskExecutionGetRequest = Message<"flyteidl.admin.TaskExecutionGetRe
  * Use `create(TaskExecutionGetRequestSchema)` to create a new message.
  */
 export const TaskExecutionGetRequestSchema: GenMessage<TaskExecutionGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task_execution, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task_execution, 0));
 
 /**
  * Represents a request structure to retrieve a list of task execution entities yielded by a specific node execution.
@@ -102,7 +103,7 @@ export type TaskExecutionListRequest = Message<"flyteidl.admin.TaskExecutionList
  * Use `create(TaskExecutionListRequestSchema)` to create a new message.
  */
 export const TaskExecutionListRequestSchema: GenMessage<TaskExecutionListRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task_execution, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task_execution, 1));
 
 /**
  * Encapsulates all details for a single task execution entity.
@@ -146,7 +147,7 @@ export type TaskExecution = Message<"flyteidl.admin.TaskExecution"> & {
  * Use `create(TaskExecutionSchema)` to create a new message.
  */
 export const TaskExecutionSchema: GenMessage<TaskExecution> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task_execution, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task_execution, 2));
 
 /**
  * Response structure for a query to list of task execution entities.
@@ -174,7 +175,7 @@ export type TaskExecutionList = Message<"flyteidl.admin.TaskExecutionList"> & {
  * Use `create(TaskExecutionListSchema)` to create a new message.
  */
 export const TaskExecutionListSchema: GenMessage<TaskExecutionList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task_execution, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task_execution, 3));
 
 /**
  * Container for task execution details and results.
@@ -316,7 +317,7 @@ export type TaskExecutionClosure = Message<"flyteidl.admin.TaskExecutionClosure"
  * Use `create(TaskExecutionClosureSchema)` to create a new message.
  */
 export const TaskExecutionClosureSchema: GenMessage<TaskExecutionClosure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task_execution, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task_execution, 4));
 
 /**
  * Reason is a single message annotated with a timestamp to indicate the instant the reason occurred.
@@ -344,7 +345,7 @@ export type Reason = Message<"flyteidl.admin.Reason"> & {
  * Use `create(ReasonSchema)` to create a new message.
  */
 export const ReasonSchema: GenMessage<Reason> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task_execution, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task_execution, 5));
 
 /**
  * Request structure to fetch inputs and output for a task execution.
@@ -367,7 +368,7 @@ export type TaskExecutionGetDataRequest = Message<"flyteidl.admin.TaskExecutionG
  * Use `create(TaskExecutionGetDataRequestSchema)` to create a new message.
  */
 export const TaskExecutionGetDataRequestSchema: GenMessage<TaskExecutionGetDataRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task_execution, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task_execution, 6));
 
 /**
  * Response structure for TaskExecutionGetDataRequest which contains inputs and outputs for a task execution.
@@ -421,5 +422,5 @@ export type TaskExecutionGetDataResponse = Message<"flyteidl.admin.TaskExecution
  * Use `create(TaskExecutionGetDataResponseSchema)` to create a new message.
  */
 export const TaskExecutionGetDataResponseSchema: GenMessage<TaskExecutionGetDataResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task_execution, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task_execution, 7));
 

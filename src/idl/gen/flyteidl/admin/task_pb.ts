@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Identifier } from "../core/identifier_pb.js";
 import { file_flyteidl_core_identifier } from "../core/identifier_pb.js";
 import type { TaskTemplate } from "../core/tasks_pb.js";
@@ -20,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/task.proto.
  */
 export const file_flyteidl_admin_task: GenFile = /*@__PURE__*/
-  fileDesc("ChlmbHl0ZWlkbC9hZG1pbi90YXNrLnByb3RvEg5mbHl0ZWlkbC5hZG1pbiJiChFUYXNrQ3JlYXRlUmVxdWVzdBIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchImCgRzcGVjGAIgASgLMhguZmx5dGVpZGwuYWRtaW4uVGFza1NwZWMiFAoSVGFza0NyZWF0ZVJlc3BvbnNlInYKBFRhc2sSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISLAoHY2xvc3VyZRgCIAEoCzIbLmZseXRlaWRsLmFkbWluLlRhc2tDbG9zdXJlEhkKEXNob3J0X2Rlc2NyaXB0aW9uGAMgASgJIj4KCFRhc2tMaXN0EiMKBXRhc2tzGAEgAygLMhQuZmx5dGVpZGwuYWRtaW4uVGFzaxINCgV0b2tlbhgCIAEoCSJxCghUYXNrU3BlYxItCgh0ZW1wbGF0ZRgBIAEoCzIbLmZseXRlaWRsLmNvcmUuVGFza1RlbXBsYXRlEjYKC2Rlc2NyaXB0aW9uGAIgASgLMiEuZmx5dGVpZGwuYWRtaW4uRGVzY3JpcHRpb25FbnRpdHkicQoLVGFza0Nsb3N1cmUSMgoNY29tcGlsZWRfdGFzaxgBIAEoCzIbLmZseXRlaWRsLmNvcmUuQ29tcGlsZWRUYXNrEi4KCmNyZWF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_core_identifier, file_flyteidl_core_tasks, file_flyteidl_core_compiler, file_flyteidl_admin_description_entity, file_google_protobuf_timestamp]);
+  lazyDesc(() => fileDesc("ChlmbHl0ZWlkbC9hZG1pbi90YXNrLnByb3RvEg5mbHl0ZWlkbC5hZG1pbiJiChFUYXNrQ3JlYXRlUmVxdWVzdBIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchImCgRzcGVjGAIgASgLMhguZmx5dGVpZGwuYWRtaW4uVGFza1NwZWMiFAoSVGFza0NyZWF0ZVJlc3BvbnNlInYKBFRhc2sSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISLAoHY2xvc3VyZRgCIAEoCzIbLmZseXRlaWRsLmFkbWluLlRhc2tDbG9zdXJlEhkKEXNob3J0X2Rlc2NyaXB0aW9uGAMgASgJIj4KCFRhc2tMaXN0EiMKBXRhc2tzGAEgAygLMhQuZmx5dGVpZGwuYWRtaW4uVGFzaxINCgV0b2tlbhgCIAEoCSJxCghUYXNrU3BlYxItCgh0ZW1wbGF0ZRgBIAEoCzIbLmZseXRlaWRsLmNvcmUuVGFza1RlbXBsYXRlEjYKC2Rlc2NyaXB0aW9uGAIgASgLMiEuZmx5dGVpZGwuYWRtaW4uRGVzY3JpcHRpb25FbnRpdHkicQoLVGFza0Nsb3N1cmUSMgoNY29tcGlsZWRfdGFzaxgBIAEoCzIbLmZseXRlaWRsLmNvcmUuQ29tcGlsZWRUYXNrEi4KCmNyZWF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM", [file_flyteidl_core_identifier, file_flyteidl_core_tasks, file_flyteidl_core_compiler, file_flyteidl_admin_description_entity, file_google_protobuf_timestamp]));
 
 /**
  * Represents a request structure to create a revision of a task.
@@ -51,7 +52,7 @@ export type TaskCreateRequest = Message<"flyteidl.admin.TaskCreateRequest"> & {
  * Use `create(TaskCreateRequestSchema)` to create a new message.
  */
 export const TaskCreateRequestSchema: GenMessage<TaskCreateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task, 0));
 
 /**
  * Represents a response structure if task creation succeeds.
@@ -68,7 +69,7 @@ export type TaskCreateResponse = Message<"flyteidl.admin.TaskCreateResponse"> & 
  * Use `create(TaskCreateResponseSchema)` to create a new message.
  */
 export const TaskCreateResponseSchema: GenMessage<TaskCreateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task, 1));
 
 /**
  * Flyte workflows are composed of many ordered tasks. That is small, reusable, self-contained logical blocks
@@ -105,7 +106,7 @@ export type Task = Message<"flyteidl.admin.Task"> & {
  * Use `create(TaskSchema)` to create a new message.
  */
 export const TaskSchema: GenMessage<Task> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task, 2));
 
 /**
  * Represents a list of tasks returned from the admin.
@@ -135,7 +136,7 @@ export type TaskList = Message<"flyteidl.admin.TaskList"> & {
  * Use `create(TaskListSchema)` to create a new message.
  */
 export const TaskListSchema: GenMessage<TaskList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task, 3));
 
 /**
  * Represents a structure that encapsulates the user-configured specification of the task.
@@ -163,7 +164,7 @@ export type TaskSpec = Message<"flyteidl.admin.TaskSpec"> & {
  * Use `create(TaskSpecSchema)` to create a new message.
  */
 export const TaskSpecSchema: GenMessage<TaskSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task, 4));
 
 /**
  * Compute task attributes which include values derived from the TaskSpec, as well as plugin-specific data
@@ -192,5 +193,5 @@ export type TaskClosure = Message<"flyteidl.admin.TaskClosure"> & {
  * Use `create(TaskClosureSchema)` to create a new message.
  */
 export const TaskClosureSchema: GenMessage<TaskClosure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_task, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_task, 5));
 

@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/admin/version.proto.
  */
 export const file_flyteidl_admin_version: GenFile = /*@__PURE__*/
-  fileDesc("ChxmbHl0ZWlkbC9hZG1pbi92ZXJzaW9uLnByb3RvEg5mbHl0ZWlkbC5hZG1pbiJMChJHZXRWZXJzaW9uUmVzcG9uc2USNgoVY29udHJvbF9wbGFuZV92ZXJzaW9uGAEgASgLMhcuZmx5dGVpZGwuYWRtaW4uVmVyc2lvbiI8CgdWZXJzaW9uEg0KBUJ1aWxkGAEgASgJEg8KB1ZlcnNpb24YAiABKAkSEQoJQnVpbGRUaW1lGAMgASgJIhMKEUdldFZlcnNpb25SZXF1ZXN0Qj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM");
+  lazyDesc(() => fileDesc("ChxmbHl0ZWlkbC9hZG1pbi92ZXJzaW9uLnByb3RvEg5mbHl0ZWlkbC5hZG1pbiJMChJHZXRWZXJzaW9uUmVzcG9uc2USNgoVY29udHJvbF9wbGFuZV92ZXJzaW9uGAEgASgLMhcuZmx5dGVpZGwuYWRtaW4uVmVyc2lvbiI8CgdWZXJzaW9uEg0KBUJ1aWxkGAEgASgJEg8KB1ZlcnNpb24YAiABKAkSEQoJQnVpbGRUaW1lGAMgASgJIhMKEUdldFZlcnNpb25SZXF1ZXN0Qj1aO2dpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2FkbWluYgZwcm90bzM"));
 
 /**
  * Response for the GetVersion API
@@ -32,7 +33,7 @@ export type GetVersionResponse = Message<"flyteidl.admin.GetVersionResponse"> & 
  * Use `create(GetVersionResponseSchema)` to create a new message.
  */
 export const GetVersionResponseSchema: GenMessage<GetVersionResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_version, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_version, 0));
 
 /**
  * Provides Version information for a component
@@ -67,7 +68,7 @@ export type Version = Message<"flyteidl.admin.Version"> & {
  * Use `create(VersionSchema)` to create a new message.
  */
 export const VersionSchema: GenMessage<Version> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_version, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_version, 1));
 
 /**
  * Empty request for GetVersion
@@ -82,5 +83,5 @@ export type GetVersionRequest = Message<"flyteidl.admin.GetVersionRequest"> & {
  * Use `create(GetVersionRequestSchema)` to create a new message.
  */
 export const GetVersionRequestSchema: GenMessage<GetVersionRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_version, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_version, 2));
 

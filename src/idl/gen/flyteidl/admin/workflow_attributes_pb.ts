@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { MatchableResource, MatchingAttributes } from "./matchable_resource_pb.js";
 import { file_flyteidl_admin_matchable_resource } from "./matchable_resource_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/workflow_attributes.proto.
  */
 export const file_flyteidl_admin_workflow_attributes: GenFile = /*@__PURE__*/
-  fileDesc("CihmbHl0ZWlkbC9hZG1pbi93b3JrZmxvd19hdHRyaWJ1dGVzLnByb3RvEg5mbHl0ZWlkbC5hZG1pbiKVAQoSV29ya2Zsb3dBdHRyaWJ1dGVzEg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEhAKCHdvcmtmbG93GAMgASgJEj8KE21hdGNoaW5nX2F0dHJpYnV0ZXMYBCABKAsyIi5mbHl0ZWlkbC5hZG1pbi5NYXRjaGluZ0F0dHJpYnV0ZXMSCwoDb3JnGAUgASgJIlkKH1dvcmtmbG93QXR0cmlidXRlc1VwZGF0ZVJlcXVlc3QSNgoKYXR0cmlidXRlcxgBIAEoCzIiLmZseXRlaWRsLmFkbWluLldvcmtmbG93QXR0cmlidXRlcyIiCiBXb3JrZmxvd0F0dHJpYnV0ZXNVcGRhdGVSZXNwb25zZSKYAQocV29ya2Zsb3dBdHRyaWJ1dGVzR2V0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRIQCgh3b3JrZmxvdxgDIAEoCRI4Cg1yZXNvdXJjZV90eXBlGAQgASgOMiEuZmx5dGVpZGwuYWRtaW4uTWF0Y2hhYmxlUmVzb3VyY2USCwoDb3JnGAUgASgJIlcKHVdvcmtmbG93QXR0cmlidXRlc0dldFJlc3BvbnNlEjYKCmF0dHJpYnV0ZXMYASABKAsyIi5mbHl0ZWlkbC5hZG1pbi5Xb3JrZmxvd0F0dHJpYnV0ZXMimwEKH1dvcmtmbG93QXR0cmlidXRlc0RlbGV0ZVJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIOCgZkb21haW4YAiABKAkSEAoId29ya2Zsb3cYAyABKAkSOAoNcmVzb3VyY2VfdHlwZRgEIAEoDjIhLmZseXRlaWRsLmFkbWluLk1hdGNoYWJsZVJlc291cmNlEgsKA29yZxgFIAEoCSIiCiBXb3JrZmxvd0F0dHJpYnV0ZXNEZWxldGVSZXNwb25zZUI9WjtnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9hZG1pbmIGcHJvdG8z", [file_flyteidl_admin_matchable_resource]);
+  lazyDesc(() => fileDesc("CihmbHl0ZWlkbC9hZG1pbi93b3JrZmxvd19hdHRyaWJ1dGVzLnByb3RvEg5mbHl0ZWlkbC5hZG1pbiKVAQoSV29ya2Zsb3dBdHRyaWJ1dGVzEg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEhAKCHdvcmtmbG93GAMgASgJEj8KE21hdGNoaW5nX2F0dHJpYnV0ZXMYBCABKAsyIi5mbHl0ZWlkbC5hZG1pbi5NYXRjaGluZ0F0dHJpYnV0ZXMSCwoDb3JnGAUgASgJIlkKH1dvcmtmbG93QXR0cmlidXRlc1VwZGF0ZVJlcXVlc3QSNgoKYXR0cmlidXRlcxgBIAEoCzIiLmZseXRlaWRsLmFkbWluLldvcmtmbG93QXR0cmlidXRlcyIiCiBXb3JrZmxvd0F0dHJpYnV0ZXNVcGRhdGVSZXNwb25zZSKYAQocV29ya2Zsb3dBdHRyaWJ1dGVzR2V0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRIQCgh3b3JrZmxvdxgDIAEoCRI4Cg1yZXNvdXJjZV90eXBlGAQgASgOMiEuZmx5dGVpZGwuYWRtaW4uTWF0Y2hhYmxlUmVzb3VyY2USCwoDb3JnGAUgASgJIlcKHVdvcmtmbG93QXR0cmlidXRlc0dldFJlc3BvbnNlEjYKCmF0dHJpYnV0ZXMYASABKAsyIi5mbHl0ZWlkbC5hZG1pbi5Xb3JrZmxvd0F0dHJpYnV0ZXMimwEKH1dvcmtmbG93QXR0cmlidXRlc0RlbGV0ZVJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIOCgZkb21haW4YAiABKAkSEAoId29ya2Zsb3cYAyABKAkSOAoNcmVzb3VyY2VfdHlwZRgEIAEoDjIhLmZseXRlaWRsLmFkbWluLk1hdGNoYWJsZVJlc291cmNlEgsKA29yZxgFIAEoCSIiCiBXb3JrZmxvd0F0dHJpYnV0ZXNEZWxldGVSZXNwb25zZUI9WjtnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9hZG1pbmIGcHJvdG8z", [file_flyteidl_admin_matchable_resource]));
 
 /**
  * Defines a set of custom matching attributes which defines resource defaults for a project, domain and workflow.
@@ -60,7 +61,7 @@ export type WorkflowAttributes = Message<"flyteidl.admin.WorkflowAttributes"> & 
  * Use `create(WorkflowAttributesSchema)` to create a new message.
  */
 export const WorkflowAttributesSchema: GenMessage<WorkflowAttributes> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow_attributes, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow_attributes, 0));
 
 /**
  * Sets custom attributes for a project, domain and workflow combination.
@@ -80,7 +81,7 @@ export type WorkflowAttributesUpdateRequest = Message<"flyteidl.admin.WorkflowAt
  * Use `create(WorkflowAttributesUpdateRequestSchema)` to create a new message.
  */
 export const WorkflowAttributesUpdateRequestSchema: GenMessage<WorkflowAttributesUpdateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow_attributes, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow_attributes, 1));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -95,7 +96,7 @@ export type WorkflowAttributesUpdateResponse = Message<"flyteidl.admin.WorkflowA
  * Use `create(WorkflowAttributesUpdateResponseSchema)` to create a new message.
  */
 export const WorkflowAttributesUpdateResponseSchema: GenMessage<WorkflowAttributesUpdateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow_attributes, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow_attributes, 2));
 
 /**
  * Request to get an individual workflow attribute override.
@@ -149,7 +150,7 @@ export type WorkflowAttributesGetRequest = Message<"flyteidl.admin.WorkflowAttri
  * Use `create(WorkflowAttributesGetRequestSchema)` to create a new message.
  */
 export const WorkflowAttributesGetRequestSchema: GenMessage<WorkflowAttributesGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow_attributes, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow_attributes, 3));
 
 /**
  * Response to get an individual workflow attribute override.
@@ -168,7 +169,7 @@ export type WorkflowAttributesGetResponse = Message<"flyteidl.admin.WorkflowAttr
  * Use `create(WorkflowAttributesGetResponseSchema)` to create a new message.
  */
 export const WorkflowAttributesGetResponseSchema: GenMessage<WorkflowAttributesGetResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow_attributes, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow_attributes, 4));
 
 /**
  * Request to delete a set matchable workflow attribute override.
@@ -222,7 +223,7 @@ export type WorkflowAttributesDeleteRequest = Message<"flyteidl.admin.WorkflowAt
  * Use `create(WorkflowAttributesDeleteRequestSchema)` to create a new message.
  */
 export const WorkflowAttributesDeleteRequestSchema: GenMessage<WorkflowAttributesDeleteRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow_attributes, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow_attributes, 5));
 
 /**
  * Purposefully empty, may be populated in the future.
@@ -237,5 +238,5 @@ export type WorkflowAttributesDeleteResponse = Message<"flyteidl.admin.WorkflowA
  * Use `create(WorkflowAttributesDeleteResponseSchema)` to create a new message.
  */
 export const WorkflowAttributesDeleteResponseSchema: GenMessage<WorkflowAttributesDeleteResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow_attributes, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow_attributes, 6));
 

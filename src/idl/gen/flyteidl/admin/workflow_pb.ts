@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { CompiledWorkflowClosure } from "../core/compiler_pb.js";
 import { file_flyteidl_core_compiler } from "../core/compiler_pb.js";
 import type { Identifier } from "../core/identifier_pb.js";
@@ -20,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/admin/workflow.proto.
  */
 export const file_flyteidl_admin_workflow: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbHl0ZWlkbC9hZG1pbi93b3JrZmxvdy5wcm90bxIOZmx5dGVpZGwuYWRtaW4iagoVV29ya2Zsb3dDcmVhdGVSZXF1ZXN0EiUKAmlkGAEgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyEioKBHNwZWMYAiABKAsyHC5mbHl0ZWlkbC5hZG1pbi5Xb3JrZmxvd1NwZWMiGAoWV29ya2Zsb3dDcmVhdGVSZXNwb25zZSJ+CghXb3JrZmxvdxIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIwCgdjbG9zdXJlGAIgASgLMh8uZmx5dGVpZGwuYWRtaW4uV29ya2Zsb3dDbG9zdXJlEhkKEXNob3J0X2Rlc2NyaXB0aW9uGAMgASgJIkoKDFdvcmtmbG93TGlzdBIrCgl3b3JrZmxvd3MYASADKAsyGC5mbHl0ZWlkbC5hZG1pbi5Xb3JrZmxvdxINCgV0b2tlbhgCIAEoCSKxAQoMV29ya2Zsb3dTcGVjEjEKCHRlbXBsYXRlGAEgASgLMh8uZmx5dGVpZGwuY29yZS5Xb3JrZmxvd1RlbXBsYXRlEjYKDXN1Yl93b3JrZmxvd3MYAiADKAsyHy5mbHl0ZWlkbC5jb3JlLldvcmtmbG93VGVtcGxhdGUSNgoLZGVzY3JpcHRpb24YAyABKAsyIS5mbHl0ZWlkbC5hZG1pbi5EZXNjcmlwdGlvbkVudGl0eSKEAQoPV29ya2Zsb3dDbG9zdXJlEkEKEWNvbXBpbGVkX3dvcmtmbG93GAEgASgLMiYuZmx5dGVpZGwuY29yZS5Db21waWxlZFdvcmtmbG93Q2xvc3VyZRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJOCiVXb3JrZmxvd0Vycm9yRXhpc3RzRGlmZmVyZW50U3RydWN0dXJlEiUKAmlkGAEgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyIk4KJVdvcmtmbG93RXJyb3JFeGlzdHNJZGVudGljYWxTdHJ1Y3R1cmUSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXIi4QEKG0NyZWF0ZVdvcmtmbG93RmFpbHVyZVJlYXNvbhJbChpleGlzdHNfZGlmZmVyZW50X3N0cnVjdHVyZRgBIAEoCzI1LmZseXRlaWRsLmFkbWluLldvcmtmbG93RXJyb3JFeGlzdHNEaWZmZXJlbnRTdHJ1Y3R1cmVIABJbChpleGlzdHNfaWRlbnRpY2FsX3N0cnVjdHVyZRgCIAEoCzI1LmZseXRlaWRsLmFkbWluLldvcmtmbG93RXJyb3JFeGlzdHNJZGVudGljYWxTdHJ1Y3R1cmVIAEIICgZyZWFzb25CPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_core_compiler, file_flyteidl_core_identifier, file_flyteidl_core_workflow, file_flyteidl_admin_description_entity, file_google_protobuf_timestamp]);
+  lazyDesc(() => fileDesc("Ch1mbHl0ZWlkbC9hZG1pbi93b3JrZmxvdy5wcm90bxIOZmx5dGVpZGwuYWRtaW4iagoVV29ya2Zsb3dDcmVhdGVSZXF1ZXN0EiUKAmlkGAEgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyEioKBHNwZWMYAiABKAsyHC5mbHl0ZWlkbC5hZG1pbi5Xb3JrZmxvd1NwZWMiGAoWV29ya2Zsb3dDcmVhdGVSZXNwb25zZSJ+CghXb3JrZmxvdxIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIwCgdjbG9zdXJlGAIgASgLMh8uZmx5dGVpZGwuYWRtaW4uV29ya2Zsb3dDbG9zdXJlEhkKEXNob3J0X2Rlc2NyaXB0aW9uGAMgASgJIkoKDFdvcmtmbG93TGlzdBIrCgl3b3JrZmxvd3MYASADKAsyGC5mbHl0ZWlkbC5hZG1pbi5Xb3JrZmxvdxINCgV0b2tlbhgCIAEoCSKxAQoMV29ya2Zsb3dTcGVjEjEKCHRlbXBsYXRlGAEgASgLMh8uZmx5dGVpZGwuY29yZS5Xb3JrZmxvd1RlbXBsYXRlEjYKDXN1Yl93b3JrZmxvd3MYAiADKAsyHy5mbHl0ZWlkbC5jb3JlLldvcmtmbG93VGVtcGxhdGUSNgoLZGVzY3JpcHRpb24YAyABKAsyIS5mbHl0ZWlkbC5hZG1pbi5EZXNjcmlwdGlvbkVudGl0eSKEAQoPV29ya2Zsb3dDbG9zdXJlEkEKEWNvbXBpbGVkX3dvcmtmbG93GAEgASgLMiYuZmx5dGVpZGwuY29yZS5Db21waWxlZFdvcmtmbG93Q2xvc3VyZRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJOCiVXb3JrZmxvd0Vycm9yRXhpc3RzRGlmZmVyZW50U3RydWN0dXJlEiUKAmlkGAEgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyIk4KJVdvcmtmbG93RXJyb3JFeGlzdHNJZGVudGljYWxTdHJ1Y3R1cmUSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXIi4QEKG0NyZWF0ZVdvcmtmbG93RmFpbHVyZVJlYXNvbhJbChpleGlzdHNfZGlmZmVyZW50X3N0cnVjdHVyZRgBIAEoCzI1LmZseXRlaWRsLmFkbWluLldvcmtmbG93RXJyb3JFeGlzdHNEaWZmZXJlbnRTdHJ1Y3R1cmVIABJbChpleGlzdHNfaWRlbnRpY2FsX3N0cnVjdHVyZRgCIAEoCzI1LmZseXRlaWRsLmFkbWluLldvcmtmbG93RXJyb3JFeGlzdHNJZGVudGljYWxTdHJ1Y3R1cmVIAEIICgZyZWFzb25CPVo7Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvYWRtaW5iBnByb3RvMw", [file_flyteidl_core_compiler, file_flyteidl_core_identifier, file_flyteidl_core_workflow, file_flyteidl_admin_description_entity, file_google_protobuf_timestamp]));
 
 /**
  * Represents a request structure to create a revision of a workflow.
@@ -51,7 +52,7 @@ export type WorkflowCreateRequest = Message<"flyteidl.admin.WorkflowCreateReques
  * Use `create(WorkflowCreateRequestSchema)` to create a new message.
  */
 export const WorkflowCreateRequestSchema: GenMessage<WorkflowCreateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 0));
 
 /**
  * Purposefully empty, may be populated in the future. 
@@ -66,7 +67,7 @@ export type WorkflowCreateResponse = Message<"flyteidl.admin.WorkflowCreateRespo
  * Use `create(WorkflowCreateResponseSchema)` to create a new message.
  */
 export const WorkflowCreateResponseSchema: GenMessage<WorkflowCreateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 1));
 
 /**
  * Represents the workflow structure stored in the Admin
@@ -103,7 +104,7 @@ export type Workflow = Message<"flyteidl.admin.Workflow"> & {
  * Use `create(WorkflowSchema)` to create a new message.
  */
 export const WorkflowSchema: GenMessage<Workflow> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 2));
 
 /**
  * Represents a list of workflows returned from the admin.
@@ -133,7 +134,7 @@ export type WorkflowList = Message<"flyteidl.admin.WorkflowList"> & {
  * Use `create(WorkflowListSchema)` to create a new message.
  */
 export const WorkflowListSchema: GenMessage<WorkflowList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 3));
 
 /**
  * Represents a structure that encapsulates the specification of the workflow.
@@ -170,7 +171,7 @@ export type WorkflowSpec = Message<"flyteidl.admin.WorkflowSpec"> & {
  * Use `create(WorkflowSpecSchema)` to create a new message.
  */
 export const WorkflowSpecSchema: GenMessage<WorkflowSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 4));
 
 /**
  * A container holding the compiled workflow produced from the WorkflowSpec and additional metadata.
@@ -198,7 +199,7 @@ export type WorkflowClosure = Message<"flyteidl.admin.WorkflowClosure"> & {
  * Use `create(WorkflowClosureSchema)` to create a new message.
  */
 export const WorkflowClosureSchema: GenMessage<WorkflowClosure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 5));
 
 /**
  * The workflow id is already used and the structure is different
@@ -217,7 +218,7 @@ export type WorkflowErrorExistsDifferentStructure = Message<"flyteidl.admin.Work
  * Use `create(WorkflowErrorExistsDifferentStructureSchema)` to create a new message.
  */
 export const WorkflowErrorExistsDifferentStructureSchema: GenMessage<WorkflowErrorExistsDifferentStructure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 6));
 
 /**
  * The workflow id is already used with an identical sctructure
@@ -236,7 +237,7 @@ export type WorkflowErrorExistsIdenticalStructure = Message<"flyteidl.admin.Work
  * Use `create(WorkflowErrorExistsIdenticalStructureSchema)` to create a new message.
  */
 export const WorkflowErrorExistsIdenticalStructureSchema: GenMessage<WorkflowErrorExistsIdenticalStructure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 7));
 
 /**
  * When a CreateWorkflowRequest fails due to matching id
@@ -267,5 +268,5 @@ export type CreateWorkflowFailureReason = Message<"flyteidl.admin.CreateWorkflow
  * Use `create(CreateWorkflowFailureReasonSchema)` to create a new message.
  */
 export const CreateWorkflowFailureReasonSchema: GenMessage<CreateWorkflowFailureReason> = /*@__PURE__*/
-  messageDesc(file_flyteidl_admin_workflow, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_admin_workflow, 8));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { LiteralMap } from "../core/literals_pb.js";
 import { file_flyteidl_core_literals } from "../core/literals_pb.js";
 import { file_flyteidl_core_types } from "../core/types_pb.js";
@@ -18,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/cacheservice/cacheservice.proto.
  */
 export const file_flyteidl_cacheservice_cacheservice: GenFile = /*@__PURE__*/
-  fileDesc("CihmbHl0ZWlkbC9jYWNoZXNlcnZpY2UvY2FjaGVzZXJ2aWNlLnByb3RvEhVmbHl0ZWlkbC5jYWNoZXNlcnZpY2UiggEKDktleU1hcE1ldGFkYXRhEkEKBnZhbHVlcxgBIAMoCzIxLmZseXRlaWRsLmNhY2hlc2VydmljZS5LZXlNYXBNZXRhZGF0YS5WYWx1ZXNFbnRyeRotCgtWYWx1ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIt0BCghNZXRhZGF0YRI0ChFzb3VyY2VfaWRlbnRpZmllchgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchI2CgdrZXlfbWFwGAIgASgLMiUuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLktleU1hcE1ldGFkYXRhEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3RfdXBkYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilwEKDENhY2hlZE91dHB1dBI0Cg9vdXRwdXRfbGl0ZXJhbHMYASABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBIABIUCgpvdXRwdXRfdXJpGAIgASgJSAASMQoIbWV0YWRhdGEYAyABKAsyHy5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuTWV0YWRhdGFCCAoGb3V0cHV0Ih4KD0dldENhY2hlUmVxdWVzdBILCgNrZXkYASABKAkiRwoQR2V0Q2FjaGVSZXNwb25zZRIzCgZvdXRwdXQYASABKAsyIy5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuQ2FjaGVkT3V0cHV0ImYKD1B1dENhY2hlUmVxdWVzdBILCgNrZXkYASABKAkSMwoGb3V0cHV0GAIgASgLMiMuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLkNhY2hlZE91dHB1dBIRCglvdmVyd3JpdGUYAyABKAgiEgoQUHV0Q2FjaGVSZXNwb25zZSIhChJEZWxldGVDYWNoZVJlcXVlc3QSCwoDa2V5GAEgASgJIhUKE0RlbGV0ZUNhY2hlUmVzcG9uc2UikwEKC1Jlc2VydmF0aW9uEgsKA2tleRgBIAEoCRIQCghvd25lcl9pZBgCIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidQodR2V0T3JFeHRlbmRSZXNlcnZhdGlvblJlcXVlc3QSCwoDa2V5GAEgASgJEhAKCG93bmVyX2lkGAIgASgJEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJZCh5HZXRPckV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USNwoLcmVzZXJ2YXRpb24YASABKAsyIi5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuUmVzZXJ2YXRpb24iOgoZUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBILCgNrZXkYASABKAkSEAoIb3duZXJfaWQYAiABKAkiHAoaUmVsZWFzZVJlc2VydmF0aW9uUmVzcG9uc2UyogQKDENhY2hlU2VydmljZRJWCgNHZXQSJi5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuR2V0Q2FjaGVSZXF1ZXN0GicuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLkdldENhY2hlUmVzcG9uc2USVgoDUHV0EiYuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLlB1dENhY2hlUmVxdWVzdBonLmZseXRlaWRsLmNhY2hlc2VydmljZS5QdXRDYWNoZVJlc3BvbnNlEl8KBkRlbGV0ZRIpLmZseXRlaWRsLmNhY2hlc2VydmljZS5EZWxldGVDYWNoZVJlcXVlc3QaKi5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuRGVsZXRlQ2FjaGVSZXNwb25zZRKFAQoWR2V0T3JFeHRlbmRSZXNlcnZhdGlvbhI0LmZseXRlaWRsLmNhY2hlc2VydmljZS5HZXRPckV4dGVuZFJlc2VydmF0aW9uUmVxdWVzdBo1LmZseXRlaWRsLmNhY2hlc2VydmljZS5HZXRPckV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USeQoSUmVsZWFzZVJlc2VydmF0aW9uEjAuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLlJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QaMS5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuUmVsZWFzZVJlc2VydmF0aW9uUmVzcG9uc2VCRFpCZ2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY2FjaGVzZXJ2aWNlYgZwcm90bzM", [file_flyteidl_core_literals, file_flyteidl_core_types, file_flyteidl_core_identifier, file_flyteidl_core_interface, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  lazyDesc(() => fileDesc("CihmbHl0ZWlkbC9jYWNoZXNlcnZpY2UvY2FjaGVzZXJ2aWNlLnByb3RvEhVmbHl0ZWlkbC5jYWNoZXNlcnZpY2UiggEKDktleU1hcE1ldGFkYXRhEkEKBnZhbHVlcxgBIAMoCzIxLmZseXRlaWRsLmNhY2hlc2VydmljZS5LZXlNYXBNZXRhZGF0YS5WYWx1ZXNFbnRyeRotCgtWYWx1ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIt0BCghNZXRhZGF0YRI0ChFzb3VyY2VfaWRlbnRpZmllchgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchI2CgdrZXlfbWFwGAIgASgLMiUuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLktleU1hcE1ldGFkYXRhEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3RfdXBkYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilwEKDENhY2hlZE91dHB1dBI0Cg9vdXRwdXRfbGl0ZXJhbHMYASABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBIABIUCgpvdXRwdXRfdXJpGAIgASgJSAASMQoIbWV0YWRhdGEYAyABKAsyHy5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuTWV0YWRhdGFCCAoGb3V0cHV0Ih4KD0dldENhY2hlUmVxdWVzdBILCgNrZXkYASABKAkiRwoQR2V0Q2FjaGVSZXNwb25zZRIzCgZvdXRwdXQYASABKAsyIy5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuQ2FjaGVkT3V0cHV0ImYKD1B1dENhY2hlUmVxdWVzdBILCgNrZXkYASABKAkSMwoGb3V0cHV0GAIgASgLMiMuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLkNhY2hlZE91dHB1dBIRCglvdmVyd3JpdGUYAyABKAgiEgoQUHV0Q2FjaGVSZXNwb25zZSIhChJEZWxldGVDYWNoZVJlcXVlc3QSCwoDa2V5GAEgASgJIhUKE0RlbGV0ZUNhY2hlUmVzcG9uc2UikwEKC1Jlc2VydmF0aW9uEgsKA2tleRgBIAEoCRIQCghvd25lcl9pZBgCIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidQodR2V0T3JFeHRlbmRSZXNlcnZhdGlvblJlcXVlc3QSCwoDa2V5GAEgASgJEhAKCG93bmVyX2lkGAIgASgJEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJZCh5HZXRPckV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USNwoLcmVzZXJ2YXRpb24YASABKAsyIi5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuUmVzZXJ2YXRpb24iOgoZUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBILCgNrZXkYASABKAkSEAoIb3duZXJfaWQYAiABKAkiHAoaUmVsZWFzZVJlc2VydmF0aW9uUmVzcG9uc2UyogQKDENhY2hlU2VydmljZRJWCgNHZXQSJi5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuR2V0Q2FjaGVSZXF1ZXN0GicuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLkdldENhY2hlUmVzcG9uc2USVgoDUHV0EiYuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLlB1dENhY2hlUmVxdWVzdBonLmZseXRlaWRsLmNhY2hlc2VydmljZS5QdXRDYWNoZVJlc3BvbnNlEl8KBkRlbGV0ZRIpLmZseXRlaWRsLmNhY2hlc2VydmljZS5EZWxldGVDYWNoZVJlcXVlc3QaKi5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuRGVsZXRlQ2FjaGVSZXNwb25zZRKFAQoWR2V0T3JFeHRlbmRSZXNlcnZhdGlvbhI0LmZseXRlaWRsLmNhY2hlc2VydmljZS5HZXRPckV4dGVuZFJlc2VydmF0aW9uUmVxdWVzdBo1LmZseXRlaWRsLmNhY2hlc2VydmljZS5HZXRPckV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USeQoSUmVsZWFzZVJlc2VydmF0aW9uEjAuZmx5dGVpZGwuY2FjaGVzZXJ2aWNlLlJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QaMS5mbHl0ZWlkbC5jYWNoZXNlcnZpY2UuUmVsZWFzZVJlc2VydmF0aW9uUmVzcG9uc2VCRFpCZ2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY2FjaGVzZXJ2aWNlYgZwcm90bzM", [file_flyteidl_core_literals, file_flyteidl_core_types, file_flyteidl_core_identifier, file_flyteidl_core_interface, file_google_protobuf_duration, file_google_protobuf_timestamp]));
 
 /**
  *
@@ -40,7 +41,7 @@ export type KeyMapMetadata = Message<"flyteidl.cacheservice.KeyMapMetadata"> & {
  * Use `create(KeyMapMetadataSchema)` to create a new message.
  */
 export const KeyMapMetadataSchema: GenMessage<KeyMapMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 0));
 
 /**
  *
@@ -83,7 +84,7 @@ export type Metadata = Message<"flyteidl.cacheservice.Metadata"> & {
  * Use `create(MetadataSchema)` to create a new message.
  */
 export const MetadataSchema: GenMessage<Metadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 1));
 
 /**
  *
@@ -126,7 +127,7 @@ export type CachedOutput = Message<"flyteidl.cacheservice.CachedOutput"> & {
  * Use `create(CachedOutputSchema)` to create a new message.
  */
 export const CachedOutputSchema: GenMessage<CachedOutput> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 2));
 
 /**
  *
@@ -148,7 +149,7 @@ export type GetCacheRequest = Message<"flyteidl.cacheservice.GetCacheRequest"> &
  * Use `create(GetCacheRequestSchema)` to create a new message.
  */
 export const GetCacheRequestSchema: GenMessage<GetCacheRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 3));
 
 /**
  *
@@ -170,7 +171,7 @@ export type GetCacheResponse = Message<"flyteidl.cacheservice.GetCacheResponse">
  * Use `create(GetCacheResponseSchema)` to create a new message.
  */
 export const GetCacheResponseSchema: GenMessage<GetCacheResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 4));
 
 /**
  *
@@ -206,7 +207,7 @@ export type PutCacheRequest = Message<"flyteidl.cacheservice.PutCacheRequest"> &
  * Use `create(PutCacheRequestSchema)` to create a new message.
  */
 export const PutCacheRequestSchema: GenMessage<PutCacheRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 5));
 
 /**
  *
@@ -224,7 +225,7 @@ export type PutCacheResponse = Message<"flyteidl.cacheservice.PutCacheResponse">
  * Use `create(PutCacheResponseSchema)` to create a new message.
  */
 export const PutCacheResponseSchema: GenMessage<PutCacheResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 6));
 
 /**
  *
@@ -246,7 +247,7 @@ export type DeleteCacheRequest = Message<"flyteidl.cacheservice.DeleteCacheReque
  * Use `create(DeleteCacheRequestSchema)` to create a new message.
  */
 export const DeleteCacheRequestSchema: GenMessage<DeleteCacheRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 7));
 
 /**
  *
@@ -264,7 +265,7 @@ export type DeleteCacheResponse = Message<"flyteidl.cacheservice.DeleteCacheResp
  * Use `create(DeleteCacheResponseSchema)` to create a new message.
  */
 export const DeleteCacheResponseSchema: GenMessage<DeleteCacheResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 8));
 
 /**
  * A reservation including owner, heartbeat interval, expiration timestamp, and various metadata.
@@ -306,7 +307,7 @@ export type Reservation = Message<"flyteidl.cacheservice.Reservation"> & {
  * Use `create(ReservationSchema)` to create a new message.
  */
 export const ReservationSchema: GenMessage<Reservation> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 9));
 
 /**
  *
@@ -342,7 +343,7 @@ export type GetOrExtendReservationRequest = Message<"flyteidl.cacheservice.GetOr
  * Use `create(GetOrExtendReservationRequestSchema)` to create a new message.
  */
 export const GetOrExtendReservationRequestSchema: GenMessage<GetOrExtendReservationRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 10));
 
 /**
  *
@@ -364,7 +365,7 @@ export type GetOrExtendReservationResponse = Message<"flyteidl.cacheservice.GetO
  * Use `create(GetOrExtendReservationResponseSchema)` to create a new message.
  */
 export const GetOrExtendReservationResponseSchema: GenMessage<GetOrExtendReservationResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 11));
 
 /**
  *
@@ -393,7 +394,7 @@ export type ReleaseReservationRequest = Message<"flyteidl.cacheservice.ReleaseRe
  * Use `create(ReleaseReservationRequestSchema)` to create a new message.
  */
 export const ReleaseReservationRequestSchema: GenMessage<ReleaseReservationRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 12));
 
 /**
  *
@@ -411,7 +412,7 @@ export type ReleaseReservationResponse = Message<"flyteidl.cacheservice.ReleaseR
  * Use `create(ReleaseReservationResponseSchema)` to create a new message.
  */
 export const ReleaseReservationResponseSchema: GenMessage<ReleaseReservationResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_cacheservice_cacheservice, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_cacheservice_cacheservice, 13));
 
 /**
  *
@@ -471,5 +472,5 @@ export const CacheService: GenService<{
     output: typeof ReleaseReservationResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_flyteidl_cacheservice_cacheservice, 0);
+  lazyDesc(() => serviceDesc(file_flyteidl_cacheservice_cacheservice, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import { file_flyteidl_core_identifier } from "./identifier_pb.js";
@@ -13,7 +14,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/artifact_id.proto.
  */
 export const file_flyteidl_core_artifact_id: GenFile = /*@__PURE__*/
-  fileDesc("Ch9mbHl0ZWlkbC9jb3JlL2FydGlmYWN0X2lkLnByb3RvEg1mbHl0ZWlkbC5jb3JlIkkKC0FydGlmYWN0S2V5Eg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEgwKBG5hbWUYAyABKAkSCwoDb3JnGAQgASgJIp4BChNBcnRpZmFjdEJpbmRpbmdEYXRhEhcKDXBhcnRpdGlvbl9rZXkYBSABKAlIABIgChZiaW5kX3RvX3RpbWVfcGFydGl0aW9uGAYgASgISAASNAoOdGltZV90cmFuc2Zvcm0YByABKAsyHC5mbHl0ZWlkbC5jb3JlLlRpbWVUcmFuc2Zvcm1CEAoOcGFydGl0aW9uX2RhdGFKBAgBEAUiRwoNVGltZVRyYW5zZm9ybRIRCgl0cmFuc2Zvcm0YASABKAkSIwoCb3AYAiABKA4yFy5mbHl0ZWlkbC5jb3JlLk9wZXJhdG9yIh8KEElucHV0QmluZGluZ0RhdGESCwoDdmFyGAEgASgJIhAKDlJ1bnRpbWVCaW5kaW5nIpQCCgpMYWJlbFZhbHVlEhYKDHN0YXRpY192YWx1ZRgBIAEoCUgAEjAKCnRpbWVfdmFsdWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAASPwoRdHJpZ2dlcmVkX2JpbmRpbmcYAyABKAsyIi5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0QmluZGluZ0RhdGFIABI4Cg1pbnB1dF9iaW5kaW5nGAQgASgLMh8uZmx5dGVpZGwuY29yZS5JbnB1dEJpbmRpbmdEYXRhSAASOAoPcnVudGltZV9iaW5kaW5nGAUgASgLMh0uZmx5dGVpZGwuY29yZS5SdW50aW1lQmluZGluZ0gAQgcKBXZhbHVlIooBCgpQYXJ0aXRpb25zEjMKBXZhbHVlGAEgAygLMiQuZmx5dGVpZGwuY29yZS5QYXJ0aXRpb25zLlZhbHVlRW50cnkaRwoKVmFsdWVFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS5mbHl0ZWlkbC5jb3JlLkxhYmVsVmFsdWU6AjgBImoKDVRpbWVQYXJ0aXRpb24SKAoFdmFsdWUYASABKAsyGS5mbHl0ZWlkbC5jb3JlLkxhYmVsVmFsdWUSLwoLZ3JhbnVsYXJpdHkYAiABKA4yGi5mbHl0ZWlkbC5jb3JlLkdyYW51bGFyaXR5IrQBCgpBcnRpZmFjdElEEjAKDGFydGlmYWN0X2tleRgBIAEoCzIaLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RLZXkSDwoHdmVyc2lvbhgCIAEoCRItCgpwYXJ0aXRpb25zGAMgASgLMhkuZmx5dGVpZGwuY29yZS5QYXJ0aXRpb25zEjQKDnRpbWVfcGFydGl0aW9uGAQgASgLMhwuZmx5dGVpZGwuY29yZS5UaW1lUGFydGl0aW9uImkKC0FydGlmYWN0VGFnEjAKDGFydGlmYWN0X2tleRgBIAEoCzIaLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RLZXkSKAoFdmFsdWUYAiABKAsyGS5mbHl0ZWlkbC5jb3JlLkxhYmVsVmFsdWUiyQEKDUFydGlmYWN0UXVlcnkSMAoLYXJ0aWZhY3RfaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0SURIABIyCgxhcnRpZmFjdF90YWcYAiABKAsyGi5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0VGFnSAASDQoDdXJpGAMgASgJSAASNQoHYmluZGluZxgEIAEoCzIiLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RCaW5kaW5nRGF0YUgAQgwKCmlkZW50aWZpZXIqQgoLR3JhbnVsYXJpdHkSCQoFVU5TRVQQABIKCgZNSU5VVEUQARIICgRIT1VSEAISBwoDREFZEAMSCQoFTU9OVEgQBCofCghPcGVyYXRvchIJCgVNSU5VUxAAEggKBFBMVVMQAUI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_google_protobuf_timestamp, file_flyteidl_core_identifier]);
+  lazyDesc(() => fileDesc("Ch9mbHl0ZWlkbC9jb3JlL2FydGlmYWN0X2lkLnByb3RvEg1mbHl0ZWlkbC5jb3JlIkkKC0FydGlmYWN0S2V5Eg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEgwKBG5hbWUYAyABKAkSCwoDb3JnGAQgASgJIp4BChNBcnRpZmFjdEJpbmRpbmdEYXRhEhcKDXBhcnRpdGlvbl9rZXkYBSABKAlIABIgChZiaW5kX3RvX3RpbWVfcGFydGl0aW9uGAYgASgISAASNAoOdGltZV90cmFuc2Zvcm0YByABKAsyHC5mbHl0ZWlkbC5jb3JlLlRpbWVUcmFuc2Zvcm1CEAoOcGFydGl0aW9uX2RhdGFKBAgBEAUiRwoNVGltZVRyYW5zZm9ybRIRCgl0cmFuc2Zvcm0YASABKAkSIwoCb3AYAiABKA4yFy5mbHl0ZWlkbC5jb3JlLk9wZXJhdG9yIh8KEElucHV0QmluZGluZ0RhdGESCwoDdmFyGAEgASgJIhAKDlJ1bnRpbWVCaW5kaW5nIpQCCgpMYWJlbFZhbHVlEhYKDHN0YXRpY192YWx1ZRgBIAEoCUgAEjAKCnRpbWVfdmFsdWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAASPwoRdHJpZ2dlcmVkX2JpbmRpbmcYAyABKAsyIi5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0QmluZGluZ0RhdGFIABI4Cg1pbnB1dF9iaW5kaW5nGAQgASgLMh8uZmx5dGVpZGwuY29yZS5JbnB1dEJpbmRpbmdEYXRhSAASOAoPcnVudGltZV9iaW5kaW5nGAUgASgLMh0uZmx5dGVpZGwuY29yZS5SdW50aW1lQmluZGluZ0gAQgcKBXZhbHVlIooBCgpQYXJ0aXRpb25zEjMKBXZhbHVlGAEgAygLMiQuZmx5dGVpZGwuY29yZS5QYXJ0aXRpb25zLlZhbHVlRW50cnkaRwoKVmFsdWVFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS5mbHl0ZWlkbC5jb3JlLkxhYmVsVmFsdWU6AjgBImoKDVRpbWVQYXJ0aXRpb24SKAoFdmFsdWUYASABKAsyGS5mbHl0ZWlkbC5jb3JlLkxhYmVsVmFsdWUSLwoLZ3JhbnVsYXJpdHkYAiABKA4yGi5mbHl0ZWlkbC5jb3JlLkdyYW51bGFyaXR5IrQBCgpBcnRpZmFjdElEEjAKDGFydGlmYWN0X2tleRgBIAEoCzIaLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RLZXkSDwoHdmVyc2lvbhgCIAEoCRItCgpwYXJ0aXRpb25zGAMgASgLMhkuZmx5dGVpZGwuY29yZS5QYXJ0aXRpb25zEjQKDnRpbWVfcGFydGl0aW9uGAQgASgLMhwuZmx5dGVpZGwuY29yZS5UaW1lUGFydGl0aW9uImkKC0FydGlmYWN0VGFnEjAKDGFydGlmYWN0X2tleRgBIAEoCzIaLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RLZXkSKAoFdmFsdWUYAiABKAsyGS5mbHl0ZWlkbC5jb3JlLkxhYmVsVmFsdWUiyQEKDUFydGlmYWN0UXVlcnkSMAoLYXJ0aWZhY3RfaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0SURIABIyCgxhcnRpZmFjdF90YWcYAiABKAsyGi5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0VGFnSAASDQoDdXJpGAMgASgJSAASNQoHYmluZGluZxgEIAEoCzIiLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RCaW5kaW5nRGF0YUgAQgwKCmlkZW50aWZpZXIqQgoLR3JhbnVsYXJpdHkSCQoFVU5TRVQQABIKCgZNSU5VVEUQARIICgRIT1VSEAISBwoDREFZEAMSCQoFTU9OVEgQBCofCghPcGVyYXRvchIJCgVNSU5VUxAAEggKBFBMVVMQAUI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_google_protobuf_timestamp, file_flyteidl_core_identifier]));
 
 /**
  * @generated from message flyteidl.core.ArtifactKey
@@ -47,7 +48,7 @@ export type ArtifactKey = Message<"flyteidl.core.ArtifactKey"> & {
  * Use `create(ArtifactKeySchema)` to create a new message.
  */
 export const ArtifactKeySchema: GenMessage<ArtifactKey> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 0));
 
 /**
  * Only valid for triggers
@@ -87,7 +88,7 @@ export type ArtifactBindingData = Message<"flyteidl.core.ArtifactBindingData"> &
  * Use `create(ArtifactBindingDataSchema)` to create a new message.
  */
 export const ArtifactBindingDataSchema: GenMessage<ArtifactBindingData> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 1));
 
 /**
  * @generated from message flyteidl.core.TimeTransform
@@ -109,7 +110,7 @@ export type TimeTransform = Message<"flyteidl.core.TimeTransform"> & {
  * Use `create(TimeTransformSchema)` to create a new message.
  */
 export const TimeTransformSchema: GenMessage<TimeTransform> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 2));
 
 /**
  * @generated from message flyteidl.core.InputBindingData
@@ -126,7 +127,7 @@ export type InputBindingData = Message<"flyteidl.core.InputBindingData"> & {
  * Use `create(InputBindingDataSchema)` to create a new message.
  */
 export const InputBindingDataSchema: GenMessage<InputBindingData> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 3));
 
 /**
  * @generated from message flyteidl.core.RuntimeBinding
@@ -139,7 +140,7 @@ export type RuntimeBinding = Message<"flyteidl.core.RuntimeBinding"> & {
  * Use `create(RuntimeBindingSchema)` to create a new message.
  */
 export const RuntimeBindingSchema: GenMessage<RuntimeBinding> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 4));
 
 /**
  * @generated from message flyteidl.core.LabelValue
@@ -190,7 +191,7 @@ export type LabelValue = Message<"flyteidl.core.LabelValue"> & {
  * Use `create(LabelValueSchema)` to create a new message.
  */
 export const LabelValueSchema: GenMessage<LabelValue> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 5));
 
 /**
  * @generated from message flyteidl.core.Partitions
@@ -207,7 +208,7 @@ export type Partitions = Message<"flyteidl.core.Partitions"> & {
  * Use `create(PartitionsSchema)` to create a new message.
  */
 export const PartitionsSchema: GenMessage<Partitions> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 6));
 
 /**
  * @generated from message flyteidl.core.TimePartition
@@ -229,7 +230,7 @@ export type TimePartition = Message<"flyteidl.core.TimePartition"> & {
  * Use `create(TimePartitionSchema)` to create a new message.
  */
 export const TimePartitionSchema: GenMessage<TimePartition> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 7));
 
 /**
  * @generated from message flyteidl.core.ArtifactID
@@ -266,7 +267,7 @@ export type ArtifactID = Message<"flyteidl.core.ArtifactID"> & {
  * Use `create(ArtifactIDSchema)` to create a new message.
  */
 export const ArtifactIDSchema: GenMessage<ArtifactID> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 8));
 
 /**
  * @generated from message flyteidl.core.ArtifactTag
@@ -288,7 +289,7 @@ export type ArtifactTag = Message<"flyteidl.core.ArtifactTag"> & {
  * Use `create(ArtifactTagSchema)` to create a new message.
  */
 export const ArtifactTagSchema: GenMessage<ArtifactTag> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 9));
 
 /**
  * Uniqueness constraints for Artifacts
@@ -338,7 +339,7 @@ export type ArtifactQuery = Message<"flyteidl.core.ArtifactQuery"> & {
  * Use `create(ArtifactQuerySchema)` to create a new message.
  */
 export const ArtifactQuerySchema: GenMessage<ArtifactQuery> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_artifact_id, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_core_artifact_id, 10));
 
 /**
  * @generated from enum flyteidl.core.Granularity
@@ -381,7 +382,7 @@ export type Granularity = (typeof Granularity)[keyof typeof Granularity] | Unkno
  * Describes the enum flyteidl.core.Granularity.
  */
 export const GranularitySchema: GenEnum<Granularity> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_artifact_id, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_artifact_id, 0));
 
 /**
  * @generated from enum flyteidl.core.Operator
@@ -407,5 +408,5 @@ export type Operator = (typeof Operator)[keyof typeof Operator] | UnknownEnum;
  * Describes the enum flyteidl.core.Operator.
  */
 export const OperatorSchema: GenEnum<Operator> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_artifact_id, 1);
+  lazyDesc(() => enumDesc(file_flyteidl_core_artifact_id, 1));
 

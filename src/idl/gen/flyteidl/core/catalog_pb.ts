@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Identifier, TaskExecutionIdentifier } from "./identifier_pb.js";
 import { file_flyteidl_core_identifier } from "./identifier_pb.js";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/catalog.proto.
  */
 export const file_flyteidl_core_catalog: GenFile = /*@__PURE__*/
-  fileDesc("ChtmbHl0ZWlkbC9jb3JlL2NhdGFsb2cucHJvdG8SDWZseXRlaWRsLmNvcmUiNwoSQ2F0YWxvZ0FydGlmYWN0VGFnEhMKC2FydGlmYWN0X2lkGAEgASgJEgwKBG5hbWUYAiABKAki1gEKD0NhdGFsb2dNZXRhZGF0YRItCgpkYXRhc2V0X2lkGAEgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyEjcKDGFydGlmYWN0X3RhZxgCIAEoCzIhLmZseXRlaWRsLmNvcmUuQ2F0YWxvZ0FydGlmYWN0VGFnEkcKFXNvdXJjZV90YXNrX2V4ZWN1dGlvbhgDIAEoCzImLmZseXRlaWRsLmNvcmUuVGFza0V4ZWN1dGlvbklkZW50aWZpZXJIAEISChBzb3VyY2VfZXhlY3V0aW9uIp4BChJDYXRhbG9nUmVzZXJ2YXRpb24ihwEKBlN0YXR1cxIYChRSRVNFUlZBVElPTl9ESVNBQkxFRBAAEhgKFFJFU0VSVkFUSU9OX0FDUVVJUkVEEAESFgoSUkVTRVJWQVRJT05fRVhJU1RTEAISGAoUUkVTRVJWQVRJT05fUkVMRUFTRUQQAxIXChNSRVNFUlZBVElPTl9GQUlMVVJFEAQqswEKEkNhdGFsb2dDYWNoZVN0YXR1cxISCg5DQUNIRV9ESVNBQkxFRBAAEg4KCkNBQ0hFX01JU1MQARINCglDQUNIRV9ISVQQAhITCg9DQUNIRV9QT1BVTEFURUQQAxIYChRDQUNIRV9MT09LVVBfRkFJTFVSRRAEEhUKEUNBQ0hFX1BVVF9GQUlMVVJFEAUSEQoNQ0FDSEVfU0tJUFBFRBAGEhEKDUNBQ0hFX0VWSUNURUQQB0I8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_flyteidl_core_identifier]);
+  lazyDesc(() => fileDesc("ChtmbHl0ZWlkbC9jb3JlL2NhdGFsb2cucHJvdG8SDWZseXRlaWRsLmNvcmUiNwoSQ2F0YWxvZ0FydGlmYWN0VGFnEhMKC2FydGlmYWN0X2lkGAEgASgJEgwKBG5hbWUYAiABKAki1gEKD0NhdGFsb2dNZXRhZGF0YRItCgpkYXRhc2V0X2lkGAEgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVyEjcKDGFydGlmYWN0X3RhZxgCIAEoCzIhLmZseXRlaWRsLmNvcmUuQ2F0YWxvZ0FydGlmYWN0VGFnEkcKFXNvdXJjZV90YXNrX2V4ZWN1dGlvbhgDIAEoCzImLmZseXRlaWRsLmNvcmUuVGFza0V4ZWN1dGlvbklkZW50aWZpZXJIAEISChBzb3VyY2VfZXhlY3V0aW9uIp4BChJDYXRhbG9nUmVzZXJ2YXRpb24ihwEKBlN0YXR1cxIYChRSRVNFUlZBVElPTl9ESVNBQkxFRBAAEhgKFFJFU0VSVkFUSU9OX0FDUVVJUkVEEAESFgoSUkVTRVJWQVRJT05fRVhJU1RTEAISGAoUUkVTRVJWQVRJT05fUkVMRUFTRUQQAxIXChNSRVNFUlZBVElPTl9GQUlMVVJFEAQqswEKEkNhdGFsb2dDYWNoZVN0YXR1cxISCg5DQUNIRV9ESVNBQkxFRBAAEg4KCkNBQ0hFX01JU1MQARINCglDQUNIRV9ISVQQAhITCg9DQUNIRV9QT1BVTEFURUQQAxIYChRDQUNIRV9MT09LVVBfRkFJTFVSRRAEEhUKEUNBQ0hFX1BVVF9GQUlMVVJFEAUSEQoNQ0FDSEVfU0tJUFBFRBAGEhEKDUNBQ0hFX0VWSUNURUQQB0I8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_flyteidl_core_identifier]));
 
 /**
  * @generated from message flyteidl.core.CatalogArtifactTag
@@ -38,7 +39,7 @@ export type CatalogArtifactTag = Message<"flyteidl.core.CatalogArtifactTag"> & {
  * Use `create(CatalogArtifactTagSchema)` to create a new message.
  */
 export const CatalogArtifactTagSchema: GenMessage<CatalogArtifactTag> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_catalog, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_catalog, 0));
 
 /**
  * Catalog artifact information with specific metadata
@@ -81,7 +82,7 @@ export type CatalogMetadata = Message<"flyteidl.core.CatalogMetadata"> & {
  * Use `create(CatalogMetadataSchema)` to create a new message.
  */
 export const CatalogMetadataSchema: GenMessage<CatalogMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_catalog, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_catalog, 1));
 
 /**
  * @generated from message flyteidl.core.CatalogReservation
@@ -94,7 +95,7 @@ export type CatalogReservation = Message<"flyteidl.core.CatalogReservation"> & {
  * Use `create(CatalogReservationSchema)` to create a new message.
  */
 export const CatalogReservationSchema: GenMessage<CatalogReservation> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_catalog, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_catalog, 2));
 
 /**
  * Indicates the status of a catalog reservation operation.
@@ -149,7 +150,7 @@ export type CatalogReservation_Status = (typeof CatalogReservation_Status)[keyof
  * Describes the enum flyteidl.core.CatalogReservation.Status.
  */
 export const CatalogReservation_StatusSchema: GenEnum<CatalogReservation_Status> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_catalog, 2, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_catalog, 2, 0));
 
 /**
  * Indicates the status of CatalogCaching. The reason why this is not embedded in TaskNodeMetadata is, that we may use for other types of nodes as well in the future
@@ -225,5 +226,5 @@ export type CatalogCacheStatus = (typeof CatalogCacheStatus)[keyof typeof Catalo
  * Describes the enum flyteidl.core.CatalogCacheStatus.
  */
 export const CatalogCacheStatusSchema: GenEnum<CatalogCacheStatus> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_catalog, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_catalog, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import { file_flyteidl_core_identifier } from "./identifier_pb.js";
 import { file_flyteidl_core_interface } from "./interface_pb.js";
 import type { LaunchPlanTemplate, WorkflowTemplate } from "./workflow_pb.js";
@@ -16,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/compiler.proto.
  */
 export const file_flyteidl_core_compiler: GenFile = /*@__PURE__*/
-  fileDesc("ChxmbHl0ZWlkbC9jb3JlL2NvbXBpbGVyLnByb3RvEg1mbHl0ZWlkbC5jb3JlItQCCg1Db25uZWN0aW9uU2V0EkAKCmRvd25zdHJlYW0YByADKAsyLC5mbHl0ZWlkbC5jb3JlLkNvbm5lY3Rpb25TZXQuRG93bnN0cmVhbUVudHJ5EjwKCHVwc3RyZWFtGAggAygLMiouZmx5dGVpZGwuY29yZS5Db25uZWN0aW9uU2V0LlVwc3RyZWFtRW50cnkaFQoGSWRMaXN0EgsKA2lkcxgBIAMoCRpWCg9Eb3duc3RyZWFtRW50cnkSCwoDa2V5GAEgASgJEjIKBXZhbHVlGAIgASgLMiMuZmx5dGVpZGwuY29yZS5Db25uZWN0aW9uU2V0LklkTGlzdDoCOAEaVAoNVXBzdHJlYW1FbnRyeRILCgNrZXkYASABKAkSMgoFdmFsdWUYAiABKAsyIy5mbHl0ZWlkbC5jb3JlLkNvbm5lY3Rpb25TZXQuSWRMaXN0OgI4ASJ4ChBDb21waWxlZFdvcmtmbG93EjEKCHRlbXBsYXRlGAEgASgLMh8uZmx5dGVpZGwuY29yZS5Xb3JrZmxvd1RlbXBsYXRlEjEKC2Nvbm5lY3Rpb25zGAIgASgLMhwuZmx5dGVpZGwuY29yZS5Db25uZWN0aW9uU2V0IkkKEkNvbXBpbGVkTGF1bmNoUGxhbhIzCgh0ZW1wbGF0ZRgBIAEoCzIhLmZseXRlaWRsLmNvcmUuTGF1bmNoUGxhblRlbXBsYXRlIj0KDENvbXBpbGVkVGFzaxItCgh0ZW1wbGF0ZRgBIAEoCzIbLmZseXRlaWRsLmNvcmUuVGFza1RlbXBsYXRlIugBChdDb21waWxlZFdvcmtmbG93Q2xvc3VyZRIwCgdwcmltYXJ5GAEgASgLMh8uZmx5dGVpZGwuY29yZS5Db21waWxlZFdvcmtmbG93EjYKDXN1Yl93b3JrZmxvd3MYAiADKAsyHy5mbHl0ZWlkbC5jb3JlLkNvbXBpbGVkV29ya2Zsb3cSKgoFdGFza3MYAyADKAsyGy5mbHl0ZWlkbC5jb3JlLkNvbXBpbGVkVGFzaxI3CgxsYXVuY2hfcGxhbnMYBCADKAsyIS5mbHl0ZWlkbC5jb3JlLkNvbXBpbGVkTGF1bmNoUGxhbkI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_flyteidl_core_identifier, file_flyteidl_core_interface, file_flyteidl_core_workflow, file_flyteidl_core_tasks]);
+  lazyDesc(() => fileDesc("ChxmbHl0ZWlkbC9jb3JlL2NvbXBpbGVyLnByb3RvEg1mbHl0ZWlkbC5jb3JlItQCCg1Db25uZWN0aW9uU2V0EkAKCmRvd25zdHJlYW0YByADKAsyLC5mbHl0ZWlkbC5jb3JlLkNvbm5lY3Rpb25TZXQuRG93bnN0cmVhbUVudHJ5EjwKCHVwc3RyZWFtGAggAygLMiouZmx5dGVpZGwuY29yZS5Db25uZWN0aW9uU2V0LlVwc3RyZWFtRW50cnkaFQoGSWRMaXN0EgsKA2lkcxgBIAMoCRpWCg9Eb3duc3RyZWFtRW50cnkSCwoDa2V5GAEgASgJEjIKBXZhbHVlGAIgASgLMiMuZmx5dGVpZGwuY29yZS5Db25uZWN0aW9uU2V0LklkTGlzdDoCOAEaVAoNVXBzdHJlYW1FbnRyeRILCgNrZXkYASABKAkSMgoFdmFsdWUYAiABKAsyIy5mbHl0ZWlkbC5jb3JlLkNvbm5lY3Rpb25TZXQuSWRMaXN0OgI4ASJ4ChBDb21waWxlZFdvcmtmbG93EjEKCHRlbXBsYXRlGAEgASgLMh8uZmx5dGVpZGwuY29yZS5Xb3JrZmxvd1RlbXBsYXRlEjEKC2Nvbm5lY3Rpb25zGAIgASgLMhwuZmx5dGVpZGwuY29yZS5Db25uZWN0aW9uU2V0IkkKEkNvbXBpbGVkTGF1bmNoUGxhbhIzCgh0ZW1wbGF0ZRgBIAEoCzIhLmZseXRlaWRsLmNvcmUuTGF1bmNoUGxhblRlbXBsYXRlIj0KDENvbXBpbGVkVGFzaxItCgh0ZW1wbGF0ZRgBIAEoCzIbLmZseXRlaWRsLmNvcmUuVGFza1RlbXBsYXRlIugBChdDb21waWxlZFdvcmtmbG93Q2xvc3VyZRIwCgdwcmltYXJ5GAEgASgLMh8uZmx5dGVpZGwuY29yZS5Db21waWxlZFdvcmtmbG93EjYKDXN1Yl93b3JrZmxvd3MYAiADKAsyHy5mbHl0ZWlkbC5jb3JlLkNvbXBpbGVkV29ya2Zsb3cSKgoFdGFza3MYAyADKAsyGy5mbHl0ZWlkbC5jb3JlLkNvbXBpbGVkVGFzaxI3CgxsYXVuY2hfcGxhbnMYBCADKAsyIS5mbHl0ZWlkbC5jb3JlLkNvbXBpbGVkTGF1bmNoUGxhbkI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_flyteidl_core_identifier, file_flyteidl_core_interface, file_flyteidl_core_workflow, file_flyteidl_core_tasks]));
 
 /**
  * Adjacency list for the workflow. This is created as part of the compilation process. Every process after the compilation
@@ -45,7 +46,7 @@ export type ConnectionSet = Message<"flyteidl.core.ConnectionSet"> & {
  * Use `create(ConnectionSetSchema)` to create a new message.
  */
 export const ConnectionSetSchema: GenMessage<ConnectionSet> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_compiler, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_compiler, 0));
 
 /**
  * @generated from message flyteidl.core.ConnectionSet.IdList
@@ -62,7 +63,7 @@ export type ConnectionSet_IdList = Message<"flyteidl.core.ConnectionSet.IdList">
  * Use `create(ConnectionSet_IdListSchema)` to create a new message.
  */
 export const ConnectionSet_IdListSchema: GenMessage<ConnectionSet_IdList> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_compiler, 0, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_compiler, 0, 0));
 
 /**
  * Output of the compilation Step. This object represents one workflow. We store more metadata at this layer
@@ -90,7 +91,7 @@ export type CompiledWorkflow = Message<"flyteidl.core.CompiledWorkflow"> & {
  * Use `create(CompiledWorkflowSchema)` to create a new message.
  */
 export const CompiledWorkflowSchema: GenMessage<CompiledWorkflow> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_compiler, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_compiler, 1));
 
 /**
  * Output of the compilation step. This object represents one LaunchPlan. We store more metadata at this layer
@@ -111,7 +112,7 @@ export type CompiledLaunchPlan = Message<"flyteidl.core.CompiledLaunchPlan"> & {
  * Use `create(CompiledLaunchPlanSchema)` to create a new message.
  */
 export const CompiledLaunchPlanSchema: GenMessage<CompiledLaunchPlan> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_compiler, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_compiler, 2));
 
 /**
  * Output of the Compilation step. This object represent one Task. We store more metadata at this layer
@@ -132,7 +133,7 @@ export type CompiledTask = Message<"flyteidl.core.CompiledTask"> & {
  * Use `create(CompiledTaskSchema)` to create a new message.
  */
 export const CompiledTaskSchema: GenMessage<CompiledTask> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_compiler, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_compiler, 3));
 
 /**
  * A Compiled Workflow Closure contains all the information required to start a new execution, or to visualize a workflow
@@ -182,5 +183,5 @@ export type CompiledWorkflowClosure = Message<"flyteidl.core.CompiledWorkflowClo
  * Use `create(CompiledWorkflowClosureSchema)` to create a new message.
  */
 export const CompiledWorkflowClosureSchema: GenMessage<CompiledWorkflowClosure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_compiler, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_compiler, 4));
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Primitive, Scalar } from "./literals_pb.js";
 import { file_flyteidl_core_literals } from "./literals_pb.js";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/condition.proto.
  */
 export const file_flyteidl_core_condition: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbHl0ZWlkbC9jb3JlL2NvbmRpdGlvbi5wcm90bxINZmx5dGVpZGwuY29yZSLuAQoUQ29tcGFyaXNvbkV4cHJlc3Npb24SPgoIb3BlcmF0b3IYASABKA4yLC5mbHl0ZWlkbC5jb3JlLkNvbXBhcmlzb25FeHByZXNzaW9uLk9wZXJhdG9yEioKCmxlZnRfdmFsdWUYAiABKAsyFi5mbHl0ZWlkbC5jb3JlLk9wZXJhbmQSKwoLcmlnaHRfdmFsdWUYAyABKAsyFi5mbHl0ZWlkbC5jb3JlLk9wZXJhbmQiPQoIT3BlcmF0b3ISBgoCRVEQABIHCgNORVEQARIGCgJHVBACEgcKA0dURRADEgYKAkxUEAQSBwoDTFRFEAUiewoHT3BlcmFuZBIxCglwcmltaXRpdmUYASABKAsyGC5mbHl0ZWlkbC5jb3JlLlByaW1pdGl2ZUICGAFIABINCgN2YXIYAiABKAlIABInCgZzY2FsYXIYAyABKAsyFS5mbHl0ZWlkbC5jb3JlLlNjYWxhckgAQgUKA3ZhbCKTAQoRQm9vbGVhbkV4cHJlc3Npb24SOwoLY29uanVuY3Rpb24YASABKAsyJC5mbHl0ZWlkbC5jb3JlLkNvbmp1bmN0aW9uRXhwcmVzc2lvbkgAEjkKCmNvbXBhcmlzb24YAiABKAsyIy5mbHl0ZWlkbC5jb3JlLkNvbXBhcmlzb25FeHByZXNzaW9uSABCBgoEZXhwciL6AQoVQ29uanVuY3Rpb25FeHByZXNzaW9uEkYKCG9wZXJhdG9yGAEgASgOMjQuZmx5dGVpZGwuY29yZS5Db25qdW5jdGlvbkV4cHJlc3Npb24uTG9naWNhbE9wZXJhdG9yEjkKD2xlZnRfZXhwcmVzc2lvbhgCIAEoCzIgLmZseXRlaWRsLmNvcmUuQm9vbGVhbkV4cHJlc3Npb24SOgoQcmlnaHRfZXhwcmVzc2lvbhgDIAEoCzIgLmZseXRlaWRsLmNvcmUuQm9vbGVhbkV4cHJlc3Npb24iIgoPTG9naWNhbE9wZXJhdG9yEgcKA0FORBAAEgYKAk9SEAFCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_flyteidl_core_literals]);
+  lazyDesc(() => fileDesc("Ch1mbHl0ZWlkbC9jb3JlL2NvbmRpdGlvbi5wcm90bxINZmx5dGVpZGwuY29yZSLuAQoUQ29tcGFyaXNvbkV4cHJlc3Npb24SPgoIb3BlcmF0b3IYASABKA4yLC5mbHl0ZWlkbC5jb3JlLkNvbXBhcmlzb25FeHByZXNzaW9uLk9wZXJhdG9yEioKCmxlZnRfdmFsdWUYAiABKAsyFi5mbHl0ZWlkbC5jb3JlLk9wZXJhbmQSKwoLcmlnaHRfdmFsdWUYAyABKAsyFi5mbHl0ZWlkbC5jb3JlLk9wZXJhbmQiPQoIT3BlcmF0b3ISBgoCRVEQABIHCgNORVEQARIGCgJHVBACEgcKA0dURRADEgYKAkxUEAQSBwoDTFRFEAUiewoHT3BlcmFuZBIxCglwcmltaXRpdmUYASABKAsyGC5mbHl0ZWlkbC5jb3JlLlByaW1pdGl2ZUICGAFIABINCgN2YXIYAiABKAlIABInCgZzY2FsYXIYAyABKAsyFS5mbHl0ZWlkbC5jb3JlLlNjYWxhckgAQgUKA3ZhbCKTAQoRQm9vbGVhbkV4cHJlc3Npb24SOwoLY29uanVuY3Rpb24YASABKAsyJC5mbHl0ZWlkbC5jb3JlLkNvbmp1bmN0aW9uRXhwcmVzc2lvbkgAEjkKCmNvbXBhcmlzb24YAiABKAsyIy5mbHl0ZWlkbC5jb3JlLkNvbXBhcmlzb25FeHByZXNzaW9uSABCBgoEZXhwciL6AQoVQ29uanVuY3Rpb25FeHByZXNzaW9uEkYKCG9wZXJhdG9yGAEgASgOMjQuZmx5dGVpZGwuY29yZS5Db25qdW5jdGlvbkV4cHJlc3Npb24uTG9naWNhbE9wZXJhdG9yEjkKD2xlZnRfZXhwcmVzc2lvbhgCIAEoCzIgLmZseXRlaWRsLmNvcmUuQm9vbGVhbkV4cHJlc3Npb24SOgoQcmlnaHRfZXhwcmVzc2lvbhgDIAEoCzIgLmZseXRlaWRsLmNvcmUuQm9vbGVhbkV4cHJlc3Npb24iIgoPTG9naWNhbE9wZXJhdG9yEgcKA0FORBAAEgYKAk9SEAFCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_flyteidl_core_literals]));
 
 /**
  * Defines a 2-level tree where the root is a comparison operator and Operands are primitives or known variables.
@@ -42,7 +43,7 @@ export type ComparisonExpression = Message<"flyteidl.core.ComparisonExpression">
  * Use `create(ComparisonExpressionSchema)` to create a new message.
  */
 export const ComparisonExpressionSchema: GenMessage<ComparisonExpression> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_condition, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_condition, 0));
 
 /**
  * Binary Operator for each expression
@@ -96,7 +97,7 @@ export type ComparisonExpression_Operator = (typeof ComparisonExpression_Operato
  * Describes the enum flyteidl.core.ComparisonExpression.Operator.
  */
 export const ComparisonExpression_OperatorSchema: GenEnum<ComparisonExpression_Operator> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_condition, 0, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_condition, 0, 0));
 
 /**
  * Defines an operand to a comparison expression.
@@ -140,7 +141,7 @@ export type Operand = Message<"flyteidl.core.Operand"> & {
  * Use `create(OperandSchema)` to create a new message.
  */
 export const OperandSchema: GenMessage<Operand> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_condition, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_condition, 1));
 
 /**
  * Defines a boolean expression tree. It can be a simple or a conjunction expression.
@@ -172,7 +173,7 @@ export type BooleanExpression = Message<"flyteidl.core.BooleanExpression"> & {
  * Use `create(BooleanExpressionSchema)` to create a new message.
  */
 export const BooleanExpressionSchema: GenMessage<BooleanExpression> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_condition, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_condition, 2));
 
 /**
  * Defines a conjunction expression of two boolean expressions.
@@ -201,7 +202,7 @@ export type ConjunctionExpression = Message<"flyteidl.core.ConjunctionExpression
  * Use `create(ConjunctionExpressionSchema)` to create a new message.
  */
 export const ConjunctionExpressionSchema: GenMessage<ConjunctionExpression> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_condition, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_condition, 3));
 
 /**
  * Nested conditions. They can be conjoined using AND / OR
@@ -235,5 +236,5 @@ export type ConjunctionExpression_LogicalOperator = (typeof ConjunctionExpressio
  * Describes the enum flyteidl.core.ConjunctionExpression.LogicalOperator.
  */
 export const ConjunctionExpression_LogicalOperatorSchema: GenEnum<ConjunctionExpression_LogicalOperator> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_condition, 3, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_condition, 3, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { ExecutionError_ErrorKind } from "./execution_pb.js";
 import { file_flyteidl_core_execution } from "./execution_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +15,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/errors.proto.
  */
 export const file_flyteidl_core_errors: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbHl0ZWlkbC9jb3JlL2Vycm9ycy5wcm90bxINZmx5dGVpZGwuY29yZSKHAgoOQ29udGFpbmVyRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEjAKBGtpbmQYAyABKA4yIi5mbHl0ZWlkbC5jb3JlLkNvbnRhaW5lckVycm9yLktpbmQSNwoGb3JpZ2luGAQgASgOMicuZmx5dGVpZGwuY29yZS5FeGVjdXRpb25FcnJvci5FcnJvcktpbmQSLQoJdGltZXN0YW1wGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZ3b3JrZXIYBiABKAkiLAoES2luZBITCg9OT05fUkVDT1ZFUkFCTEUQABIPCgtSRUNPVkVSQUJMRRABIj0KDUVycm9yRG9jdW1lbnQSLAoFZXJyb3IYASABKAsyHS5mbHl0ZWlkbC5jb3JlLkNvbnRhaW5lckVycm9yQjxaOmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2NvcmViBnByb3RvMw", [file_flyteidl_core_execution, file_google_protobuf_timestamp]);
+  lazyDesc(() => fileDesc("ChpmbHl0ZWlkbC9jb3JlL2Vycm9ycy5wcm90bxINZmx5dGVpZGwuY29yZSKHAgoOQ29udGFpbmVyRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEjAKBGtpbmQYAyABKA4yIi5mbHl0ZWlkbC5jb3JlLkNvbnRhaW5lckVycm9yLktpbmQSNwoGb3JpZ2luGAQgASgOMicuZmx5dGVpZGwuY29yZS5FeGVjdXRpb25FcnJvci5FcnJvcktpbmQSLQoJdGltZXN0YW1wGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZ3b3JrZXIYBiABKAkiLAoES2luZBITCg9OT05fUkVDT1ZFUkFCTEUQABIPCgtSRUNPVkVSQUJMRRABIj0KDUVycm9yRG9jdW1lbnQSLAoFZXJyb3IYASABKAsyHS5mbHl0ZWlkbC5jb3JlLkNvbnRhaW5lckVycm9yQjxaOmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2NvcmViBnByb3RvMw", [file_flyteidl_core_execution, file_google_protobuf_timestamp]));
 
 /**
  * Error message to propagate detailed errors from container executions to the execution
@@ -71,7 +72,7 @@ export type ContainerError = Message<"flyteidl.core.ContainerError"> & {
  * Use `create(ContainerErrorSchema)` to create a new message.
  */
 export const ContainerErrorSchema: GenMessage<ContainerError> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_errors, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_errors, 0));
 
 /**
  * Defines a generic error type that dictates the behavior of the retry strategy.
@@ -101,7 +102,7 @@ export type ContainerError_Kind = (typeof ContainerError_Kind)[keyof typeof Cont
  * Describes the enum flyteidl.core.ContainerError.Kind.
  */
 export const ContainerError_KindSchema: GenEnum<ContainerError_Kind> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_errors, 0, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_errors, 0, 0));
 
 /**
  * Defines the errors.pb file format the container can produce to communicate
@@ -123,5 +124,5 @@ export type ErrorDocument = Message<"flyteidl.core.ErrorDocument"> & {
  * Use `create(ErrorDocumentSchema)` to create a new message.
  */
 export const ErrorDocumentSchema: GenMessage<ErrorDocument> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_errors, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_errors, 1));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -11,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/execution_envs.proto.
  */
 export const file_flyteidl_core_execution_envs: GenFile = /*@__PURE__*/
-  fileDesc("CiJmbHl0ZWlkbC9jb3JlL2V4ZWN1dGlvbl9lbnZzLnByb3RvEg1mbHl0ZWlkbC5jb3JlInEKFkV4ZWN1dGlvbkVudkFzc2lnbm1lbnQSEAoIbm9kZV9pZHMYASADKAkSEQoJdGFza190eXBlGAIgASgJEjIKDWV4ZWN1dGlvbl9lbnYYAyABKAsyGy5mbHl0ZWlkbC5jb3JlLkV4ZWN1dGlvbkVudiKeAQoMRXhlY3V0aW9uRW52EgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIpCgZleHRhbnQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASJwoEc3BlYxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIABIPCgd2ZXJzaW9uGAUgASgJQg0KC2Vudmlyb25tZW50QjxaOmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2NvcmViBnByb3RvMw", [file_google_protobuf_struct]);
+  lazyDesc(() => fileDesc("CiJmbHl0ZWlkbC9jb3JlL2V4ZWN1dGlvbl9lbnZzLnByb3RvEg1mbHl0ZWlkbC5jb3JlInEKFkV4ZWN1dGlvbkVudkFzc2lnbm1lbnQSEAoIbm9kZV9pZHMYASADKAkSEQoJdGFza190eXBlGAIgASgJEjIKDWV4ZWN1dGlvbl9lbnYYAyABKAsyGy5mbHl0ZWlkbC5jb3JlLkV4ZWN1dGlvbkVudiKeAQoMRXhlY3V0aW9uRW52EgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIpCgZleHRhbnQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASJwoEc3BlYxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIABIPCgd2ZXJzaW9uGAUgASgJQg0KC2Vudmlyb25tZW50QjxaOmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2NvcmViBnByb3RvMw", [file_google_protobuf_struct]));
 
 /**
  * ExecutionEnvAssignment is a message that is used to assign an execution environment to a set of
@@ -48,7 +49,7 @@ export type ExecutionEnvAssignment = Message<"flyteidl.core.ExecutionEnvAssignme
  * Use `create(ExecutionEnvAssignmentSchema)` to create a new message.
  */
 export const ExecutionEnvAssignmentSchema: GenMessage<ExecutionEnvAssignment> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution_envs, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution_envs, 0));
 
 /**
  * ExecutionEnv is a message that is used to specify the execution environment.
@@ -109,5 +110,5 @@ export type ExecutionEnv = Message<"flyteidl.core.ExecutionEnv"> & {
  * Use `create(ExecutionEnvSchema)` to create a new message.
  */
 export const ExecutionEnvSchema: GenMessage<ExecutionEnv> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution_envs, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution_envs, 1));
 

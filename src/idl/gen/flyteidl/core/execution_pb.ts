@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/execution.proto.
  */
 export const file_flyteidl_core_execution: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbHl0ZWlkbC9jb3JlL2V4ZWN1dGlvbi5wcm90bxINZmx5dGVpZGwuY29yZSKnAQoRV29ya2Zsb3dFeGVjdXRpb24ikQEKBVBoYXNlEg0KCVVOREVGSU5FRBAAEgoKBlFVRVVFRBABEgsKB1JVTk5JTkcQAhIOCgpTVUNDRUVESU5HEAMSDQoJU1VDQ0VFREVEEAQSCwoHRkFJTElORxAFEgoKBkZBSUxFRBAGEgsKB0FCT1JURUQQBxINCglUSU1FRF9PVVQQCBIMCghBQk9SVElORxAJIrYBCg1Ob2RlRXhlY3V0aW9uIqQBCgVQaGFzZRINCglVTkRFRklORUQQABIKCgZRVUVVRUQQARILCgdSVU5OSU5HEAISDQoJU1VDQ0VFREVEEAMSCwoHRkFJTElORxAEEgoKBkZBSUxFRBAFEgsKB0FCT1JURUQQBhILCgdTS0lQUEVEEAcSDQoJVElNRURfT1VUEAgSEwoPRFlOQU1JQ19SVU5OSU5HEAkSDQoJUkVDT1ZFUkVEEAoirAEKDVRhc2tFeGVjdXRpb24imgEKBVBoYXNlEg0KCVVOREVGSU5FRBAAEgoKBlFVRVVFRBABEgsKB1JVTk5JTkcQAhINCglTVUNDRUVERUQQAxILCgdBQk9SVEVEEAQSCgoGRkFJTEVEEAUSEAoMSU5JVElBTElaSU5HEAYSGQoVV0FJVElOR19GT1JfUkVTT1VSQ0VTEAcSFAoQUkVUUllBQkxFX0ZBSUxFRBAIIugBCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEQoJZXJyb3JfdXJpGAMgASgJEjUKBGtpbmQYBCABKA4yJy5mbHl0ZWlkbC5jb3JlLkV4ZWN1dGlvbkVycm9yLkVycm9yS2luZBItCgl0aW1lc3RhbXAYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBndvcmtlchgGIAEoCSIuCglFcnJvcktpbmQSCwoHVU5LTk9XThAAEggKBFVTRVIQARIKCgZTWVNURU0QAiLvAQoHVGFza0xvZxILCgN1cmkYASABKAkSDAoEbmFtZRgCIAEoCRI8Cg5tZXNzYWdlX2Zvcm1hdBgDIAEoDjIkLmZseXRlaWRsLmNvcmUuVGFza0xvZy5NZXNzYWdlRm9ybWF0EiYKA3R0bBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYChBTaG93V2hpbGVQZW5kaW5nGAUgASgIEhgKEEhpZGVPbmNlRmluaXNoZWQYBiABKAgiLwoNTWVzc2FnZUZvcm1hdBILCgdVTktOT1dOEAASBwoDQ1NWEAESCAoESlNPThACIlIKCkxvZ0NvbnRleHQSKgoEcG9kcxgBIAMoCzIcLmZseXRlaWRsLmNvcmUuUG9kTG9nQ29udGV4dBIYChBwcmltYXJ5X3BvZF9uYW1lGAIgASgJIsMBCg1Qb2RMb2dDb250ZXh0EhEKCW5hbWVzcGFjZRgBIAEoCRIQCghwb2RfbmFtZRgCIAEoCRIzCgpjb250YWluZXJzGAMgAygLMh8uZmx5dGVpZGwuY29yZS5Db250YWluZXJDb250ZXh0Eh4KFnByaW1hcnlfY29udGFpbmVyX25hbWUYBCABKAkSOAoPaW5pdF9jb250YWluZXJzGAUgAygLMh8uZmx5dGVpZGwuY29yZS5Db250YWluZXJDb250ZXh0IvABChBDb250YWluZXJDb250ZXh0EhYKDmNvbnRhaW5lcl9uYW1lGAEgASgJEj8KB3Byb2Nlc3MYAiABKAsyLi5mbHl0ZWlkbC5jb3JlLkNvbnRhaW5lckNvbnRleHQuUHJvY2Vzc0NvbnRleHQaggEKDlByb2Nlc3NDb250ZXh0EjgKFGNvbnRhaW5lcl9zdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2ChJjb250YWluZXJfZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKFFF1YWxpdHlPZlNlcnZpY2VTcGVjEjIKD3F1ZXVlaW5nX2J1ZGdldBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLCAQoQUXVhbGl0eU9mU2VydmljZRI0CgR0aWVyGAEgASgOMiQuZmx5dGVpZGwuY29yZS5RdWFsaXR5T2ZTZXJ2aWNlLlRpZXJIABIzCgRzcGVjGAIgASgLMiMuZmx5dGVpZGwuY29yZS5RdWFsaXR5T2ZTZXJ2aWNlU3BlY0gAIjQKBFRpZXISDQoJVU5ERUZJTkVEEAASCAoESElHSBABEgoKBk1FRElVTRACEgcKA0xPVxADQg0KC2Rlc2lnbmF0aW9uQjxaOmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2NvcmViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  lazyDesc(() => fileDesc("Ch1mbHl0ZWlkbC9jb3JlL2V4ZWN1dGlvbi5wcm90bxINZmx5dGVpZGwuY29yZSKnAQoRV29ya2Zsb3dFeGVjdXRpb24ikQEKBVBoYXNlEg0KCVVOREVGSU5FRBAAEgoKBlFVRVVFRBABEgsKB1JVTk5JTkcQAhIOCgpTVUNDRUVESU5HEAMSDQoJU1VDQ0VFREVEEAQSCwoHRkFJTElORxAFEgoKBkZBSUxFRBAGEgsKB0FCT1JURUQQBxINCglUSU1FRF9PVVQQCBIMCghBQk9SVElORxAJIrYBCg1Ob2RlRXhlY3V0aW9uIqQBCgVQaGFzZRINCglVTkRFRklORUQQABIKCgZRVUVVRUQQARILCgdSVU5OSU5HEAISDQoJU1VDQ0VFREVEEAMSCwoHRkFJTElORxAEEgoKBkZBSUxFRBAFEgsKB0FCT1JURUQQBhILCgdTS0lQUEVEEAcSDQoJVElNRURfT1VUEAgSEwoPRFlOQU1JQ19SVU5OSU5HEAkSDQoJUkVDT1ZFUkVEEAoirAEKDVRhc2tFeGVjdXRpb24imgEKBVBoYXNlEg0KCVVOREVGSU5FRBAAEgoKBlFVRVVFRBABEgsKB1JVTk5JTkcQAhINCglTVUNDRUVERUQQAxILCgdBQk9SVEVEEAQSCgoGRkFJTEVEEAUSEAoMSU5JVElBTElaSU5HEAYSGQoVV0FJVElOR19GT1JfUkVTT1VSQ0VTEAcSFAoQUkVUUllBQkxFX0ZBSUxFRBAIIugBCg5FeGVjdXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEQoJZXJyb3JfdXJpGAMgASgJEjUKBGtpbmQYBCABKA4yJy5mbHl0ZWlkbC5jb3JlLkV4ZWN1dGlvbkVycm9yLkVycm9yS2luZBItCgl0aW1lc3RhbXAYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBndvcmtlchgGIAEoCSIuCglFcnJvcktpbmQSCwoHVU5LTk9XThAAEggKBFVTRVIQARIKCgZTWVNURU0QAiLvAQoHVGFza0xvZxILCgN1cmkYASABKAkSDAoEbmFtZRgCIAEoCRI8Cg5tZXNzYWdlX2Zvcm1hdBgDIAEoDjIkLmZseXRlaWRsLmNvcmUuVGFza0xvZy5NZXNzYWdlRm9ybWF0EiYKA3R0bBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYChBTaG93V2hpbGVQZW5kaW5nGAUgASgIEhgKEEhpZGVPbmNlRmluaXNoZWQYBiABKAgiLwoNTWVzc2FnZUZvcm1hdBILCgdVTktOT1dOEAASBwoDQ1NWEAESCAoESlNPThACIlIKCkxvZ0NvbnRleHQSKgoEcG9kcxgBIAMoCzIcLmZseXRlaWRsLmNvcmUuUG9kTG9nQ29udGV4dBIYChBwcmltYXJ5X3BvZF9uYW1lGAIgASgJIsMBCg1Qb2RMb2dDb250ZXh0EhEKCW5hbWVzcGFjZRgBIAEoCRIQCghwb2RfbmFtZRgCIAEoCRIzCgpjb250YWluZXJzGAMgAygLMh8uZmx5dGVpZGwuY29yZS5Db250YWluZXJDb250ZXh0Eh4KFnByaW1hcnlfY29udGFpbmVyX25hbWUYBCABKAkSOAoPaW5pdF9jb250YWluZXJzGAUgAygLMh8uZmx5dGVpZGwuY29yZS5Db250YWluZXJDb250ZXh0IvABChBDb250YWluZXJDb250ZXh0EhYKDmNvbnRhaW5lcl9uYW1lGAEgASgJEj8KB3Byb2Nlc3MYAiABKAsyLi5mbHl0ZWlkbC5jb3JlLkNvbnRhaW5lckNvbnRleHQuUHJvY2Vzc0NvbnRleHQaggEKDlByb2Nlc3NDb250ZXh0EjgKFGNvbnRhaW5lcl9zdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2ChJjb250YWluZXJfZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKFFF1YWxpdHlPZlNlcnZpY2VTcGVjEjIKD3F1ZXVlaW5nX2J1ZGdldBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLCAQoQUXVhbGl0eU9mU2VydmljZRI0CgR0aWVyGAEgASgOMiQuZmx5dGVpZGwuY29yZS5RdWFsaXR5T2ZTZXJ2aWNlLlRpZXJIABIzCgRzcGVjGAIgASgLMiMuZmx5dGVpZGwuY29yZS5RdWFsaXR5T2ZTZXJ2aWNlU3BlY0gAIjQKBFRpZXISDQoJVU5ERUZJTkVEEAASCAoESElHSBABEgoKBk1FRElVTRACEgcKA0xPVxADQg0KC2Rlc2lnbmF0aW9uQjxaOmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2NvcmViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]));
 
 /**
  * Indicates various phases of Workflow Execution
@@ -27,7 +28,7 @@ export type WorkflowExecution = Message<"flyteidl.core.WorkflowExecution"> & {
  * Use `create(WorkflowExecutionSchema)` to create a new message.
  */
 export const WorkflowExecutionSchema: GenMessage<WorkflowExecution> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 0));
 
 /**
  * @generated from enum flyteidl.core.WorkflowExecution.Phase
@@ -93,7 +94,7 @@ export type WorkflowExecution_Phase = (typeof WorkflowExecution_Phase)[keyof typ
  * Describes the enum flyteidl.core.WorkflowExecution.Phase.
  */
 export const WorkflowExecution_PhaseSchema: GenEnum<WorkflowExecution_Phase> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_execution, 0, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_execution, 0, 0));
 
 /**
  * Indicates various phases of Node Execution that only include the time spent to run the nodes/workflows
@@ -108,7 +109,7 @@ export type NodeExecution = Message<"flyteidl.core.NodeExecution"> & {
  * Use `create(NodeExecutionSchema)` to create a new message.
  */
 export const NodeExecutionSchema: GenMessage<NodeExecution> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 1));
 
 /**
  * @generated from enum flyteidl.core.NodeExecution.Phase
@@ -179,7 +180,7 @@ export type NodeExecution_Phase = (typeof NodeExecution_Phase)[keyof typeof Node
  * Describes the enum flyteidl.core.NodeExecution.Phase.
  */
 export const NodeExecution_PhaseSchema: GenEnum<NodeExecution_Phase> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_execution, 1, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_execution, 1, 0));
 
 /**
  * Phases that task plugins can go through. Not all phases may be applicable to a specific plugin task,
@@ -195,7 +196,7 @@ export type TaskExecution = Message<"flyteidl.core.TaskExecution"> & {
  * Use `create(TaskExecutionSchema)` to create a new message.
  */
 export const TaskExecutionSchema: GenMessage<TaskExecution> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 2));
 
 /**
  * @generated from enum flyteidl.core.TaskExecution.Phase
@@ -260,7 +261,7 @@ export type TaskExecution_Phase = (typeof TaskExecution_Phase)[keyof typeof Task
  * Describes the enum flyteidl.core.TaskExecution.Phase.
  */
 export const TaskExecution_PhaseSchema: GenEnum<TaskExecution_Phase> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_execution, 2, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_execution, 2, 0));
 
 /**
  * Represents the error message from the execution.
@@ -315,7 +316,7 @@ export type ExecutionError = Message<"flyteidl.core.ExecutionError"> & {
  * Use `create(ExecutionErrorSchema)` to create a new message.
  */
 export const ExecutionErrorSchema: GenMessage<ExecutionError> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 3));
 
 /**
  * Error type: System or User
@@ -350,7 +351,7 @@ export type ExecutionError_ErrorKind = (typeof ExecutionError_ErrorKind)[keyof t
  * Describes the enum flyteidl.core.ExecutionError.ErrorKind.
  */
 export const ExecutionError_ErrorKindSchema: GenEnum<ExecutionError_ErrorKind> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_execution, 3, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_execution, 3, 0));
 
 /**
  * Log information for the task that is specific to a log sink
@@ -395,7 +396,7 @@ export type TaskLog = Message<"flyteidl.core.TaskLog"> & {
  * Use `create(TaskLogSchema)` to create a new message.
  */
 export const TaskLogSchema: GenMessage<TaskLog> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 4));
 
 /**
  * @generated from enum flyteidl.core.TaskLog.MessageFormat
@@ -426,7 +427,7 @@ export type TaskLog_MessageFormat = (typeof TaskLog_MessageFormat)[keyof typeof 
  * Describes the enum flyteidl.core.TaskLog.MessageFormat.
  */
 export const TaskLog_MessageFormatSchema: GenEnum<TaskLog_MessageFormat> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_execution, 4, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_execution, 4, 0));
 
 /**
  * Contains metadata required to identify logs produces by a set of pods
@@ -450,7 +451,7 @@ export type LogContext = Message<"flyteidl.core.LogContext"> & {
  * Use `create(LogContextSchema)` to create a new message.
  */
 export const LogContextSchema: GenMessage<LogContext> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 5));
 
 /**
  * Contains metadata required to identify logs produces by a single pod
@@ -489,7 +490,7 @@ export type PodLogContext = Message<"flyteidl.core.PodLogContext"> & {
  * Use `create(PodLogContextSchema)` to create a new message.
  */
 export const PodLogContextSchema: GenMessage<PodLogContext> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 6));
 
 /**
  * Contains metadata required to identify logs produces by a single container
@@ -513,7 +514,7 @@ export type ContainerContext = Message<"flyteidl.core.ContainerContext"> & {
  * Use `create(ContainerContextSchema)` to create a new message.
  */
 export const ContainerContextSchema: GenMessage<ContainerContext> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 7));
 
 /**
  * Contains metadata required to identify logs produces by a single light-weight process that was run inside a container
@@ -537,7 +538,7 @@ export type ContainerContext_ProcessContext = Message<"flyteidl.core.ContainerCo
  * Use `create(ContainerContext_ProcessContextSchema)` to create a new message.
  */
 export const ContainerContext_ProcessContextSchema: GenMessage<ContainerContext_ProcessContext> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 7, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 7, 0));
 
 /**
  * Represents customized execution run-time attributes.
@@ -558,7 +559,7 @@ export type QualityOfServiceSpec = Message<"flyteidl.core.QualityOfServiceSpec">
  * Use `create(QualityOfServiceSpecSchema)` to create a new message.
  */
 export const QualityOfServiceSpecSchema: GenMessage<QualityOfServiceSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 8));
 
 /**
  * Indicates the priority of an execution.
@@ -589,7 +590,7 @@ export type QualityOfService = Message<"flyteidl.core.QualityOfService"> & {
  * Use `create(QualityOfServiceSchema)` to create a new message.
  */
 export const QualityOfServiceSchema: GenMessage<QualityOfService> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_execution, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_core_execution, 9));
 
 /**
  * @generated from enum flyteidl.core.QualityOfService.Tier
@@ -627,5 +628,5 @@ export type QualityOfService_Tier = (typeof QualityOfService_Tier)[keyof typeof 
  * Describes the enum flyteidl.core.QualityOfService.Tier.
  */
 export const QualityOfService_TierSchema: GenEnum<QualityOfService_Tier> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_execution, 9, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_execution, 9, 0));
 

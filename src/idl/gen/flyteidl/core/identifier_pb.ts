@@ -4,13 +4,14 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/core/identifier.proto.
  */
 export const file_flyteidl_core_identifier: GenFile = /*@__PURE__*/
-  fileDesc("Ch5mbHl0ZWlkbC9jb3JlL2lkZW50aWZpZXIucHJvdG8SDWZseXRlaWRsLmNvcmUijQEKCklkZW50aWZpZXISMgoNcmVzb3VyY2VfdHlwZRgBIAEoDjIbLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VUeXBlEg8KB3Byb2plY3QYAiABKAkSDgoGZG9tYWluGAMgASgJEgwKBG5hbWUYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRILCgNvcmcYBiABKAkiWQobV29ya2Zsb3dFeGVjdXRpb25JZGVudGlmaWVyEg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEgwKBG5hbWUYBCABKAkSCwoDb3JnGAUgASgJImwKF05vZGVFeGVjdXRpb25JZGVudGlmaWVyEg8KB25vZGVfaWQYASABKAkSQAoMZXhlY3V0aW9uX2lkGAIgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXIinwEKF1Rhc2tFeGVjdXRpb25JZGVudGlmaWVyEioKB3Rhc2tfaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISQQoRbm9kZV9leGVjdXRpb25faWQYAiABKAsyJi5mbHl0ZWlkbC5jb3JlLk5vZGVFeGVjdXRpb25JZGVudGlmaWVyEhUKDXJldHJ5X2F0dGVtcHQYAyABKA0iZwoQU2lnbmFsSWRlbnRpZmllchIRCglzaWduYWxfaWQYASABKAkSQAoMZXhlY3V0aW9uX2lkGAIgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXIqVQoMUmVzb3VyY2VUeXBlEg8KC1VOU1BFQ0lGSUVEEAASCAoEVEFTSxABEgwKCFdPUktGTE9XEAISDwoLTEFVTkNIX1BMQU4QAxILCgdEQVRBU0VUEARCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z");
+  lazyDesc(() => fileDesc("Ch5mbHl0ZWlkbC9jb3JlL2lkZW50aWZpZXIucHJvdG8SDWZseXRlaWRsLmNvcmUijQEKCklkZW50aWZpZXISMgoNcmVzb3VyY2VfdHlwZRgBIAEoDjIbLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VUeXBlEg8KB3Byb2plY3QYAiABKAkSDgoGZG9tYWluGAMgASgJEgwKBG5hbWUYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRILCgNvcmcYBiABKAkiWQobV29ya2Zsb3dFeGVjdXRpb25JZGVudGlmaWVyEg8KB3Byb2plY3QYASABKAkSDgoGZG9tYWluGAIgASgJEgwKBG5hbWUYBCABKAkSCwoDb3JnGAUgASgJImwKF05vZGVFeGVjdXRpb25JZGVudGlmaWVyEg8KB25vZGVfaWQYASABKAkSQAoMZXhlY3V0aW9uX2lkGAIgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXIinwEKF1Rhc2tFeGVjdXRpb25JZGVudGlmaWVyEioKB3Rhc2tfaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISQQoRbm9kZV9leGVjdXRpb25faWQYAiABKAsyJi5mbHl0ZWlkbC5jb3JlLk5vZGVFeGVjdXRpb25JZGVudGlmaWVyEhUKDXJldHJ5X2F0dGVtcHQYAyABKA0iZwoQU2lnbmFsSWRlbnRpZmllchIRCglzaWduYWxfaWQYASABKAkSQAoMZXhlY3V0aW9uX2lkGAIgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXIqVQoMUmVzb3VyY2VUeXBlEg8KC1VOU1BFQ0lGSUVEEAASCAoEVEFTSxABEgwKCFdPUktGTE9XEAISDwoLTEFVTkNIX1BMQU4QAxILCgdEQVRBU0VUEARCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z"));
 
 /**
  * Encapsulation of fields that uniquely identifies a Flyte resource.
@@ -67,7 +68,7 @@ export type Identifier = Message<"flyteidl.core.Identifier"> & {
  * Use `create(IdentifierSchema)` to create a new message.
  */
 export const IdentifierSchema: GenMessage<Identifier> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_identifier, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_identifier, 0));
 
 /**
  * Encapsulation of fields that uniquely identifies a Flyte workflow execution
@@ -110,7 +111,7 @@ export type WorkflowExecutionIdentifier = Message<"flyteidl.core.WorkflowExecuti
  * Use `create(WorkflowExecutionIdentifierSchema)` to create a new message.
  */
 export const WorkflowExecutionIdentifierSchema: GenMessage<WorkflowExecutionIdentifier> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_identifier, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_identifier, 1));
 
 /**
  * Encapsulation of fields that identify a Flyte node execution entity.
@@ -134,7 +135,7 @@ export type NodeExecutionIdentifier = Message<"flyteidl.core.NodeExecutionIdenti
  * Use `create(NodeExecutionIdentifierSchema)` to create a new message.
  */
 export const NodeExecutionIdentifierSchema: GenMessage<NodeExecutionIdentifier> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_identifier, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_identifier, 2));
 
 /**
  * Encapsulation of fields that identify a Flyte task execution entity.
@@ -163,7 +164,7 @@ export type TaskExecutionIdentifier = Message<"flyteidl.core.TaskExecutionIdenti
  * Use `create(TaskExecutionIdentifierSchema)` to create a new message.
  */
 export const TaskExecutionIdentifierSchema: GenMessage<TaskExecutionIdentifier> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_identifier, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_identifier, 3));
 
 /**
  * Encapsulation of fields the uniquely identify a signal.
@@ -191,7 +192,7 @@ export type SignalIdentifier = Message<"flyteidl.core.SignalIdentifier"> & {
  * Use `create(SignalIdentifierSchema)` to create a new message.
  */
 export const SignalIdentifierSchema: GenMessage<SignalIdentifier> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_identifier, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_identifier, 4));
 
 /**
  * Indicates a resource type within Flyte.
@@ -240,5 +241,5 @@ export type ResourceType = (typeof ResourceType)[keyof typeof ResourceType] | Un
  * Describes the enum flyteidl.core.ResourceType.
  */
 export const ResourceTypeSchema: GenEnum<ResourceType> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_identifier, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_identifier, 0));
 

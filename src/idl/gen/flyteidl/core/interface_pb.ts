@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { LiteralType } from "./types_pb.js";
 import { file_flyteidl_core_types } from "./types_pb.js";
 import type { Literal } from "./literals_pb.js";
@@ -16,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/interface.proto.
  */
 export const file_flyteidl_core_interface: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbHl0ZWlkbC9jb3JlL2ludGVyZmFjZS5wcm90bxINZmx5dGVpZGwuY29yZSKzAQoIVmFyaWFibGUSKAoEdHlwZRgBIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGUSEwoLZGVzY3JpcHRpb24YAiABKAkSNgoTYXJ0aWZhY3RfcGFydGlhbF9pZBgDIAEoCzIZLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RJRBIwCgxhcnRpZmFjdF90YWcYBCABKAsyGi5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0VGFnIpYBCgtWYXJpYWJsZU1hcBI8Cgl2YXJpYWJsZXMYASADKAsyKS5mbHl0ZWlkbC5jb3JlLlZhcmlhYmxlTWFwLlZhcmlhYmxlc0VudHJ5GkkKDlZhcmlhYmxlc0VudHJ5EgsKA2tleRgBIAEoCRImCgV2YWx1ZRgCIAEoCzIXLmZseXRlaWRsLmNvcmUuVmFyaWFibGU6AjgBImkKDlR5cGVkSW50ZXJmYWNlEioKBmlucHV0cxgBIAEoCzIaLmZseXRlaWRsLmNvcmUuVmFyaWFibGVNYXASKwoHb3V0cHV0cxgCIAEoCzIaLmZseXRlaWRsLmNvcmUuVmFyaWFibGVNYXAi5gEKCVBhcmFtZXRlchIkCgN2YXIYASABKAsyFy5mbHl0ZWlkbC5jb3JlLlZhcmlhYmxlEikKB2RlZmF1bHQYAiABKAsyFi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxIABISCghyZXF1aXJlZBgDIAEoCEgAEjYKDmFydGlmYWN0X3F1ZXJ5GAQgASgLMhwuZmx5dGVpZGwuY29yZS5BcnRpZmFjdFF1ZXJ5SAASMAoLYXJ0aWZhY3RfaWQYBSABKAsyGS5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0SURIAEIKCghiZWhhdmlvciKcAQoMUGFyYW1ldGVyTWFwEj8KCnBhcmFtZXRlcnMYASADKAsyKy5mbHl0ZWlkbC5jb3JlLlBhcmFtZXRlck1hcC5QYXJhbWV0ZXJzRW50cnkaSwoPUGFyYW1ldGVyc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLmZseXRlaWRsLmNvcmUuUGFyYW1ldGVyOgI4AUI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_flyteidl_core_types, file_flyteidl_core_literals, file_flyteidl_core_artifact_id]);
+  lazyDesc(() => fileDesc("Ch1mbHl0ZWlkbC9jb3JlL2ludGVyZmFjZS5wcm90bxINZmx5dGVpZGwuY29yZSKzAQoIVmFyaWFibGUSKAoEdHlwZRgBIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGUSEwoLZGVzY3JpcHRpb24YAiABKAkSNgoTYXJ0aWZhY3RfcGFydGlhbF9pZBgDIAEoCzIZLmZseXRlaWRsLmNvcmUuQXJ0aWZhY3RJRBIwCgxhcnRpZmFjdF90YWcYBCABKAsyGi5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0VGFnIpYBCgtWYXJpYWJsZU1hcBI8Cgl2YXJpYWJsZXMYASADKAsyKS5mbHl0ZWlkbC5jb3JlLlZhcmlhYmxlTWFwLlZhcmlhYmxlc0VudHJ5GkkKDlZhcmlhYmxlc0VudHJ5EgsKA2tleRgBIAEoCRImCgV2YWx1ZRgCIAEoCzIXLmZseXRlaWRsLmNvcmUuVmFyaWFibGU6AjgBImkKDlR5cGVkSW50ZXJmYWNlEioKBmlucHV0cxgBIAEoCzIaLmZseXRlaWRsLmNvcmUuVmFyaWFibGVNYXASKwoHb3V0cHV0cxgCIAEoCzIaLmZseXRlaWRsLmNvcmUuVmFyaWFibGVNYXAi5gEKCVBhcmFtZXRlchIkCgN2YXIYASABKAsyFy5mbHl0ZWlkbC5jb3JlLlZhcmlhYmxlEikKB2RlZmF1bHQYAiABKAsyFi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxIABISCghyZXF1aXJlZBgDIAEoCEgAEjYKDmFydGlmYWN0X3F1ZXJ5GAQgASgLMhwuZmx5dGVpZGwuY29yZS5BcnRpZmFjdFF1ZXJ5SAASMAoLYXJ0aWZhY3RfaWQYBSABKAsyGS5mbHl0ZWlkbC5jb3JlLkFydGlmYWN0SURIAEIKCghiZWhhdmlvciKcAQoMUGFyYW1ldGVyTWFwEj8KCnBhcmFtZXRlcnMYASADKAsyKy5mbHl0ZWlkbC5jb3JlLlBhcmFtZXRlck1hcC5QYXJhbWV0ZXJzRW50cnkaSwoPUGFyYW1ldGVyc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLmZseXRlaWRsLmNvcmUuUGFyYW1ldGVyOgI4AUI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_flyteidl_core_types, file_flyteidl_core_literals, file_flyteidl_core_artifact_id]));
 
 /**
  * Defines a strongly typed variable.
@@ -57,7 +58,7 @@ export type Variable = Message<"flyteidl.core.Variable"> & {
  * Use `create(VariableSchema)` to create a new message.
  */
 export const VariableSchema: GenMessage<Variable> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_interface, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_interface, 0));
 
 /**
  * A map of Variables
@@ -78,7 +79,7 @@ export type VariableMap = Message<"flyteidl.core.VariableMap"> & {
  * Use `create(VariableMapSchema)` to create a new message.
  */
 export const VariableMapSchema: GenMessage<VariableMap> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_interface, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_interface, 1));
 
 /**
  * Defines strongly typed inputs and outputs.
@@ -102,7 +103,7 @@ export type TypedInterface = Message<"flyteidl.core.TypedInterface"> & {
  * Use `create(TypedInterfaceSchema)` to create a new message.
  */
 export const TypedInterfaceSchema: GenMessage<TypedInterface> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_interface, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_interface, 2));
 
 /**
  * A parameter is used as input to a launch plan and has
@@ -162,7 +163,7 @@ export type Parameter = Message<"flyteidl.core.Parameter"> & {
  * Use `create(ParameterSchema)` to create a new message.
  */
 export const ParameterSchema: GenMessage<Parameter> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_interface, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_interface, 3));
 
 /**
  * A map of Parameters.
@@ -183,5 +184,5 @@ export type ParameterMap = Message<"flyteidl.core.ParameterMap"> & {
  * Use `create(ParameterMapSchema)` to create a new message.
  */
 export const ParameterMapSchema: GenMessage<ParameterMap> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_interface, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_interface, 4));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { BlobType, Error, LiteralType, OutputReference, SchemaType, StructuredDatasetType } from "./types_pb.js";
@@ -14,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/literals.proto.
  */
 export const file_flyteidl_core_literals: GenFile = /*@__PURE__*/
-  fileDesc("ChxmbHl0ZWlkbC9jb3JlL2xpdGVyYWxzLnByb3RvEg1mbHl0ZWlkbC5jb3JlIsgBCglQcmltaXRpdmUSEQoHaW50ZWdlchgBIAEoA0gAEhUKC2Zsb2F0X3ZhbHVlGAIgASgBSAASFgoMc3RyaW5nX3ZhbHVlGAMgASgJSAASEQoHYm9vbGVhbhgEIAEoCEgAEi4KCGRhdGV0aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAEi0KCGR1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uSABCBwoFdmFsdWUiBgoEVm9pZCJCCgRCbG9iEi0KCG1ldGFkYXRhGAEgASgLMhsuZmx5dGVpZGwuY29yZS5CbG9iTWV0YWRhdGESCwoDdXJpGAMgASgJIjUKDEJsb2JNZXRhZGF0YRIlCgR0eXBlGAEgASgLMhcuZmx5dGVpZGwuY29yZS5CbG9iVHlwZSIkCgZCaW5hcnkSDQoFdmFsdWUYASABKAwSCwoDdGFnGAIgASgJIj4KBlNjaGVtYRILCgN1cmkYASABKAkSJwoEdHlwZRgDIAEoCzIZLmZseXRlaWRsLmNvcmUuU2NoZW1hVHlwZSJYCgVVbmlvbhIlCgV2YWx1ZRgBIAEoCzIWLmZseXRlaWRsLmNvcmUuTGl0ZXJhbBIoCgR0eXBlGAIgASgLMhouZmx5dGVpZGwuY29yZS5MaXRlcmFsVHlwZSJiChlTdHJ1Y3R1cmVkRGF0YXNldE1ldGFkYXRhEkUKF3N0cnVjdHVyZWRfZGF0YXNldF90eXBlGAEgASgLMiQuZmx5dGVpZGwuY29yZS5TdHJ1Y3R1cmVkRGF0YXNldFR5cGUiXAoRU3RydWN0dXJlZERhdGFzZXQSCwoDdXJpGAEgASgJEjoKCG1ldGFkYXRhGAIgASgLMiguZmx5dGVpZGwuY29yZS5TdHJ1Y3R1cmVkRGF0YXNldE1ldGFkYXRhIpsDCgZTY2FsYXISLQoJcHJpbWl0aXZlGAEgASgLMhguZmx5dGVpZGwuY29yZS5QcmltaXRpdmVIABIjCgRibG9iGAIgASgLMhMuZmx5dGVpZGwuY29yZS5CbG9iSAASJwoGYmluYXJ5GAMgASgLMhUuZmx5dGVpZGwuY29yZS5CaW5hcnlIABInCgZzY2hlbWEYBCABKAsyFS5mbHl0ZWlkbC5jb3JlLlNjaGVtYUgAEigKCW5vbmVfdHlwZRgFIAEoCzITLmZseXRlaWRsLmNvcmUuVm9pZEgAEiUKBWVycm9yGAYgASgLMhQuZmx5dGVpZGwuY29yZS5FcnJvckgAEioKB2dlbmVyaWMYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASPgoSc3RydWN0dXJlZF9kYXRhc2V0GAggASgLMiAuZmx5dGVpZGwuY29yZS5TdHJ1Y3R1cmVkRGF0YXNldEgAEiUKBXVuaW9uGAkgASgLMhQuZmx5dGVpZGwuY29yZS5VbmlvbkgAQgcKBXZhbHVlIucCCgdMaXRlcmFsEicKBnNjYWxhchgBIAEoCzIVLmZseXRlaWRsLmNvcmUuU2NhbGFySAASNgoKY29sbGVjdGlvbhgCIAEoCzIgLmZseXRlaWRsLmNvcmUuTGl0ZXJhbENvbGxlY3Rpb25IABIoCgNtYXAYAyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBIABJFChJvZmZsb2FkZWRfbWV0YWRhdGEYCCABKAsyJy5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxPZmZsb2FkZWRNZXRhZGF0YUgAEgwKBGhhc2gYBCABKAkSNgoIbWV0YWRhdGEYBSADKAsyJC5mbHl0ZWlkbC5jb3JlLkxpdGVyYWwuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFdmFsdWVKBAgGEAdKBAgHEAgibgoYTGl0ZXJhbE9mZmxvYWRlZE1ldGFkYXRhEgsKA3VyaRgBIAEoCRISCgpzaXplX2J5dGVzGAIgASgEEjEKDWluZmVycmVkX3R5cGUYAyABKAsyGi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxUeXBlIj0KEUxpdGVyYWxDb2xsZWN0aW9uEigKCGxpdGVyYWxzGAEgAygLMhYuZmx5dGVpZGwuY29yZS5MaXRlcmFsIpABCgpMaXRlcmFsTWFwEjkKCGxpdGVyYWxzGAEgAygLMicuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwLkxpdGVyYWxzRW50cnkaRwoNTGl0ZXJhbHNFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWw6AjgBIkUKFUJpbmRpbmdEYXRhQ29sbGVjdGlvbhIsCghiaW5kaW5ncxgBIAMoCzIaLmZseXRlaWRsLmNvcmUuQmluZGluZ0RhdGEinAEKDkJpbmRpbmdEYXRhTWFwEj0KCGJpbmRpbmdzGAEgAygLMisuZmx5dGVpZGwuY29yZS5CaW5kaW5nRGF0YU1hcC5CaW5kaW5nc0VudHJ5GksKDUJpbmRpbmdzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhouZmx5dGVpZGwuY29yZS5CaW5kaW5nRGF0YToCOAEiOwoJVW5pb25JbmZvEi4KCnRhcmdldFR5cGUYASABKAsyGi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxUeXBlIswCCgtCaW5kaW5nRGF0YRInCgZzY2FsYXIYASABKAsyFS5mbHl0ZWlkbC5jb3JlLlNjYWxhckgAEjoKCmNvbGxlY3Rpb24YAiABKAsyJC5mbHl0ZWlkbC5jb3JlLkJpbmRpbmdEYXRhQ29sbGVjdGlvbkgAEjEKB3Byb21pc2UYAyABKAsyHi5mbHl0ZWlkbC5jb3JlLk91dHB1dFJlZmVyZW5jZUgAEiwKA21hcBgEIAEoCzIdLmZseXRlaWRsLmNvcmUuQmluZGluZ0RhdGFNYXBIABJFChJvZmZsb2FkZWRfbWV0YWRhdGEYBiABKAsyJy5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxPZmZsb2FkZWRNZXRhZGF0YUgAEicKBXVuaW9uGAUgASgLMhguZmx5dGVpZGwuY29yZS5VbmlvbkluZm9CBwoFdmFsdWUiQwoHQmluZGluZxILCgN2YXIYASABKAkSKwoHYmluZGluZxgCIAEoCzIaLmZseXRlaWRsLmNvcmUuQmluZGluZ0RhdGEiKgoMS2V5VmFsdWVQYWlyEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCSIgCg1SZXRyeVN0cmF0ZWd5Eg8KB3JldHJpZXMYBSABKA1CPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_google_protobuf_duration, file_google_protobuf_struct, file_flyteidl_core_types]);
+  lazyDesc(() => fileDesc("ChxmbHl0ZWlkbC9jb3JlL2xpdGVyYWxzLnByb3RvEg1mbHl0ZWlkbC5jb3JlIsgBCglQcmltaXRpdmUSEQoHaW50ZWdlchgBIAEoA0gAEhUKC2Zsb2F0X3ZhbHVlGAIgASgBSAASFgoMc3RyaW5nX3ZhbHVlGAMgASgJSAASEQoHYm9vbGVhbhgEIAEoCEgAEi4KCGRhdGV0aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAEi0KCGR1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uSABCBwoFdmFsdWUiBgoEVm9pZCJCCgRCbG9iEi0KCG1ldGFkYXRhGAEgASgLMhsuZmx5dGVpZGwuY29yZS5CbG9iTWV0YWRhdGESCwoDdXJpGAMgASgJIjUKDEJsb2JNZXRhZGF0YRIlCgR0eXBlGAEgASgLMhcuZmx5dGVpZGwuY29yZS5CbG9iVHlwZSIkCgZCaW5hcnkSDQoFdmFsdWUYASABKAwSCwoDdGFnGAIgASgJIj4KBlNjaGVtYRILCgN1cmkYASABKAkSJwoEdHlwZRgDIAEoCzIZLmZseXRlaWRsLmNvcmUuU2NoZW1hVHlwZSJYCgVVbmlvbhIlCgV2YWx1ZRgBIAEoCzIWLmZseXRlaWRsLmNvcmUuTGl0ZXJhbBIoCgR0eXBlGAIgASgLMhouZmx5dGVpZGwuY29yZS5MaXRlcmFsVHlwZSJiChlTdHJ1Y3R1cmVkRGF0YXNldE1ldGFkYXRhEkUKF3N0cnVjdHVyZWRfZGF0YXNldF90eXBlGAEgASgLMiQuZmx5dGVpZGwuY29yZS5TdHJ1Y3R1cmVkRGF0YXNldFR5cGUiXAoRU3RydWN0dXJlZERhdGFzZXQSCwoDdXJpGAEgASgJEjoKCG1ldGFkYXRhGAIgASgLMiguZmx5dGVpZGwuY29yZS5TdHJ1Y3R1cmVkRGF0YXNldE1ldGFkYXRhIpsDCgZTY2FsYXISLQoJcHJpbWl0aXZlGAEgASgLMhguZmx5dGVpZGwuY29yZS5QcmltaXRpdmVIABIjCgRibG9iGAIgASgLMhMuZmx5dGVpZGwuY29yZS5CbG9iSAASJwoGYmluYXJ5GAMgASgLMhUuZmx5dGVpZGwuY29yZS5CaW5hcnlIABInCgZzY2hlbWEYBCABKAsyFS5mbHl0ZWlkbC5jb3JlLlNjaGVtYUgAEigKCW5vbmVfdHlwZRgFIAEoCzITLmZseXRlaWRsLmNvcmUuVm9pZEgAEiUKBWVycm9yGAYgASgLMhQuZmx5dGVpZGwuY29yZS5FcnJvckgAEioKB2dlbmVyaWMYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASPgoSc3RydWN0dXJlZF9kYXRhc2V0GAggASgLMiAuZmx5dGVpZGwuY29yZS5TdHJ1Y3R1cmVkRGF0YXNldEgAEiUKBXVuaW9uGAkgASgLMhQuZmx5dGVpZGwuY29yZS5VbmlvbkgAQgcKBXZhbHVlIucCCgdMaXRlcmFsEicKBnNjYWxhchgBIAEoCzIVLmZseXRlaWRsLmNvcmUuU2NhbGFySAASNgoKY29sbGVjdGlvbhgCIAEoCzIgLmZseXRlaWRsLmNvcmUuTGl0ZXJhbENvbGxlY3Rpb25IABIoCgNtYXAYAyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBIABJFChJvZmZsb2FkZWRfbWV0YWRhdGEYCCABKAsyJy5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxPZmZsb2FkZWRNZXRhZGF0YUgAEgwKBGhhc2gYBCABKAkSNgoIbWV0YWRhdGEYBSADKAsyJC5mbHl0ZWlkbC5jb3JlLkxpdGVyYWwuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFdmFsdWVKBAgGEAdKBAgHEAgibgoYTGl0ZXJhbE9mZmxvYWRlZE1ldGFkYXRhEgsKA3VyaRgBIAEoCRISCgpzaXplX2J5dGVzGAIgASgEEjEKDWluZmVycmVkX3R5cGUYAyABKAsyGi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxUeXBlIj0KEUxpdGVyYWxDb2xsZWN0aW9uEigKCGxpdGVyYWxzGAEgAygLMhYuZmx5dGVpZGwuY29yZS5MaXRlcmFsIpABCgpMaXRlcmFsTWFwEjkKCGxpdGVyYWxzGAEgAygLMicuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwLkxpdGVyYWxzRW50cnkaRwoNTGl0ZXJhbHNFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWw6AjgBIkUKFUJpbmRpbmdEYXRhQ29sbGVjdGlvbhIsCghiaW5kaW5ncxgBIAMoCzIaLmZseXRlaWRsLmNvcmUuQmluZGluZ0RhdGEinAEKDkJpbmRpbmdEYXRhTWFwEj0KCGJpbmRpbmdzGAEgAygLMisuZmx5dGVpZGwuY29yZS5CaW5kaW5nRGF0YU1hcC5CaW5kaW5nc0VudHJ5GksKDUJpbmRpbmdzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhouZmx5dGVpZGwuY29yZS5CaW5kaW5nRGF0YToCOAEiOwoJVW5pb25JbmZvEi4KCnRhcmdldFR5cGUYASABKAsyGi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxUeXBlIswCCgtCaW5kaW5nRGF0YRInCgZzY2FsYXIYASABKAsyFS5mbHl0ZWlkbC5jb3JlLlNjYWxhckgAEjoKCmNvbGxlY3Rpb24YAiABKAsyJC5mbHl0ZWlkbC5jb3JlLkJpbmRpbmdEYXRhQ29sbGVjdGlvbkgAEjEKB3Byb21pc2UYAyABKAsyHi5mbHl0ZWlkbC5jb3JlLk91dHB1dFJlZmVyZW5jZUgAEiwKA21hcBgEIAEoCzIdLmZseXRlaWRsLmNvcmUuQmluZGluZ0RhdGFNYXBIABJFChJvZmZsb2FkZWRfbWV0YWRhdGEYBiABKAsyJy5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxPZmZsb2FkZWRNZXRhZGF0YUgAEicKBXVuaW9uGAUgASgLMhguZmx5dGVpZGwuY29yZS5VbmlvbkluZm9CBwoFdmFsdWUiQwoHQmluZGluZxILCgN2YXIYASABKAkSKwoHYmluZGluZxgCIAEoCzIaLmZseXRlaWRsLmNvcmUuQmluZGluZ0RhdGEiKgoMS2V5VmFsdWVQYWlyEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCSIgCg1SZXRyeVN0cmF0ZWd5Eg8KB3JldHJpZXMYBSABKA1CPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_google_protobuf_duration, file_google_protobuf_struct, file_flyteidl_core_types]));
 
 /**
  * Primitive Types
@@ -72,7 +73,7 @@ export type Primitive = Message<"flyteidl.core.Primitive"> & {
  * Use `create(PrimitiveSchema)` to create a new message.
  */
 export const PrimitiveSchema: GenMessage<Primitive> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 0));
 
 /**
  * Used to denote a nil/null/None assignment to a scalar value. The underlying LiteralType for Void is intentionally
@@ -88,7 +89,7 @@ export type Void = Message<"flyteidl.core.Void"> & {
  * Use `create(VoidSchema)` to create a new message.
  */
 export const VoidSchema: GenMessage<Void> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 1));
 
 /**
  * Refers to an offloaded set of files. It encapsulates the type of the store and a unique uri for where the data is.
@@ -113,7 +114,7 @@ export type Blob = Message<"flyteidl.core.Blob"> & {
  * Use `create(BlobSchema)` to create a new message.
  */
 export const BlobSchema: GenMessage<Blob> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 2));
 
 /**
  * @generated from message flyteidl.core.BlobMetadata
@@ -130,7 +131,7 @@ export type BlobMetadata = Message<"flyteidl.core.BlobMetadata"> & {
  * Use `create(BlobMetadataSchema)` to create a new message.
  */
 export const BlobMetadataSchema: GenMessage<BlobMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 3));
 
 /**
  * A simple byte array with a tag to help different parts of the system communicate about what is in the byte array.
@@ -159,7 +160,7 @@ export type Binary = Message<"flyteidl.core.Binary"> & {
  * Use `create(BinarySchema)` to create a new message.
  */
 export const BinarySchema: GenMessage<Binary> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 4));
 
 /**
  * A strongly typed schema that defines the interface of data retrieved from the underlying storage medium.
@@ -183,7 +184,7 @@ export type Schema = Message<"flyteidl.core.Schema"> & {
  * Use `create(SchemaSchema)` to create a new message.
  */
 export const SchemaSchema: GenMessage<Schema> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 5));
 
 /**
  * The runtime representation of a tagged union value. See `UnionType` for more details.
@@ -207,7 +208,7 @@ export type Union = Message<"flyteidl.core.Union"> & {
  * Use `create(UnionSchema)` to create a new message.
  */
 export const UnionSchema: GenMessage<Union> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 6));
 
 /**
  * @generated from message flyteidl.core.StructuredDatasetMetadata
@@ -232,7 +233,7 @@ export type StructuredDatasetMetadata = Message<"flyteidl.core.StructuredDataset
  * Use `create(StructuredDatasetMetadataSchema)` to create a new message.
  */
 export const StructuredDatasetMetadataSchema: GenMessage<StructuredDatasetMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 7));
 
 /**
  * @generated from message flyteidl.core.StructuredDataset
@@ -257,7 +258,7 @@ export type StructuredDataset = Message<"flyteidl.core.StructuredDataset"> & {
  * Use `create(StructuredDatasetSchema)` to create a new message.
  */
 export const StructuredDatasetSchema: GenMessage<StructuredDataset> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 8));
 
 /**
  * @generated from message flyteidl.core.Scalar
@@ -328,7 +329,7 @@ export type Scalar = Message<"flyteidl.core.Scalar"> & {
  * Use `create(ScalarSchema)` to create a new message.
  */
 export const ScalarSchema: GenMessage<Scalar> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 9));
 
 /**
  * A simple value. This supports any level of nesting (e.g. array of array of array of Blobs) as well as simple primitives.
@@ -396,7 +397,7 @@ export type Literal = Message<"flyteidl.core.Literal"> & {
  * Use `create(LiteralSchema)` to create a new message.
  */
 export const LiteralSchema: GenMessage<Literal> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 10));
 
 /**
  * A message that contains the metadata of the offloaded data.
@@ -431,7 +432,7 @@ export type LiteralOffloadedMetadata = Message<"flyteidl.core.LiteralOffloadedMe
  * Use `create(LiteralOffloadedMetadataSchema)` to create a new message.
  */
 export const LiteralOffloadedMetadataSchema: GenMessage<LiteralOffloadedMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 11));
 
 /**
  * A collection of literals. This is a workaround since oneofs in proto messages cannot contain a repeated field.
@@ -450,7 +451,7 @@ export type LiteralCollection = Message<"flyteidl.core.LiteralCollection"> & {
  * Use `create(LiteralCollectionSchema)` to create a new message.
  */
 export const LiteralCollectionSchema: GenMessage<LiteralCollection> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 12));
 
 /**
  * A map of literals. This is a workaround since oneofs in proto messages cannot contain a repeated field.
@@ -469,7 +470,7 @@ export type LiteralMap = Message<"flyteidl.core.LiteralMap"> & {
  * Use `create(LiteralMapSchema)` to create a new message.
  */
 export const LiteralMapSchema: GenMessage<LiteralMap> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 13));
 
 /**
  * A collection of BindingData items.
@@ -488,7 +489,7 @@ export type BindingDataCollection = Message<"flyteidl.core.BindingDataCollection
  * Use `create(BindingDataCollectionSchema)` to create a new message.
  */
 export const BindingDataCollectionSchema: GenMessage<BindingDataCollection> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 14);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 14));
 
 /**
  * A map of BindingData items.
@@ -507,7 +508,7 @@ export type BindingDataMap = Message<"flyteidl.core.BindingDataMap"> & {
  * Use `create(BindingDataMapSchema)` to create a new message.
  */
 export const BindingDataMapSchema: GenMessage<BindingDataMap> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 15);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 15));
 
 /**
  * @generated from message flyteidl.core.UnionInfo
@@ -524,7 +525,7 @@ export type UnionInfo = Message<"flyteidl.core.UnionInfo"> & {
  * Use `create(UnionInfoSchema)` to create a new message.
  */
 export const UnionInfoSchema: GenMessage<UnionInfo> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 16);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 16));
 
 /**
  * Specifies either a simple value or a reference to another output.
@@ -591,7 +592,7 @@ export type BindingData = Message<"flyteidl.core.BindingData"> & {
  * Use `create(BindingDataSchema)` to create a new message.
  */
 export const BindingDataSchema: GenMessage<BindingData> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 17);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 17));
 
 /**
  * An input/output binding of a variable to either static value or a node output.
@@ -619,7 +620,7 @@ export type Binding = Message<"flyteidl.core.Binding"> & {
  * Use `create(BindingSchema)` to create a new message.
  */
 export const BindingSchema: GenMessage<Binding> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 18);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 18));
 
 /**
  * A generic key value pair.
@@ -647,7 +648,7 @@ export type KeyValuePair = Message<"flyteidl.core.KeyValuePair"> & {
  * Use `create(KeyValuePairSchema)` to create a new message.
  */
 export const KeyValuePairSchema: GenMessage<KeyValuePair> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 19);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 19));
 
 /**
  * Retry strategy associated with an executable unit.
@@ -669,5 +670,5 @@ export type RetryStrategy = Message<"flyteidl.core.RetryStrategy"> & {
  * Use `create(RetryStrategySchema)` to create a new message.
  */
 export const RetryStrategySchema: GenMessage<RetryStrategy> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_literals, 20);
+  lazyDesc(() => messageDesc(file_flyteidl_core_literals, 20));
 

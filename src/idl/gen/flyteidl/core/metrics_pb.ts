@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { NodeExecutionIdentifier, TaskExecutionIdentifier, WorkflowExecutionIdentifier } from "./identifier_pb.js";
 import { file_flyteidl_core_identifier } from "./identifier_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/metrics.proto.
  */
 export const file_flyteidl_core_metrics: GenFile = /*@__PURE__*/
-  fileDesc("ChtmbHl0ZWlkbC9jb3JlL21ldHJpY3MucHJvdG8SDWZseXRlaWRsLmNvcmUi3wIKBFNwYW4SLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkEKC3dvcmtmbG93X2lkGAMgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXJIABI5Cgdub2RlX2lkGAQgASgLMiYuZmx5dGVpZGwuY29yZS5Ob2RlRXhlY3V0aW9uSWRlbnRpZmllckgAEjkKB3Rhc2tfaWQYBSABKAsyJi5mbHl0ZWlkbC5jb3JlLlRhc2tFeGVjdXRpb25JZGVudGlmaWVySAASFgoMb3BlcmF0aW9uX2lkGAYgASgJSAASIgoFc3BhbnMYByADKAsyEy5mbHl0ZWlkbC5jb3JlLlNwYW5CBAoCaWQiTgoVRXhlY3V0aW9uTWV0cmljUmVzdWx0Eg4KBm1ldHJpYxgBIAEoCRIlCgRkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_flyteidl_core_identifier, file_google_protobuf_timestamp, file_google_protobuf_struct]);
+  lazyDesc(() => fileDesc("ChtmbHl0ZWlkbC9jb3JlL21ldHJpY3MucHJvdG8SDWZseXRlaWRsLmNvcmUi3wIKBFNwYW4SLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkEKC3dvcmtmbG93X2lkGAMgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXJIABI5Cgdub2RlX2lkGAQgASgLMiYuZmx5dGVpZGwuY29yZS5Ob2RlRXhlY3V0aW9uSWRlbnRpZmllckgAEjkKB3Rhc2tfaWQYBSABKAsyJi5mbHl0ZWlkbC5jb3JlLlRhc2tFeGVjdXRpb25JZGVudGlmaWVySAASFgoMb3BlcmF0aW9uX2lkGAYgASgJSAASIgoFc3BhbnMYByADKAsyEy5mbHl0ZWlkbC5jb3JlLlNwYW5CBAoCaWQiTgoVRXhlY3V0aW9uTWV0cmljUmVzdWx0Eg4KBm1ldHJpYxgBIAEoCRIlCgRkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM", [file_flyteidl_core_identifier, file_google_protobuf_timestamp, file_google_protobuf_struct]));
 
 /**
  * Span represents a duration trace of Flyte execution. The id field denotes a Flyte execution entity or an operation
@@ -88,7 +89,7 @@ export type Span = Message<"flyteidl.core.Span"> & {
  * Use `create(SpanSchema)` to create a new message.
  */
 export const SpanSchema: GenMessage<Span> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_metrics, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_metrics, 0));
 
 /**
  * ExecutionMetrics is a collection of metrics that are collected during the execution of a Flyte task.
@@ -120,5 +121,5 @@ export type ExecutionMetricResult = Message<"flyteidl.core.ExecutionMetricResult
  * Use `create(ExecutionMetricResultSchema)` to create a new message.
  */
 export const ExecutionMetricResultSchema: GenMessage<ExecutionMetricResult> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_metrics, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_metrics, 1));
 

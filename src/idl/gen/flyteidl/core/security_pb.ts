@@ -4,13 +4,14 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/core/security.proto.
  */
 export const file_flyteidl_core_security: GenFile = /*@__PURE__*/
-  fileDesc("ChxmbHl0ZWlkbC9jb3JlL3NlY3VyaXR5LnByb3RvEg1mbHl0ZWlkbC5jb3JlIrUBCgZTZWNyZXQSDQoFZ3JvdXAYASABKAkSFQoNZ3JvdXBfdmVyc2lvbhgCIAEoCRILCgNrZXkYAyABKAkSOgoRbW91bnRfcmVxdWlyZW1lbnQYBCABKA4yHy5mbHl0ZWlkbC5jb3JlLlNlY3JldC5Nb3VudFR5cGUSDwoHZW52X3ZhchgFIAEoCSIrCglNb3VudFR5cGUSBwoDQU5ZEAASCwoHRU5WX1ZBUhABEggKBEZJTEUQAiJPCgxPQXV0aDJDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEiwKDWNsaWVudF9zZWNyZXQYAiABKAsyFS5mbHl0ZWlkbC5jb3JlLlNlY3JldCKJAQoISWRlbnRpdHkSEAoIaWFtX3JvbGUYASABKAkSGwoTazhzX3NlcnZpY2VfYWNjb3VudBgCIAEoCRIyCg1vYXV0aDJfY2xpZW50GAMgASgLMhsuZmx5dGVpZGwuY29yZS5PQXV0aDJDbGllbnQSGgoSZXhlY3V0aW9uX2lkZW50aXR5GAQgASgJIt0BChJPQXV0aDJUb2tlblJlcXVlc3QSDAoEbmFtZRgBIAEoCRI0CgR0eXBlGAIgASgOMiYuZmx5dGVpZGwuY29yZS5PQXV0aDJUb2tlblJlcXVlc3QuVHlwZRIrCgZjbGllbnQYAyABKAsyGy5mbHl0ZWlkbC5jb3JlLk9BdXRoMkNsaWVudBIeChZpZHBfZGlzY292ZXJ5X2VuZHBvaW50GAQgASgJEhYKDnRva2VuX2VuZHBvaW50GAUgASgJIh4KBFR5cGUSFgoSQ0xJRU5UX0NSRURFTlRJQUxTEAAilQEKD1NlY3VyaXR5Q29udGV4dBInCgZydW5fYXMYASABKAsyFy5mbHl0ZWlkbC5jb3JlLklkZW50aXR5EiYKB3NlY3JldHMYAiADKAsyFS5mbHl0ZWlkbC5jb3JlLlNlY3JldBIxCgZ0b2tlbnMYAyADKAsyIS5mbHl0ZWlkbC5jb3JlLk9BdXRoMlRva2VuUmVxdWVzdEI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM");
+  lazyDesc(() => fileDesc("ChxmbHl0ZWlkbC9jb3JlL3NlY3VyaXR5LnByb3RvEg1mbHl0ZWlkbC5jb3JlIrUBCgZTZWNyZXQSDQoFZ3JvdXAYASABKAkSFQoNZ3JvdXBfdmVyc2lvbhgCIAEoCRILCgNrZXkYAyABKAkSOgoRbW91bnRfcmVxdWlyZW1lbnQYBCABKA4yHy5mbHl0ZWlkbC5jb3JlLlNlY3JldC5Nb3VudFR5cGUSDwoHZW52X3ZhchgFIAEoCSIrCglNb3VudFR5cGUSBwoDQU5ZEAASCwoHRU5WX1ZBUhABEggKBEZJTEUQAiJPCgxPQXV0aDJDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEiwKDWNsaWVudF9zZWNyZXQYAiABKAsyFS5mbHl0ZWlkbC5jb3JlLlNlY3JldCKJAQoISWRlbnRpdHkSEAoIaWFtX3JvbGUYASABKAkSGwoTazhzX3NlcnZpY2VfYWNjb3VudBgCIAEoCRIyCg1vYXV0aDJfY2xpZW50GAMgASgLMhsuZmx5dGVpZGwuY29yZS5PQXV0aDJDbGllbnQSGgoSZXhlY3V0aW9uX2lkZW50aXR5GAQgASgJIt0BChJPQXV0aDJUb2tlblJlcXVlc3QSDAoEbmFtZRgBIAEoCRI0CgR0eXBlGAIgASgOMiYuZmx5dGVpZGwuY29yZS5PQXV0aDJUb2tlblJlcXVlc3QuVHlwZRIrCgZjbGllbnQYAyABKAsyGy5mbHl0ZWlkbC5jb3JlLk9BdXRoMkNsaWVudBIeChZpZHBfZGlzY292ZXJ5X2VuZHBvaW50GAQgASgJEhYKDnRva2VuX2VuZHBvaW50GAUgASgJIh4KBFR5cGUSFgoSQ0xJRU5UX0NSRURFTlRJQUxTEAAilQEKD1NlY3VyaXR5Q29udGV4dBInCgZydW5fYXMYASABKAsyFy5mbHl0ZWlkbC5jb3JlLklkZW50aXR5EiYKB3NlY3JldHMYAiADKAsyFS5mbHl0ZWlkbC5jb3JlLlNlY3JldBIxCgZ0b2tlbnMYAyADKAsyIS5mbHl0ZWlkbC5jb3JlLk9BdXRoMlRva2VuUmVxdWVzdEI8WjpnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9jb3JlYgZwcm90bzM"));
 
 /**
  * Secret encapsulates information about the secret a task needs to proceed. An environment variable
@@ -76,7 +77,7 @@ export type Secret = Message<"flyteidl.core.Secret"> & {
  * Use `create(SecretSchema)` to create a new message.
  */
 export const SecretSchema: GenMessage<Secret> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_security, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_security, 0));
 
 /**
  * @generated from enum flyteidl.core.Secret.MountType
@@ -113,7 +114,7 @@ export type Secret_MountType = (typeof Secret_MountType)[keyof typeof Secret_Mou
  * Describes the enum flyteidl.core.Secret.MountType.
  */
 export const Secret_MountTypeSchema: GenEnum<Secret_MountType> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_security, 0, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_security, 0, 0));
 
 /**
  * OAuth2Client encapsulates OAuth2 Client Credentials to be used when making calls on behalf of that task.
@@ -144,7 +145,7 @@ export type OAuth2Client = Message<"flyteidl.core.OAuth2Client"> & {
  * Use `create(OAuth2ClientSchema)` to create a new message.
  */
 export const OAuth2ClientSchema: GenMessage<OAuth2Client> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_security, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_security, 1));
 
 /**
  * Identity encapsulates the various security identities a task can run as. It's up to the underlying plugin to pick the
@@ -188,7 +189,7 @@ export type Identity = Message<"flyteidl.core.Identity"> & {
  * Use `create(IdentitySchema)` to create a new message.
  */
 export const IdentitySchema: GenMessage<Identity> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_security, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_security, 2));
 
 /**
  * OAuth2TokenRequest encapsulates information needed to request an OAuth2 token.
@@ -249,7 +250,7 @@ export type OAuth2TokenRequest = Message<"flyteidl.core.OAuth2TokenRequest"> & {
  * Use `create(OAuth2TokenRequestSchema)` to create a new message.
  */
 export const OAuth2TokenRequestSchema: GenMessage<OAuth2TokenRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_security, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_security, 3));
 
 /**
  * Type of the token requested.
@@ -276,7 +277,7 @@ export type OAuth2TokenRequest_Type = (typeof OAuth2TokenRequest_Type)[keyof typ
  * Describes the enum flyteidl.core.OAuth2TokenRequest.Type.
  */
 export const OAuth2TokenRequest_TypeSchema: GenEnum<OAuth2TokenRequest_Type> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_security, 3, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_security, 3, 0));
 
 /**
  * SecurityContext holds security attributes that apply to tasks.
@@ -318,5 +319,5 @@ export type SecurityContext = Message<"flyteidl.core.SecurityContext"> & {
  * Use `create(SecurityContextSchema)` to create a new message.
  */
 export const SecurityContextSchema: GenMessage<SecurityContext> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_security, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_security, 4));
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Identifier } from "./identifier_pb.js";
 import { file_flyteidl_core_identifier } from "./identifier_pb.js";
 import type { TypedInterface } from "./interface_pb.js";
@@ -20,7 +21,7 @@ import type { JsonObject, Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/tasks.proto.
  */
 export const file_flyteidl_core_tasks: GenFile = /*@__PURE__*/
-  fileDesc("ChlmbHl0ZWlkbC9jb3JlL3Rhc2tzLnByb3RvEg1mbHl0ZWlkbC5jb3JlIrECCglSZXNvdXJjZXMSOAoIcmVxdWVzdHMYASADKAsyJi5mbHl0ZWlkbC5jb3JlLlJlc291cmNlcy5SZXNvdXJjZUVudHJ5EjYKBmxpbWl0cxgCIAMoCzImLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzLlJlc291cmNlRW50cnkaUwoNUmVzb3VyY2VFbnRyeRIzCgRuYW1lGAEgASgOMiUuZmx5dGVpZGwuY29yZS5SZXNvdXJjZXMuUmVzb3VyY2VOYW1lEg0KBXZhbHVlGAIgASgJIl0KDFJlc291cmNlTmFtZRILCgdVTktOT1dOEAASBwoDQ1BVEAESBwoDR1BVEAISCgoGTUVNT1JZEAMSCwoHU1RPUkFHRRAEEhUKEUVQSEVNRVJBTF9TVE9SQUdFEAUiawoOR1BVQWNjZWxlcmF0b3ISDgoGZGV2aWNlGAEgASgJEhcKDXVucGFydGl0aW9uZWQYAiABKAhIABIYCg5wYXJ0aXRpb25fc2l6ZRgDIAEoCUgAQhYKFHBhcnRpdGlvbl9zaXplX3ZhbHVlIkoKDFNoYXJlZE1lbW9yeRISCgptb3VudF9wYXRoGAEgASgJEhIKCm1vdW50X25hbWUYAiABKAkSEgoKc2l6ZV9saW1pdBgDIAEoCSJ/ChFFeHRlbmRlZFJlc291cmNlcxI2Cg9ncHVfYWNjZWxlcmF0b3IYASABKAsyHS5mbHl0ZWlkbC5jb3JlLkdQVUFjY2VsZXJhdG9yEjIKDXNoYXJlZF9tZW1vcnkYAiABKAsyGy5mbHl0ZWlkbC5jb3JlLlNoYXJlZE1lbW9yeSKVAQoPUnVudGltZU1ldGFkYXRhEjgKBHR5cGUYASABKA4yKi5mbHl0ZWlkbC5jb3JlLlJ1bnRpbWVNZXRhZGF0YS5SdW50aW1lVHlwZRIPCgd2ZXJzaW9uGAIgASgJEg4KBmZsYXZvchgDIAEoCSInCgtSdW50aW1lVHlwZRIJCgVPVEhFUhAAEg0KCUZMWVRFX1NESxABItcECgxUYXNrTWV0YWRhdGESFAoMZGlzY292ZXJhYmxlGAEgASgIEi8KB3J1bnRpbWUYAiABKAsyHi5mbHl0ZWlkbC5jb3JlLlJ1bnRpbWVNZXRhZGF0YRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi0KB3JldHJpZXMYBSABKAsyHC5mbHl0ZWlkbC5jb3JlLlJldHJ5U3RyYXRlZ3kSGQoRZGlzY292ZXJ5X3ZlcnNpb24YBiABKAkSIAoYZGVwcmVjYXRlZF9lcnJvcl9tZXNzYWdlGAcgASgJEhcKDWludGVycnVwdGlibGUYCCABKAhIABIaChJjYWNoZV9zZXJpYWxpemFibGUYCSABKAgSMwoEdGFncxgLIAMoCzIlLmZseXRlaWRsLmNvcmUuVGFza01ldGFkYXRhLlRhZ3NFbnRyeRIZChFwb2RfdGVtcGxhdGVfbmFtZRgMIAEoCRIfChdjYWNoZV9pZ25vcmVfaW5wdXRfdmFycxgNIAMoCRIQCghpc19lYWdlchgOIAEoCBIyCg5nZW5lcmF0ZXNfZGVjaxgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5Cb29sVmFsdWUSMgoIbWV0YWRhdGEYECABKAsyIC5mbHl0ZWlkbC5jb3JlLks4c09iamVjdE1ldGFkYXRhGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhUKE2ludGVycnVwdGlibGVfdmFsdWVKBAgKEAsizgQKDFRhc2tUZW1wbGF0ZRIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIMCgR0eXBlGAIgASgJEi0KCG1ldGFkYXRhGAMgASgLMhsuZmx5dGVpZGwuY29yZS5UYXNrTWV0YWRhdGESMAoJaW50ZXJmYWNlGAQgASgLMh0uZmx5dGVpZGwuY29yZS5UeXBlZEludGVyZmFjZRInCgZjdXN0b20YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei0KCWNvbnRhaW5lchgGIAEoCzIYLmZseXRlaWRsLmNvcmUuQ29udGFpbmVySAASKAoHazhzX3BvZBgRIAEoCzIVLmZseXRlaWRsLmNvcmUuSzhzUG9kSAASIQoDc3FsGBIgASgLMhIuZmx5dGVpZGwuY29yZS5TcWxIABIZChF0YXNrX3R5cGVfdmVyc2lvbhgHIAEoBRI4ChBzZWN1cml0eV9jb250ZXh0GAggASgLMh4uZmx5dGVpZGwuY29yZS5TZWN1cml0eUNvbnRleHQSPAoSZXh0ZW5kZWRfcmVzb3VyY2VzGAkgASgLMiAuZmx5dGVpZGwuY29yZS5FeHRlbmRlZFJlc291cmNlcxI3CgZjb25maWcYECADKAsyJy5mbHl0ZWlkbC5jb3JlLlRhc2tUZW1wbGF0ZS5Db25maWdFbnRyeRotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBnRhcmdldCI1Cg1Db250YWluZXJQb3J0EhYKDmNvbnRhaW5lcl9wb3J0GAEgASgNEgwKBG5hbWUYAiABKAkirQMKCUNvbnRhaW5lchINCgVpbWFnZRgBIAEoCRIPCgdjb21tYW5kGAIgAygJEgwKBGFyZ3MYAyADKAkSKwoJcmVzb3VyY2VzGAQgASgLMhguZmx5dGVpZGwuY29yZS5SZXNvdXJjZXMSKAoDZW52GAUgAygLMhsuZmx5dGVpZGwuY29yZS5LZXlWYWx1ZVBhaXISLwoGY29uZmlnGAYgAygLMhsuZmx5dGVpZGwuY29yZS5LZXlWYWx1ZVBhaXJCAhgBEisKBXBvcnRzGAcgAygLMhwuZmx5dGVpZGwuY29yZS5Db250YWluZXJQb3J0EjUKC2RhdGFfY29uZmlnGAkgASgLMiAuZmx5dGVpZGwuY29yZS5EYXRhTG9hZGluZ0NvbmZpZxI7CgxhcmNoaXRlY3R1cmUYCiABKA4yJS5mbHl0ZWlkbC5jb3JlLkNvbnRhaW5lci5BcmNoaXRlY3R1cmUiSQoMQXJjaGl0ZWN0dXJlEgsKB1VOS05PV04QABIJCgVBTUQ2NBABEgkKBUFSTTY0EAISCgoGQVJNX1Y2EAMSCgoGQVJNX1Y3EAQimwIKCklPU3RyYXRlZ3kSPQoNZG93bmxvYWRfbW9kZRgBIAEoDjImLmZseXRlaWRsLmNvcmUuSU9TdHJhdGVneS5Eb3dubG9hZE1vZGUSOQoLdXBsb2FkX21vZGUYAiABKA4yJC5mbHl0ZWlkbC5jb3JlLklPU3RyYXRlZ3kuVXBsb2FkTW9kZSJMCgxEb3dubG9hZE1vZGUSEgoORE9XTkxPQURfRUFHRVIQABITCg9ET1dOTE9BRF9TVFJFQU0QARITCg9ET19OT1RfRE9XTkxPQUQQAiJFCgpVcGxvYWRNb2RlEhIKDlVQTE9BRF9PTl9FWElUEAASEAoMVVBMT0FEX0VBR0VSEAESEQoNRE9fTk9UX1VQTE9BRBACIvMBChFEYXRhTG9hZGluZ0NvbmZpZxIPCgdlbmFibGVkGAEgASgIEhIKCmlucHV0X3BhdGgYAiABKAkSEwoLb3V0cHV0X3BhdGgYAyABKAkSQQoGZm9ybWF0GAQgASgOMjEuZmx5dGVpZGwuY29yZS5EYXRhTG9hZGluZ0NvbmZpZy5MaXRlcmFsTWFwRm9ybWF0Ei4KC2lvX3N0cmF0ZWd5GAUgASgLMhkuZmx5dGVpZGwuY29yZS5JT1N0cmF0ZWd5IjEKEExpdGVyYWxNYXBGb3JtYXQSCAoESlNPThAAEggKBFlBTUwQARIJCgVQUk9UTxACIr4BCgZLOHNQb2QSMgoIbWV0YWRhdGEYASABKAsyIC5mbHl0ZWlkbC5jb3JlLks4c09iamVjdE1ldGFkYXRhEikKCHBvZF9zcGVjGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI1CgtkYXRhX2NvbmZpZxgDIAEoCzIgLmZseXRlaWRsLmNvcmUuRGF0YUxvYWRpbmdDb25maWcSHgoWcHJpbWFyeV9jb250YWluZXJfbmFtZRgEIAEoCSL8AQoRSzhzT2JqZWN0TWV0YWRhdGESPAoGbGFiZWxzGAEgAygLMiwuZmx5dGVpZGwuY29yZS5LOHNPYmplY3RNZXRhZGF0YS5MYWJlbHNFbnRyeRJGCgthbm5vdGF0aW9ucxgCIAMoCzIxLmZseXRlaWRsLmNvcmUuSzhzT2JqZWN0TWV0YWRhdGEuQW5ub3RhdGlvbnNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ+CgNTcWwSEQoJc3RhdGVtZW50GAEgASgJEisKB2RpYWxlY3QYAiABKA4yGi5mbHl0ZWlkbC5jb3JlLlNxbC5EaWFsZWN0IjcKB0RpYWxlY3QSDQoJVU5ERUZJTkVEEAASCAoEQU5TSRABEggKBEhJVkUQAhIJCgVPVEhFUhADQjxaOmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2NvcmViBnByb3RvMw", [file_flyteidl_core_identifier, file_flyteidl_core_interface, file_flyteidl_core_literals, file_flyteidl_core_security, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers]);
+  lazyDesc(() => fileDesc("ChlmbHl0ZWlkbC9jb3JlL3Rhc2tzLnByb3RvEg1mbHl0ZWlkbC5jb3JlIrECCglSZXNvdXJjZXMSOAoIcmVxdWVzdHMYASADKAsyJi5mbHl0ZWlkbC5jb3JlLlJlc291cmNlcy5SZXNvdXJjZUVudHJ5EjYKBmxpbWl0cxgCIAMoCzImLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzLlJlc291cmNlRW50cnkaUwoNUmVzb3VyY2VFbnRyeRIzCgRuYW1lGAEgASgOMiUuZmx5dGVpZGwuY29yZS5SZXNvdXJjZXMuUmVzb3VyY2VOYW1lEg0KBXZhbHVlGAIgASgJIl0KDFJlc291cmNlTmFtZRILCgdVTktOT1dOEAASBwoDQ1BVEAESBwoDR1BVEAISCgoGTUVNT1JZEAMSCwoHU1RPUkFHRRAEEhUKEUVQSEVNRVJBTF9TVE9SQUdFEAUiawoOR1BVQWNjZWxlcmF0b3ISDgoGZGV2aWNlGAEgASgJEhcKDXVucGFydGl0aW9uZWQYAiABKAhIABIYCg5wYXJ0aXRpb25fc2l6ZRgDIAEoCUgAQhYKFHBhcnRpdGlvbl9zaXplX3ZhbHVlIkoKDFNoYXJlZE1lbW9yeRISCgptb3VudF9wYXRoGAEgASgJEhIKCm1vdW50X25hbWUYAiABKAkSEgoKc2l6ZV9saW1pdBgDIAEoCSJ/ChFFeHRlbmRlZFJlc291cmNlcxI2Cg9ncHVfYWNjZWxlcmF0b3IYASABKAsyHS5mbHl0ZWlkbC5jb3JlLkdQVUFjY2VsZXJhdG9yEjIKDXNoYXJlZF9tZW1vcnkYAiABKAsyGy5mbHl0ZWlkbC5jb3JlLlNoYXJlZE1lbW9yeSKVAQoPUnVudGltZU1ldGFkYXRhEjgKBHR5cGUYASABKA4yKi5mbHl0ZWlkbC5jb3JlLlJ1bnRpbWVNZXRhZGF0YS5SdW50aW1lVHlwZRIPCgd2ZXJzaW9uGAIgASgJEg4KBmZsYXZvchgDIAEoCSInCgtSdW50aW1lVHlwZRIJCgVPVEhFUhAAEg0KCUZMWVRFX1NESxABItcECgxUYXNrTWV0YWRhdGESFAoMZGlzY292ZXJhYmxlGAEgASgIEi8KB3J1bnRpbWUYAiABKAsyHi5mbHl0ZWlkbC5jb3JlLlJ1bnRpbWVNZXRhZGF0YRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi0KB3JldHJpZXMYBSABKAsyHC5mbHl0ZWlkbC5jb3JlLlJldHJ5U3RyYXRlZ3kSGQoRZGlzY292ZXJ5X3ZlcnNpb24YBiABKAkSIAoYZGVwcmVjYXRlZF9lcnJvcl9tZXNzYWdlGAcgASgJEhcKDWludGVycnVwdGlibGUYCCABKAhIABIaChJjYWNoZV9zZXJpYWxpemFibGUYCSABKAgSMwoEdGFncxgLIAMoCzIlLmZseXRlaWRsLmNvcmUuVGFza01ldGFkYXRhLlRhZ3NFbnRyeRIZChFwb2RfdGVtcGxhdGVfbmFtZRgMIAEoCRIfChdjYWNoZV9pZ25vcmVfaW5wdXRfdmFycxgNIAMoCRIQCghpc19lYWdlchgOIAEoCBIyCg5nZW5lcmF0ZXNfZGVjaxgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5Cb29sVmFsdWUSMgoIbWV0YWRhdGEYECABKAsyIC5mbHl0ZWlkbC5jb3JlLks4c09iamVjdE1ldGFkYXRhGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhUKE2ludGVycnVwdGlibGVfdmFsdWVKBAgKEAsizgQKDFRhc2tUZW1wbGF0ZRIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIMCgR0eXBlGAIgASgJEi0KCG1ldGFkYXRhGAMgASgLMhsuZmx5dGVpZGwuY29yZS5UYXNrTWV0YWRhdGESMAoJaW50ZXJmYWNlGAQgASgLMh0uZmx5dGVpZGwuY29yZS5UeXBlZEludGVyZmFjZRInCgZjdXN0b20YBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei0KCWNvbnRhaW5lchgGIAEoCzIYLmZseXRlaWRsLmNvcmUuQ29udGFpbmVySAASKAoHazhzX3BvZBgRIAEoCzIVLmZseXRlaWRsLmNvcmUuSzhzUG9kSAASIQoDc3FsGBIgASgLMhIuZmx5dGVpZGwuY29yZS5TcWxIABIZChF0YXNrX3R5cGVfdmVyc2lvbhgHIAEoBRI4ChBzZWN1cml0eV9jb250ZXh0GAggASgLMh4uZmx5dGVpZGwuY29yZS5TZWN1cml0eUNvbnRleHQSPAoSZXh0ZW5kZWRfcmVzb3VyY2VzGAkgASgLMiAuZmx5dGVpZGwuY29yZS5FeHRlbmRlZFJlc291cmNlcxI3CgZjb25maWcYECADKAsyJy5mbHl0ZWlkbC5jb3JlLlRhc2tUZW1wbGF0ZS5Db25maWdFbnRyeRotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBnRhcmdldCI1Cg1Db250YWluZXJQb3J0EhYKDmNvbnRhaW5lcl9wb3J0GAEgASgNEgwKBG5hbWUYAiABKAkirQMKCUNvbnRhaW5lchINCgVpbWFnZRgBIAEoCRIPCgdjb21tYW5kGAIgAygJEgwKBGFyZ3MYAyADKAkSKwoJcmVzb3VyY2VzGAQgASgLMhguZmx5dGVpZGwuY29yZS5SZXNvdXJjZXMSKAoDZW52GAUgAygLMhsuZmx5dGVpZGwuY29yZS5LZXlWYWx1ZVBhaXISLwoGY29uZmlnGAYgAygLMhsuZmx5dGVpZGwuY29yZS5LZXlWYWx1ZVBhaXJCAhgBEisKBXBvcnRzGAcgAygLMhwuZmx5dGVpZGwuY29yZS5Db250YWluZXJQb3J0EjUKC2RhdGFfY29uZmlnGAkgASgLMiAuZmx5dGVpZGwuY29yZS5EYXRhTG9hZGluZ0NvbmZpZxI7CgxhcmNoaXRlY3R1cmUYCiABKA4yJS5mbHl0ZWlkbC5jb3JlLkNvbnRhaW5lci5BcmNoaXRlY3R1cmUiSQoMQXJjaGl0ZWN0dXJlEgsKB1VOS05PV04QABIJCgVBTUQ2NBABEgkKBUFSTTY0EAISCgoGQVJNX1Y2EAMSCgoGQVJNX1Y3EAQimwIKCklPU3RyYXRlZ3kSPQoNZG93bmxvYWRfbW9kZRgBIAEoDjImLmZseXRlaWRsLmNvcmUuSU9TdHJhdGVneS5Eb3dubG9hZE1vZGUSOQoLdXBsb2FkX21vZGUYAiABKA4yJC5mbHl0ZWlkbC5jb3JlLklPU3RyYXRlZ3kuVXBsb2FkTW9kZSJMCgxEb3dubG9hZE1vZGUSEgoORE9XTkxPQURfRUFHRVIQABITCg9ET1dOTE9BRF9TVFJFQU0QARITCg9ET19OT1RfRE9XTkxPQUQQAiJFCgpVcGxvYWRNb2RlEhIKDlVQTE9BRF9PTl9FWElUEAASEAoMVVBMT0FEX0VBR0VSEAESEQoNRE9fTk9UX1VQTE9BRBACIvMBChFEYXRhTG9hZGluZ0NvbmZpZxIPCgdlbmFibGVkGAEgASgIEhIKCmlucHV0X3BhdGgYAiABKAkSEwoLb3V0cHV0X3BhdGgYAyABKAkSQQoGZm9ybWF0GAQgASgOMjEuZmx5dGVpZGwuY29yZS5EYXRhTG9hZGluZ0NvbmZpZy5MaXRlcmFsTWFwRm9ybWF0Ei4KC2lvX3N0cmF0ZWd5GAUgASgLMhkuZmx5dGVpZGwuY29yZS5JT1N0cmF0ZWd5IjEKEExpdGVyYWxNYXBGb3JtYXQSCAoESlNPThAAEggKBFlBTUwQARIJCgVQUk9UTxACIr4BCgZLOHNQb2QSMgoIbWV0YWRhdGEYASABKAsyIC5mbHl0ZWlkbC5jb3JlLks4c09iamVjdE1ldGFkYXRhEikKCHBvZF9zcGVjGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI1CgtkYXRhX2NvbmZpZxgDIAEoCzIgLmZseXRlaWRsLmNvcmUuRGF0YUxvYWRpbmdDb25maWcSHgoWcHJpbWFyeV9jb250YWluZXJfbmFtZRgEIAEoCSL8AQoRSzhzT2JqZWN0TWV0YWRhdGESPAoGbGFiZWxzGAEgAygLMiwuZmx5dGVpZGwuY29yZS5LOHNPYmplY3RNZXRhZGF0YS5MYWJlbHNFbnRyeRJGCgthbm5vdGF0aW9ucxgCIAMoCzIxLmZseXRlaWRsLmNvcmUuSzhzT2JqZWN0TWV0YWRhdGEuQW5ub3RhdGlvbnNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ+CgNTcWwSEQoJc3RhdGVtZW50GAEgASgJEisKB2RpYWxlY3QYAiABKA4yGi5mbHl0ZWlkbC5jb3JlLlNxbC5EaWFsZWN0IjcKB0RpYWxlY3QSDQoJVU5ERUZJTkVEEAASCAoEQU5TSRABEggKBEhJVkUQAhIJCgVPVEhFUhADQjxaOmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL2NvcmViBnByb3RvMw", [file_flyteidl_core_identifier, file_flyteidl_core_interface, file_flyteidl_core_literals, file_flyteidl_core_security, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers]));
 
 /**
  * A customizable interface to convey resources requested for a container. This can be interpreted differently for different
@@ -50,7 +51,7 @@ export type Resources = Message<"flyteidl.core.Resources"> & {
  * Use `create(ResourcesSchema)` to create a new message.
  */
 export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 0));
 
 /**
  * Encapsulates a resource name and value.
@@ -79,7 +80,7 @@ export type Resources_ResourceEntry = Message<"flyteidl.core.Resources.ResourceE
  * Use `create(Resources_ResourceEntrySchema)` to create a new message.
  */
 export const Resources_ResourceEntrySchema: GenMessage<Resources_ResourceEntry> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 0, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 0, 0));
 
 /**
  * Known resource names.
@@ -131,7 +132,7 @@ export type Resources_ResourceName = (typeof Resources_ResourceName)[keyof typeo
  * Describes the enum flyteidl.core.Resources.ResourceName.
  */
 export const Resources_ResourceNameSchema: GenEnum<Resources_ResourceName> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_tasks, 0, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_tasks, 0, 0));
 
 /**
  * Metadata associated with the GPU accelerator to allocate to a task. Contains
@@ -177,7 +178,7 @@ export type GPUAccelerator = Message<"flyteidl.core.GPUAccelerator"> & {
  * Use `create(GPUAcceleratorSchema)` to create a new message.
  */
 export const GPUAcceleratorSchema: GenMessage<GPUAccelerator> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 1));
 
 /**
  * Metadata associated with configuring a shared memory volume for a task.
@@ -214,7 +215,7 @@ export type SharedMemory = Message<"flyteidl.core.SharedMemory"> & {
  * Use `create(SharedMemorySchema)` to create a new message.
  */
 export const SharedMemorySchema: GenMessage<SharedMemory> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 2));
 
 /**
  * Encapsulates all non-standard resources, not captured by v1.ResourceRequirements, to
@@ -242,7 +243,7 @@ export type ExtendedResources = Message<"flyteidl.core.ExtendedResources"> & {
  * Use `create(ExtendedResourcesSchema)` to create a new message.
  */
 export const ExtendedResourcesSchema: GenMessage<ExtendedResources> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 3));
 
 /**
  * Runtime information. This is loosely defined to allow for extensibility.
@@ -278,7 +279,7 @@ export type RuntimeMetadata = Message<"flyteidl.core.RuntimeMetadata"> & {
  * Use `create(RuntimeMetadataSchema)` to create a new message.
  */
 export const RuntimeMetadataSchema: GenMessage<RuntimeMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 4));
 
 /**
  * @generated from enum flyteidl.core.RuntimeMetadata.RuntimeType
@@ -304,7 +305,7 @@ export type RuntimeMetadata_RuntimeType = (typeof RuntimeMetadata_RuntimeType)[k
  * Describes the enum flyteidl.core.RuntimeMetadata.RuntimeType.
  */
 export const RuntimeMetadata_RuntimeTypeSchema: GenEnum<RuntimeMetadata_RuntimeType> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_tasks, 4, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_tasks, 4, 0));
 
 /**
  * Task Metadata
@@ -437,7 +438,7 @@ export type TaskMetadata = Message<"flyteidl.core.TaskMetadata"> & {
  * Use `create(TaskMetadataSchema)` to create a new message.
  */
 export const TaskMetadataSchema: GenMessage<TaskMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 5));
 
 /**
  * A Task structure that uniquely identifies a task in the system
@@ -548,7 +549,7 @@ export type TaskTemplate = Message<"flyteidl.core.TaskTemplate"> & {
  * Use `create(TaskTemplateSchema)` to create a new message.
  */
 export const TaskTemplateSchema: GenMessage<TaskTemplate> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 6));
 
 /**
  * Defines port properties for a container.
@@ -577,7 +578,7 @@ export type ContainerPort = Message<"flyteidl.core.ContainerPort"> & {
  * Use `create(ContainerPortSchema)` to create a new message.
  */
 export const ContainerPortSchema: GenMessage<ContainerPort> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 7));
 
 /**
  * @generated from message flyteidl.core.Container
@@ -663,7 +664,7 @@ export type Container = Message<"flyteidl.core.Container"> & {
  * Use `create(ContainerSchema)` to create a new message.
  */
 export const ContainerSchema: GenMessage<Container> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 8));
 
 /**
  * Architecture-type the container image supports.
@@ -708,7 +709,7 @@ export type Container_Architecture = (typeof Container_Architecture)[keyof typeo
  * Describes the enum flyteidl.core.Container.Architecture.
  */
 export const Container_ArchitectureSchema: GenEnum<Container_Architecture> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_tasks, 8, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_tasks, 8, 0));
 
 /**
  * Strategy to use when dealing with Blob, Schema, or multipart blob data (large datasets)
@@ -736,7 +737,7 @@ export type IOStrategy = Message<"flyteidl.core.IOStrategy"> & {
  * Use `create(IOStrategySchema)` to create a new message.
  */
 export const IOStrategySchema: GenMessage<IOStrategy> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 9));
 
 /**
  * Mode to use for downloading
@@ -777,7 +778,7 @@ export type IOStrategy_DownloadMode = (typeof IOStrategy_DownloadMode)[keyof typ
  * Describes the enum flyteidl.core.IOStrategy.DownloadMode.
  */
 export const IOStrategy_DownloadModeSchema: GenEnum<IOStrategy_DownloadMode> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_tasks, 9, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_tasks, 9, 0));
 
 /**
  * Mode to use for uploading
@@ -818,7 +819,7 @@ export type IOStrategy_UploadMode = (typeof IOStrategy_UploadMode)[keyof typeof 
  * Describes the enum flyteidl.core.IOStrategy.UploadMode.
  */
 export const IOStrategy_UploadModeSchema: GenEnum<IOStrategy_UploadMode> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_tasks, 9, 1);
+  lazyDesc(() => enumDesc(file_flyteidl_core_tasks, 9, 1));
 
 /**
  * This configuration allows executing raw containers in Flyte using the Flyte CoPilot system.
@@ -874,7 +875,7 @@ export type DataLoadingConfig = Message<"flyteidl.core.DataLoadingConfig"> & {
  * Use `create(DataLoadingConfigSchema)` to create a new message.
  */
 export const DataLoadingConfigSchema: GenMessage<DataLoadingConfig> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 10));
 
 /**
  * LiteralMapFormat decides the encoding format in which the input metadata should be made available to the containers.
@@ -919,7 +920,7 @@ export type DataLoadingConfig_LiteralMapFormat = (typeof DataLoadingConfig_Liter
  * Describes the enum flyteidl.core.DataLoadingConfig.LiteralMapFormat.
  */
 export const DataLoadingConfig_LiteralMapFormatSchema: GenEnum<DataLoadingConfig_LiteralMapFormat> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_tasks, 10, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_tasks, 10, 0));
 
 /**
  * Defines a pod spec and additional pod metadata that is created when a task is executed.
@@ -970,7 +971,7 @@ export type K8sPod = Message<"flyteidl.core.K8sPod"> & {
  * Use `create(K8sPodSchema)` to create a new message.
  */
 export const K8sPodSchema: GenMessage<K8sPod> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 11));
 
 /**
  * Metadata for building a kubernetes object when a task is executed.
@@ -998,7 +999,7 @@ export type K8sObjectMetadata = Message<"flyteidl.core.K8sObjectMetadata"> & {
  * Use `create(K8sObjectMetadataSchema)` to create a new message.
  */
 export const K8sObjectMetadataSchema: GenMessage<K8sObjectMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 12));
 
 /**
  * Sql represents a generic sql workload with a statement and dialect.
@@ -1030,7 +1031,7 @@ export type Sql = Message<"flyteidl.core.Sql"> & {
  * Use `create(SqlSchema)` to create a new message.
  */
 export const SqlSchema: GenMessage<Sql> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_tasks, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_core_tasks, 13));
 
 /**
  * The dialect of the SQL statement. This is used to validate and parse SQL statements at compilation time to avoid
@@ -1074,5 +1075,5 @@ export type Sql_Dialect = (typeof Sql_Dialect)[keyof typeof Sql_Dialect] | Unkno
  * Describes the enum flyteidl.core.Sql.Dialect.
  */
 export const Sql_DialectSchema: GenEnum<Sql_Dialect> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_tasks, 13, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_tasks, 13, 0));
 

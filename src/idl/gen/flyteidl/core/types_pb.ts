@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message, UnknownEnum } from "@bufbuild/protobuf";
 
@@ -11,7 +12,7 @@ import type { JsonObject, Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/types.proto.
  */
 export const file_flyteidl_core_types: GenFile = /*@__PURE__*/
-  fileDesc("ChlmbHl0ZWlkbC9jb3JlL3R5cGVzLnByb3RvEg1mbHl0ZWlkbC5jb3JlIowCCgpTY2hlbWFUeXBlEjcKB2NvbHVtbnMYAyADKAsyJi5mbHl0ZWlkbC5jb3JlLlNjaGVtYVR5cGUuU2NoZW1hQ29sdW1uGsQBCgxTY2hlbWFDb2x1bW4SDAoEbmFtZRgBIAEoCRJFCgR0eXBlGAIgASgOMjcuZmx5dGVpZGwuY29yZS5TY2hlbWFUeXBlLlNjaGVtYUNvbHVtbi5TY2hlbWFDb2x1bW5UeXBlIl8KEFNjaGVtYUNvbHVtblR5cGUSCwoHSU5URUdFUhAAEgkKBUZMT0FUEAESCgoGU1RSSU5HEAISCwoHQk9PTEVBThADEgwKCERBVEVUSU1FEAQSDAoIRFVSQVRJT04QBSL6AQoVU3RydWN0dXJlZERhdGFzZXRUeXBlEkMKB2NvbHVtbnMYASADKAsyMi5mbHl0ZWlkbC5jb3JlLlN0cnVjdHVyZWREYXRhc2V0VHlwZS5EYXRhc2V0Q29sdW1uEg4KBmZvcm1hdBgCIAEoCRIcChRleHRlcm5hbF9zY2hlbWFfdHlwZRgDIAEoCRIdChVleHRlcm5hbF9zY2hlbWFfYnl0ZXMYBCABKAwaTwoNRGF0YXNldENvbHVtbhIMCgRuYW1lGAEgASgJEjAKDGxpdGVyYWxfdHlwZRgCIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGUijwEKCEJsb2JUeXBlEg4KBmZvcm1hdBgBIAEoCRJCCg5kaW1lbnNpb25hbGl0eRgCIAEoDjIqLmZseXRlaWRsLmNvcmUuQmxvYlR5cGUuQmxvYkRpbWVuc2lvbmFsaXR5Ii8KEkJsb2JEaW1lbnNpb25hbGl0eRIKCgZTSU5HTEUQABINCglNVUxUSVBBUlQQASIaCghFbnVtVHlwZRIOCgZ2YWx1ZXMYASADKAkiOQoJVW5pb25UeXBlEiwKCHZhcmlhbnRzGAEgAygLMhouZmx5dGVpZGwuY29yZS5MaXRlcmFsVHlwZSK3AQoNVHlwZVN0cnVjdHVyZRILCgN0YWcYASABKAkSRwoOZGF0YWNsYXNzX3R5cGUYAiADKAsyLy5mbHl0ZWlkbC5jb3JlLlR5cGVTdHJ1Y3R1cmUuRGF0YWNsYXNzVHlwZUVudHJ5GlAKEkRhdGFjbGFzc1R5cGVFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxUeXBlOgI4ASI+Cg5UeXBlQW5ub3RhdGlvbhIsCgthbm5vdGF0aW9ucxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiuwQKC0xpdGVyYWxUeXBlEisKBnNpbXBsZRgBIAEoDjIZLmZseXRlaWRsLmNvcmUuU2ltcGxlVHlwZUgAEisKBnNjaGVtYRgCIAEoCzIZLmZseXRlaWRsLmNvcmUuU2NoZW1hVHlwZUgAEjUKD2NvbGxlY3Rpb25fdHlwZRgDIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGVIABI0Cg5tYXBfdmFsdWVfdHlwZRgEIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGVIABInCgRibG9iGAUgASgLMhcuZmx5dGVpZGwuY29yZS5CbG9iVHlwZUgAEiwKCWVudW1fdHlwZRgHIAEoCzIXLmZseXRlaWRsLmNvcmUuRW51bVR5cGVIABJHChdzdHJ1Y3R1cmVkX2RhdGFzZXRfdHlwZRgIIAEoCzIkLmZseXRlaWRsLmNvcmUuU3RydWN0dXJlZERhdGFzZXRUeXBlSAASLgoKdW5pb25fdHlwZRgKIAEoCzIYLmZseXRlaWRsLmNvcmUuVW5pb25UeXBlSAASKQoIbWV0YWRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjEKCmFubm90YXRpb24YCSABKAsyHS5mbHl0ZWlkbC5jb3JlLlR5cGVBbm5vdGF0aW9uEi8KCXN0cnVjdHVyZRgLIAEoCzIcLmZseXRlaWRsLmNvcmUuVHlwZVN0cnVjdHVyZUIGCgR0eXBlImMKD091dHB1dFJlZmVyZW5jZRIPCgdub2RlX2lkGAEgASgJEgsKA3ZhchgCIAEoCRIyCglhdHRyX3BhdGgYAyADKAsyHy5mbHl0ZWlkbC5jb3JlLlByb21pc2VBdHRyaWJ1dGUiSAoQUHJvbWlzZUF0dHJpYnV0ZRIWCgxzdHJpbmdfdmFsdWUYASABKAlIABITCglpbnRfdmFsdWUYAiABKAVIAEIHCgV2YWx1ZSIwCgVFcnJvchIWCg5mYWlsZWRfbm9kZV9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJKoYBCgpTaW1wbGVUeXBlEggKBE5PTkUQABILCgdJTlRFR0VSEAESCQoFRkxPQVQQAhIKCgZTVFJJTkcQAxILCgdCT09MRUFOEAQSDAoIREFURVRJTUUQBRIMCghEVVJBVElPThAGEgoKBkJJTkFSWRAHEgkKBUVSUk9SEAgSCgoGU1RSVUNUEAlCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_google_protobuf_struct]);
+  lazyDesc(() => fileDesc("ChlmbHl0ZWlkbC9jb3JlL3R5cGVzLnByb3RvEg1mbHl0ZWlkbC5jb3JlIowCCgpTY2hlbWFUeXBlEjcKB2NvbHVtbnMYAyADKAsyJi5mbHl0ZWlkbC5jb3JlLlNjaGVtYVR5cGUuU2NoZW1hQ29sdW1uGsQBCgxTY2hlbWFDb2x1bW4SDAoEbmFtZRgBIAEoCRJFCgR0eXBlGAIgASgOMjcuZmx5dGVpZGwuY29yZS5TY2hlbWFUeXBlLlNjaGVtYUNvbHVtbi5TY2hlbWFDb2x1bW5UeXBlIl8KEFNjaGVtYUNvbHVtblR5cGUSCwoHSU5URUdFUhAAEgkKBUZMT0FUEAESCgoGU1RSSU5HEAISCwoHQk9PTEVBThADEgwKCERBVEVUSU1FEAQSDAoIRFVSQVRJT04QBSL6AQoVU3RydWN0dXJlZERhdGFzZXRUeXBlEkMKB2NvbHVtbnMYASADKAsyMi5mbHl0ZWlkbC5jb3JlLlN0cnVjdHVyZWREYXRhc2V0VHlwZS5EYXRhc2V0Q29sdW1uEg4KBmZvcm1hdBgCIAEoCRIcChRleHRlcm5hbF9zY2hlbWFfdHlwZRgDIAEoCRIdChVleHRlcm5hbF9zY2hlbWFfYnl0ZXMYBCABKAwaTwoNRGF0YXNldENvbHVtbhIMCgRuYW1lGAEgASgJEjAKDGxpdGVyYWxfdHlwZRgCIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGUijwEKCEJsb2JUeXBlEg4KBmZvcm1hdBgBIAEoCRJCCg5kaW1lbnNpb25hbGl0eRgCIAEoDjIqLmZseXRlaWRsLmNvcmUuQmxvYlR5cGUuQmxvYkRpbWVuc2lvbmFsaXR5Ii8KEkJsb2JEaW1lbnNpb25hbGl0eRIKCgZTSU5HTEUQABINCglNVUxUSVBBUlQQASIaCghFbnVtVHlwZRIOCgZ2YWx1ZXMYASADKAkiOQoJVW5pb25UeXBlEiwKCHZhcmlhbnRzGAEgAygLMhouZmx5dGVpZGwuY29yZS5MaXRlcmFsVHlwZSK3AQoNVHlwZVN0cnVjdHVyZRILCgN0YWcYASABKAkSRwoOZGF0YWNsYXNzX3R5cGUYAiADKAsyLy5mbHl0ZWlkbC5jb3JlLlR5cGVTdHJ1Y3R1cmUuRGF0YWNsYXNzVHlwZUVudHJ5GlAKEkRhdGFjbGFzc1R5cGVFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxUeXBlOgI4ASI+Cg5UeXBlQW5ub3RhdGlvbhIsCgthbm5vdGF0aW9ucxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiuwQKC0xpdGVyYWxUeXBlEisKBnNpbXBsZRgBIAEoDjIZLmZseXRlaWRsLmNvcmUuU2ltcGxlVHlwZUgAEisKBnNjaGVtYRgCIAEoCzIZLmZseXRlaWRsLmNvcmUuU2NoZW1hVHlwZUgAEjUKD2NvbGxlY3Rpb25fdHlwZRgDIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGVIABI0Cg5tYXBfdmFsdWVfdHlwZRgEIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGVIABInCgRibG9iGAUgASgLMhcuZmx5dGVpZGwuY29yZS5CbG9iVHlwZUgAEiwKCWVudW1fdHlwZRgHIAEoCzIXLmZseXRlaWRsLmNvcmUuRW51bVR5cGVIABJHChdzdHJ1Y3R1cmVkX2RhdGFzZXRfdHlwZRgIIAEoCzIkLmZseXRlaWRsLmNvcmUuU3RydWN0dXJlZERhdGFzZXRUeXBlSAASLgoKdW5pb25fdHlwZRgKIAEoCzIYLmZseXRlaWRsLmNvcmUuVW5pb25UeXBlSAASKQoIbWV0YWRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjEKCmFubm90YXRpb24YCSABKAsyHS5mbHl0ZWlkbC5jb3JlLlR5cGVBbm5vdGF0aW9uEi8KCXN0cnVjdHVyZRgLIAEoCzIcLmZseXRlaWRsLmNvcmUuVHlwZVN0cnVjdHVyZUIGCgR0eXBlImMKD091dHB1dFJlZmVyZW5jZRIPCgdub2RlX2lkGAEgASgJEgsKA3ZhchgCIAEoCRIyCglhdHRyX3BhdGgYAyADKAsyHy5mbHl0ZWlkbC5jb3JlLlByb21pc2VBdHRyaWJ1dGUiSAoQUHJvbWlzZUF0dHJpYnV0ZRIWCgxzdHJpbmdfdmFsdWUYASABKAlIABITCglpbnRfdmFsdWUYAiABKAVIAEIHCgV2YWx1ZSIwCgVFcnJvchIWCg5mYWlsZWRfbm9kZV9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJKoYBCgpTaW1wbGVUeXBlEggKBE5PTkUQABILCgdJTlRFR0VSEAESCQoFRkxPQVQQAhIKCgZTVFJJTkcQAxILCgdCT09MRUFOEAQSDAoIREFURVRJTUUQBRIMCghEVVJBVElPThAGEgoKBkJJTkFSWRAHEgkKBUVSUk9SEAgSCgoGU1RSVUNUEAlCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_google_protobuf_struct]));
 
 /**
  * Defines schema columns and types to strongly type-validate schemas interoperability.
@@ -32,7 +33,7 @@ export type SchemaType = Message<"flyteidl.core.SchemaType"> & {
  * Use `create(SchemaTypeSchema)` to create a new message.
  */
 export const SchemaTypeSchema: GenMessage<SchemaType> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 0));
 
 /**
  * @generated from message flyteidl.core.SchemaType.SchemaColumn
@@ -58,7 +59,7 @@ export type SchemaType_SchemaColumn = Message<"flyteidl.core.SchemaType.SchemaCo
  * Use `create(SchemaType_SchemaColumnSchema)` to create a new message.
  */
 export const SchemaType_SchemaColumnSchema: GenMessage<SchemaType_SchemaColumn> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 0, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 0, 0));
 
 /**
  * @generated from enum flyteidl.core.SchemaType.SchemaColumn.SchemaColumnType
@@ -104,7 +105,7 @@ export type SchemaType_SchemaColumn_SchemaColumnType = (typeof SchemaType_Schema
  * Describes the enum flyteidl.core.SchemaType.SchemaColumn.SchemaColumnType.
  */
 export const SchemaType_SchemaColumn_SchemaColumnTypeSchema: GenEnum<SchemaType_SchemaColumn_SchemaColumnType> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_types, 0, 0, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_types, 0, 0, 0));
 
 /**
  * @generated from message flyteidl.core.StructuredDatasetType
@@ -148,7 +149,7 @@ export type StructuredDatasetType = Message<"flyteidl.core.StructuredDatasetType
  * Use `create(StructuredDatasetTypeSchema)` to create a new message.
  */
 export const StructuredDatasetTypeSchema: GenMessage<StructuredDatasetType> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 1));
 
 /**
  * @generated from message flyteidl.core.StructuredDatasetType.DatasetColumn
@@ -174,7 +175,7 @@ export type StructuredDatasetType_DatasetColumn = Message<"flyteidl.core.Structu
  * Use `create(StructuredDatasetType_DatasetColumnSchema)` to create a new message.
  */
 export const StructuredDatasetType_DatasetColumnSchema: GenMessage<StructuredDatasetType_DatasetColumn> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 1, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 1, 0));
 
 /**
  * Defines type behavior for blob objects
@@ -201,7 +202,7 @@ export type BlobType = Message<"flyteidl.core.BlobType"> & {
  * Use `create(BlobTypeSchema)` to create a new message.
  */
 export const BlobTypeSchema: GenMessage<BlobType> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 2));
 
 /**
  * @generated from enum flyteidl.core.BlobType.BlobDimensionality
@@ -227,7 +228,7 @@ export type BlobType_BlobDimensionality = (typeof BlobType_BlobDimensionality)[k
  * Describes the enum flyteidl.core.BlobType.BlobDimensionality.
  */
 export const BlobType_BlobDimensionalitySchema: GenEnum<BlobType_BlobDimensionality> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_types, 2, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_types, 2, 0));
 
 /**
  * Enables declaring enum types, with predefined string values
@@ -250,7 +251,7 @@ export type EnumType = Message<"flyteidl.core.EnumType"> & {
  * Use `create(EnumTypeSchema)` to create a new message.
  */
 export const EnumTypeSchema: GenMessage<EnumType> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 3));
 
 /**
  * Defines a tagged union type, also known as a variant (and formally as the sum type).
@@ -283,7 +284,7 @@ export type UnionType = Message<"flyteidl.core.UnionType"> & {
  * Use `create(UnionTypeSchema)` to create a new message.
  */
 export const UnionTypeSchema: GenMessage<UnionType> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 4));
 
 /**
  * Hints to improve type matching
@@ -317,7 +318,7 @@ export type TypeStructure = Message<"flyteidl.core.TypeStructure"> & {
  * Use `create(TypeStructureSchema)` to create a new message.
  */
 export const TypeStructureSchema: GenMessage<TypeStructure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 5));
 
 /**
  * TypeAnnotation encapsulates registration time information about a type. This can be used for various control-plane operations. TypeAnnotation will not be available at runtime when a task runs.
@@ -338,7 +339,7 @@ export type TypeAnnotation = Message<"flyteidl.core.TypeAnnotation"> & {
  * Use `create(TypeAnnotationSchema)` to create a new message.
  */
 export const TypeAnnotationSchema: GenMessage<TypeAnnotation> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 6));
 
 /**
  * Defines a strong type to allow type checking between interfaces.
@@ -444,7 +445,7 @@ export type LiteralType = Message<"flyteidl.core.LiteralType"> & {
  * Use `create(LiteralTypeSchema)` to create a new message.
  */
 export const LiteralTypeSchema: GenMessage<LiteralType> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 7));
 
 /**
  * A reference to an output produced by a node. The type can be retrieved -and validated- from
@@ -478,7 +479,7 @@ export type OutputReference = Message<"flyteidl.core.OutputReference"> & {
  * Use `create(OutputReferenceSchema)` to create a new message.
  */
 export const OutputReferenceSchema: GenMessage<OutputReference> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 8));
 
 /**
  * @generated from message flyteidl.core.PromiseAttribute
@@ -507,7 +508,7 @@ export type PromiseAttribute = Message<"flyteidl.core.PromiseAttribute"> & {
  * Use `create(PromiseAttributeSchema)` to create a new message.
  */
 export const PromiseAttributeSchema: GenMessage<PromiseAttribute> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 9));
 
 /**
  * Represents an error thrown from a node.
@@ -535,7 +536,7 @@ export type Error = Message<"flyteidl.core.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_types, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_core_types, 10));
 
 /**
  * Define a set of simple types.
@@ -605,5 +606,5 @@ export type SimpleType = (typeof SimpleType)[keyof typeof SimpleType] | UnknownE
  * Describes the enum flyteidl.core.SimpleType.
  */
 export const SimpleTypeSchema: GenEnum<SimpleType> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_types, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_types, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { WorkflowTemplate } from "./workflow_pb.js";
 import { file_flyteidl_core_workflow } from "./workflow_pb.js";
 import type { TaskTemplate } from "./tasks_pb.js";
@@ -14,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/workflow_closure.proto.
  */
 export const file_flyteidl_core_workflow_closure: GenFile = /*@__PURE__*/
-  fileDesc("CiRmbHl0ZWlkbC9jb3JlL3dvcmtmbG93X2Nsb3N1cmUucHJvdG8SDWZseXRlaWRsLmNvcmUicAoPV29ya2Zsb3dDbG9zdXJlEjEKCHdvcmtmbG93GAEgASgLMh8uZmx5dGVpZGwuY29yZS5Xb3JrZmxvd1RlbXBsYXRlEioKBXRhc2tzGAIgAygLMhsuZmx5dGVpZGwuY29yZS5UYXNrVGVtcGxhdGVCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_flyteidl_core_workflow, file_flyteidl_core_tasks]);
+  lazyDesc(() => fileDesc("CiRmbHl0ZWlkbC9jb3JlL3dvcmtmbG93X2Nsb3N1cmUucHJvdG8SDWZseXRlaWRsLmNvcmUicAoPV29ya2Zsb3dDbG9zdXJlEjEKCHdvcmtmbG93GAEgASgLMh8uZmx5dGVpZGwuY29yZS5Xb3JrZmxvd1RlbXBsYXRlEioKBXRhc2tzGAIgAygLMhsuZmx5dGVpZGwuY29yZS5UYXNrVGVtcGxhdGVCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_flyteidl_core_workflow, file_flyteidl_core_tasks]));
 
 /**
  * Defines an enclosed package of workflow and tasks it references.
@@ -43,5 +44,5 @@ export type WorkflowClosure = Message<"flyteidl.core.WorkflowClosure"> & {
  * Use `create(WorkflowClosureSchema)` to create a new message.
  */
 export const WorkflowClosureSchema: GenMessage<WorkflowClosure> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow_closure, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow_closure, 0));
 

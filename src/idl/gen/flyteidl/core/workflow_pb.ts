@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { BooleanExpression } from "./condition_pb.js";
 import { file_flyteidl_core_condition } from "./condition_pb.js";
 import type { QualityOfService } from "./execution_pb.js";
@@ -27,7 +28,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/core/workflow.proto.
  */
 export const file_flyteidl_core_workflow: GenFile = /*@__PURE__*/
-  fileDesc("ChxmbHl0ZWlkbC9jb3JlL3dvcmtmbG93LnByb3RvEg1mbHl0ZWlkbC5jb3JlImYKB0lmQmxvY2sSMwoJY29uZGl0aW9uGAEgASgLMiAuZmx5dGVpZGwuY29yZS5Cb29sZWFuRXhwcmVzc2lvbhImCgl0aGVuX25vZGUYAiABKAsyEy5mbHl0ZWlkbC5jb3JlLk5vZGUitgEKC0lmRWxzZUJsb2NrEiQKBGNhc2UYASABKAsyFi5mbHl0ZWlkbC5jb3JlLklmQmxvY2sSJQoFb3RoZXIYAiADKAsyFi5mbHl0ZWlkbC5jb3JlLklmQmxvY2sSKAoJZWxzZV9ub2RlGAMgASgLMhMuZmx5dGVpZGwuY29yZS5Ob2RlSAASJQoFZXJyb3IYBCABKAsyFC5mbHl0ZWlkbC5jb3JlLkVycm9ySABCCQoHZGVmYXVsdCI5CgpCcmFuY2hOb2RlEisKB2lmX2Vsc2UYASABKAsyGi5mbHl0ZWlkbC5jb3JlLklmRWxzZUJsb2NrIn8KCFRhc2tOb2RlEjEKDHJlZmVyZW5jZV9pZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllckgAEjMKCW92ZXJyaWRlcxgCIAEoCzIgLmZseXRlaWRsLmNvcmUuVGFza05vZGVPdmVycmlkZXNCCwoJcmVmZXJlbmNlIocBCgxXb3JrZmxvd05vZGUSMwoObGF1bmNocGxhbl9yZWYYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXJIABI1ChBzdWJfd29ya2Zsb3dfcmVmGAIgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVySABCCwoJcmVmZXJlbmNlIiUKEEFwcHJvdmVDb25kaXRpb24SEQoJc2lnbmFsX2lkGAEgASgJImwKD1NpZ25hbENvbmRpdGlvbhIRCglzaWduYWxfaWQYASABKAkSKAoEdHlwZRgCIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGUSHAoUb3V0cHV0X3ZhcmlhYmxlX25hbWUYAyABKAkiPQoOU2xlZXBDb25kaXRpb24SKwoIZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24irQEKCEdhdGVOb2RlEjIKB2FwcHJvdmUYASABKAsyHy5mbHl0ZWlkbC5jb3JlLkFwcHJvdmVDb25kaXRpb25IABIwCgZzaWduYWwYAiABKAsyHi5mbHl0ZWlkbC5jb3JlLlNpZ25hbENvbmRpdGlvbkgAEi4KBXNsZWVwGAMgASgLMh0uZmx5dGVpZGwuY29yZS5TbGVlcENvbmRpdGlvbkgAQgsKCWNvbmRpdGlvbiKDBAoJQXJyYXlOb2RlEiEKBG5vZGUYASABKAsyEy5mbHl0ZWlkbC5jb3JlLk5vZGUSFQoLcGFyYWxsZWxpc20YAiABKA1IABIXCg1taW5fc3VjY2Vzc2VzGAMgASgNSAESGwoRbWluX3N1Y2Nlc3NfcmF0aW8YBCABKAJIARI+Cg5leGVjdXRpb25fbW9kZRgFIAEoDjImLmZseXRlaWRsLmNvcmUuQXJyYXlOb2RlLkV4ZWN1dGlvbk1vZGUSQgoeaXNfb3JpZ2luYWxfc3ViX25vZGVfaW50ZXJmYWNlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLkJvb2xWYWx1ZRI0CglkYXRhX21vZGUYByABKA4yIS5mbHl0ZWlkbC5jb3JlLkFycmF5Tm9kZS5EYXRhTW9kZRIUCgxib3VuZF9pbnB1dHMYCCADKAkSGQoRcnVuX2FsbF9zdWJfbm9kZXMYCSABKAgiMgoNRXhlY3V0aW9uTW9kZRIRCg1NSU5JTUFMX1NUQVRFEAASDgoKRlVMTF9TVEFURRABIj0KCERhdGFNb2RlEhUKEVNJTkdMRV9JTlBVVF9GSUxFEAASGgoWSU5ESVZJRFVBTF9JTlBVVF9GSUxFUxABQhQKEnBhcmFsbGVsaXNtX29wdGlvbkISChBzdWNjZXNzX2NyaXRlcmlhIqEDCgxOb2RlTWV0YWRhdGESDAoEbmFtZRgBIAEoCRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi0KB3JldHJpZXMYBSABKAsyHC5mbHl0ZWlkbC5jb3JlLlJldHJ5U3RyYXRlZ3kSFwoNaW50ZXJydXB0aWJsZRgGIAEoCEgAEhMKCWNhY2hlYWJsZRgHIAEoCEgBEhcKDWNhY2hlX3ZlcnNpb24YCCABKAlIAhIcChJjYWNoZV9zZXJpYWxpemFibGUYCSABKAhIAxI3CgZjb25maWcYCiADKAsyJy5mbHl0ZWlkbC5jb3JlLk5vZGVNZXRhZGF0YS5Db25maWdFbnRyeRotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhUKE2ludGVycnVwdGlibGVfdmFsdWVCEQoPY2FjaGVhYmxlX3ZhbHVlQhUKE2NhY2hlX3ZlcnNpb25fdmFsdWVCGgoYY2FjaGVfc2VyaWFsaXphYmxlX3ZhbHVlIiMKBUFsaWFzEgsKA3ZhchgBIAEoCRINCgVhbGlhcxgCIAEoCSKwAwoETm9kZRIKCgJpZBgBIAEoCRItCghtZXRhZGF0YRgCIAEoCzIbLmZseXRlaWRsLmNvcmUuTm9kZU1ldGFkYXRhEiYKBmlucHV0cxgDIAMoCzIWLmZseXRlaWRsLmNvcmUuQmluZGluZxIZChF1cHN0cmVhbV9ub2RlX2lkcxgEIAMoCRIsCg5vdXRwdXRfYWxpYXNlcxgFIAMoCzIULmZseXRlaWRsLmNvcmUuQWxpYXMSLAoJdGFza19ub2RlGAYgASgLMhcuZmx5dGVpZGwuY29yZS5UYXNrTm9kZUgAEjQKDXdvcmtmbG93X25vZGUYByABKAsyGy5mbHl0ZWlkbC5jb3JlLldvcmtmbG93Tm9kZUgAEjAKC2JyYW5jaF9ub2RlGAggASgLMhkuZmx5dGVpZGwuY29yZS5CcmFuY2hOb2RlSAASLAoJZ2F0ZV9ub2RlGAkgASgLMhcuZmx5dGVpZGwuY29yZS5HYXRlTm9kZUgAEi4KCmFycmF5X25vZGUYCiABKAsyGC5mbHl0ZWlkbC5jb3JlLkFycmF5Tm9kZUgAQggKBnRhcmdldCLNAgoQV29ya2Zsb3dNZXRhZGF0YRI7ChJxdWFsaXR5X29mX3NlcnZpY2UYASABKAsyHy5mbHl0ZWlkbC5jb3JlLlF1YWxpdHlPZlNlcnZpY2USQwoKb25fZmFpbHVyZRgCIAEoDjIvLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dNZXRhZGF0YS5PbkZhaWx1cmVQb2xpY3kSNwoEdGFncxgDIAMoCzIpLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dNZXRhZGF0YS5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUQoPT25GYWlsdXJlUG9saWN5EhQKEEZBSUxfSU1NRURJQVRFTFkQABIoCiRGQUlMX0FGVEVSX0VYRUNVVEFCTEVfTk9ERVNfQ09NUExFVEUQASIxChhXb3JrZmxvd01ldGFkYXRhRGVmYXVsdHMSFQoNaW50ZXJydXB0aWJsZRgBIAEoCCLaAgoQV29ya2Zsb3dUZW1wbGF0ZRIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIxCghtZXRhZGF0YRgCIAEoCzIfLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dNZXRhZGF0YRIwCglpbnRlcmZhY2UYAyABKAsyHS5mbHl0ZWlkbC5jb3JlLlR5cGVkSW50ZXJmYWNlEiIKBW5vZGVzGAQgAygLMhMuZmx5dGVpZGwuY29yZS5Ob2RlEicKB291dHB1dHMYBSADKAsyFi5mbHl0ZWlkbC5jb3JlLkJpbmRpbmcSKQoMZmFpbHVyZV9ub2RlGAYgASgLMhMuZmx5dGVpZGwuY29yZS5Ob2RlEkIKEW1ldGFkYXRhX2RlZmF1bHRzGAcgASgLMicuZmx5dGVpZGwuY29yZS5Xb3JrZmxvd01ldGFkYXRhRGVmYXVsdHMixAEKEVRhc2tOb2RlT3ZlcnJpZGVzEisKCXJlc291cmNlcxgBIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzEjwKEmV4dGVuZGVkX3Jlc291cmNlcxgCIAEoCzIgLmZseXRlaWRsLmNvcmUuRXh0ZW5kZWRSZXNvdXJjZXMSFwoPY29udGFpbmVyX2ltYWdlGAMgASgJEisKDHBvZF90ZW1wbGF0ZRgEIAEoCzIVLmZseXRlaWRsLmNvcmUuSzhzUG9kIp4BChJMYXVuY2hQbGFuVGVtcGxhdGUSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISMAoJaW50ZXJmYWNlGAIgASgLMh0uZmx5dGVpZGwuY29yZS5UeXBlZEludGVyZmFjZRIvCgxmaXhlZF9pbnB1dHMYAyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_flyteidl_core_condition, file_flyteidl_core_execution, file_flyteidl_core_identifier, file_flyteidl_core_interface, file_flyteidl_core_literals, file_flyteidl_core_tasks, file_flyteidl_core_types, file_flyteidl_core_security, file_google_protobuf_duration, file_google_protobuf_wrappers]);
+  lazyDesc(() => fileDesc("ChxmbHl0ZWlkbC9jb3JlL3dvcmtmbG93LnByb3RvEg1mbHl0ZWlkbC5jb3JlImYKB0lmQmxvY2sSMwoJY29uZGl0aW9uGAEgASgLMiAuZmx5dGVpZGwuY29yZS5Cb29sZWFuRXhwcmVzc2lvbhImCgl0aGVuX25vZGUYAiABKAsyEy5mbHl0ZWlkbC5jb3JlLk5vZGUitgEKC0lmRWxzZUJsb2NrEiQKBGNhc2UYASABKAsyFi5mbHl0ZWlkbC5jb3JlLklmQmxvY2sSJQoFb3RoZXIYAiADKAsyFi5mbHl0ZWlkbC5jb3JlLklmQmxvY2sSKAoJZWxzZV9ub2RlGAMgASgLMhMuZmx5dGVpZGwuY29yZS5Ob2RlSAASJQoFZXJyb3IYBCABKAsyFC5mbHl0ZWlkbC5jb3JlLkVycm9ySABCCQoHZGVmYXVsdCI5CgpCcmFuY2hOb2RlEisKB2lmX2Vsc2UYASABKAsyGi5mbHl0ZWlkbC5jb3JlLklmRWxzZUJsb2NrIn8KCFRhc2tOb2RlEjEKDHJlZmVyZW5jZV9pZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllckgAEjMKCW92ZXJyaWRlcxgCIAEoCzIgLmZseXRlaWRsLmNvcmUuVGFza05vZGVPdmVycmlkZXNCCwoJcmVmZXJlbmNlIocBCgxXb3JrZmxvd05vZGUSMwoObGF1bmNocGxhbl9yZWYYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXJIABI1ChBzdWJfd29ya2Zsb3dfcmVmGAIgASgLMhkuZmx5dGVpZGwuY29yZS5JZGVudGlmaWVySABCCwoJcmVmZXJlbmNlIiUKEEFwcHJvdmVDb25kaXRpb24SEQoJc2lnbmFsX2lkGAEgASgJImwKD1NpZ25hbENvbmRpdGlvbhIRCglzaWduYWxfaWQYASABKAkSKAoEdHlwZRgCIAEoCzIaLmZseXRlaWRsLmNvcmUuTGl0ZXJhbFR5cGUSHAoUb3V0cHV0X3ZhcmlhYmxlX25hbWUYAyABKAkiPQoOU2xlZXBDb25kaXRpb24SKwoIZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24irQEKCEdhdGVOb2RlEjIKB2FwcHJvdmUYASABKAsyHy5mbHl0ZWlkbC5jb3JlLkFwcHJvdmVDb25kaXRpb25IABIwCgZzaWduYWwYAiABKAsyHi5mbHl0ZWlkbC5jb3JlLlNpZ25hbENvbmRpdGlvbkgAEi4KBXNsZWVwGAMgASgLMh0uZmx5dGVpZGwuY29yZS5TbGVlcENvbmRpdGlvbkgAQgsKCWNvbmRpdGlvbiKDBAoJQXJyYXlOb2RlEiEKBG5vZGUYASABKAsyEy5mbHl0ZWlkbC5jb3JlLk5vZGUSFQoLcGFyYWxsZWxpc20YAiABKA1IABIXCg1taW5fc3VjY2Vzc2VzGAMgASgNSAESGwoRbWluX3N1Y2Nlc3NfcmF0aW8YBCABKAJIARI+Cg5leGVjdXRpb25fbW9kZRgFIAEoDjImLmZseXRlaWRsLmNvcmUuQXJyYXlOb2RlLkV4ZWN1dGlvbk1vZGUSQgoeaXNfb3JpZ2luYWxfc3ViX25vZGVfaW50ZXJmYWNlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLkJvb2xWYWx1ZRI0CglkYXRhX21vZGUYByABKA4yIS5mbHl0ZWlkbC5jb3JlLkFycmF5Tm9kZS5EYXRhTW9kZRIUCgxib3VuZF9pbnB1dHMYCCADKAkSGQoRcnVuX2FsbF9zdWJfbm9kZXMYCSABKAgiMgoNRXhlY3V0aW9uTW9kZRIRCg1NSU5JTUFMX1NUQVRFEAASDgoKRlVMTF9TVEFURRABIj0KCERhdGFNb2RlEhUKEVNJTkdMRV9JTlBVVF9GSUxFEAASGgoWSU5ESVZJRFVBTF9JTlBVVF9GSUxFUxABQhQKEnBhcmFsbGVsaXNtX29wdGlvbkISChBzdWNjZXNzX2NyaXRlcmlhIqEDCgxOb2RlTWV0YWRhdGESDAoEbmFtZRgBIAEoCRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi0KB3JldHJpZXMYBSABKAsyHC5mbHl0ZWlkbC5jb3JlLlJldHJ5U3RyYXRlZ3kSFwoNaW50ZXJydXB0aWJsZRgGIAEoCEgAEhMKCWNhY2hlYWJsZRgHIAEoCEgBEhcKDWNhY2hlX3ZlcnNpb24YCCABKAlIAhIcChJjYWNoZV9zZXJpYWxpemFibGUYCSABKAhIAxI3CgZjb25maWcYCiADKAsyJy5mbHl0ZWlkbC5jb3JlLk5vZGVNZXRhZGF0YS5Db25maWdFbnRyeRotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhUKE2ludGVycnVwdGlibGVfdmFsdWVCEQoPY2FjaGVhYmxlX3ZhbHVlQhUKE2NhY2hlX3ZlcnNpb25fdmFsdWVCGgoYY2FjaGVfc2VyaWFsaXphYmxlX3ZhbHVlIiMKBUFsaWFzEgsKA3ZhchgBIAEoCRINCgVhbGlhcxgCIAEoCSKwAwoETm9kZRIKCgJpZBgBIAEoCRItCghtZXRhZGF0YRgCIAEoCzIbLmZseXRlaWRsLmNvcmUuTm9kZU1ldGFkYXRhEiYKBmlucHV0cxgDIAMoCzIWLmZseXRlaWRsLmNvcmUuQmluZGluZxIZChF1cHN0cmVhbV9ub2RlX2lkcxgEIAMoCRIsCg5vdXRwdXRfYWxpYXNlcxgFIAMoCzIULmZseXRlaWRsLmNvcmUuQWxpYXMSLAoJdGFza19ub2RlGAYgASgLMhcuZmx5dGVpZGwuY29yZS5UYXNrTm9kZUgAEjQKDXdvcmtmbG93X25vZGUYByABKAsyGy5mbHl0ZWlkbC5jb3JlLldvcmtmbG93Tm9kZUgAEjAKC2JyYW5jaF9ub2RlGAggASgLMhkuZmx5dGVpZGwuY29yZS5CcmFuY2hOb2RlSAASLAoJZ2F0ZV9ub2RlGAkgASgLMhcuZmx5dGVpZGwuY29yZS5HYXRlTm9kZUgAEi4KCmFycmF5X25vZGUYCiABKAsyGC5mbHl0ZWlkbC5jb3JlLkFycmF5Tm9kZUgAQggKBnRhcmdldCLNAgoQV29ya2Zsb3dNZXRhZGF0YRI7ChJxdWFsaXR5X29mX3NlcnZpY2UYASABKAsyHy5mbHl0ZWlkbC5jb3JlLlF1YWxpdHlPZlNlcnZpY2USQwoKb25fZmFpbHVyZRgCIAEoDjIvLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dNZXRhZGF0YS5PbkZhaWx1cmVQb2xpY3kSNwoEdGFncxgDIAMoCzIpLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dNZXRhZGF0YS5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUQoPT25GYWlsdXJlUG9saWN5EhQKEEZBSUxfSU1NRURJQVRFTFkQABIoCiRGQUlMX0FGVEVSX0VYRUNVVEFCTEVfTk9ERVNfQ09NUExFVEUQASIxChhXb3JrZmxvd01ldGFkYXRhRGVmYXVsdHMSFQoNaW50ZXJydXB0aWJsZRgBIAEoCCLaAgoQV29ya2Zsb3dUZW1wbGF0ZRIlCgJpZBgBIAEoCzIZLmZseXRlaWRsLmNvcmUuSWRlbnRpZmllchIxCghtZXRhZGF0YRgCIAEoCzIfLmZseXRlaWRsLmNvcmUuV29ya2Zsb3dNZXRhZGF0YRIwCglpbnRlcmZhY2UYAyABKAsyHS5mbHl0ZWlkbC5jb3JlLlR5cGVkSW50ZXJmYWNlEiIKBW5vZGVzGAQgAygLMhMuZmx5dGVpZGwuY29yZS5Ob2RlEicKB291dHB1dHMYBSADKAsyFi5mbHl0ZWlkbC5jb3JlLkJpbmRpbmcSKQoMZmFpbHVyZV9ub2RlGAYgASgLMhMuZmx5dGVpZGwuY29yZS5Ob2RlEkIKEW1ldGFkYXRhX2RlZmF1bHRzGAcgASgLMicuZmx5dGVpZGwuY29yZS5Xb3JrZmxvd01ldGFkYXRhRGVmYXVsdHMixAEKEVRhc2tOb2RlT3ZlcnJpZGVzEisKCXJlc291cmNlcxgBIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzEjwKEmV4dGVuZGVkX3Jlc291cmNlcxgCIAEoCzIgLmZseXRlaWRsLmNvcmUuRXh0ZW5kZWRSZXNvdXJjZXMSFwoPY29udGFpbmVyX2ltYWdlGAMgASgJEisKDHBvZF90ZW1wbGF0ZRgEIAEoCzIVLmZseXRlaWRsLmNvcmUuSzhzUG9kIp4BChJMYXVuY2hQbGFuVGVtcGxhdGUSJQoCaWQYASABKAsyGS5mbHl0ZWlkbC5jb3JlLklkZW50aWZpZXISMAoJaW50ZXJmYWNlGAIgASgLMh0uZmx5dGVpZGwuY29yZS5UeXBlZEludGVyZmFjZRIvCgxmaXhlZF9pbnB1dHMYAyABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXBCPFo6Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvY29yZWIGcHJvdG8z", [file_flyteidl_core_condition, file_flyteidl_core_execution, file_flyteidl_core_identifier, file_flyteidl_core_interface, file_flyteidl_core_literals, file_flyteidl_core_tasks, file_flyteidl_core_types, file_flyteidl_core_security, file_google_protobuf_duration, file_google_protobuf_wrappers]));
 
 /**
  * Defines a condition and the execution unit that should be executed if the condition is satisfied.
@@ -51,7 +52,7 @@ export type IfBlock = Message<"flyteidl.core.IfBlock"> & {
  * Use `create(IfBlockSchema)` to create a new message.
  */
 export const IfBlockSchema: GenMessage<IfBlock> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 0));
 
 /**
  * Defines a series of if/else blocks. The first branch whose condition evaluates to true is the one to execute.
@@ -103,7 +104,7 @@ export type IfElseBlock = Message<"flyteidl.core.IfElseBlock"> & {
  * Use `create(IfElseBlockSchema)` to create a new message.
  */
 export const IfElseBlockSchema: GenMessage<IfElseBlock> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 1));
 
 /**
  * BranchNode is a special node that alter the flow of the workflow graph. It allows the control flow to branch at
@@ -125,7 +126,7 @@ export type BranchNode = Message<"flyteidl.core.BranchNode"> & {
  * Use `create(BranchNodeSchema)` to create a new message.
  */
 export const BranchNodeSchema: GenMessage<BranchNode> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 2));
 
 /**
  * Refers to the task that the Node is to execute.
@@ -159,7 +160,7 @@ export type TaskNode = Message<"flyteidl.core.TaskNode"> & {
  * Use `create(TaskNodeSchema)` to create a new message.
  */
 export const TaskNodeSchema: GenMessage<TaskNode> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 3));
 
 /**
  * Refers to a the workflow the node is to execute.
@@ -194,7 +195,7 @@ export type WorkflowNode = Message<"flyteidl.core.WorkflowNode"> & {
  * Use `create(WorkflowNodeSchema)` to create a new message.
  */
 export const WorkflowNodeSchema: GenMessage<WorkflowNode> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 4));
 
 /**
  * ApproveCondition represents a dependency on an external approval. During execution, this will manifest as a boolean
@@ -216,7 +217,7 @@ export type ApproveCondition = Message<"flyteidl.core.ApproveCondition"> & {
  * Use `create(ApproveConditionSchema)` to create a new message.
  */
 export const ApproveConditionSchema: GenMessage<ApproveCondition> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 5));
 
 /**
  * SignalCondition represents a dependency on an signal.
@@ -251,7 +252,7 @@ export type SignalCondition = Message<"flyteidl.core.SignalCondition"> & {
  * Use `create(SignalConditionSchema)` to create a new message.
  */
 export const SignalConditionSchema: GenMessage<SignalCondition> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 6));
 
 /**
  * SleepCondition represents a dependency on waiting for the specified duration.
@@ -272,7 +273,7 @@ export type SleepCondition = Message<"flyteidl.core.SleepCondition"> & {
  * Use `create(SleepConditionSchema)` to create a new message.
  */
 export const SleepConditionSchema: GenMessage<SleepCondition> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 7));
 
 /**
  * GateNode refers to the condition that is required for the gate to successfully complete.
@@ -315,7 +316,7 @@ export type GateNode = Message<"flyteidl.core.GateNode"> & {
  * Use `create(GateNodeSchema)` to create a new message.
  */
 export const GateNodeSchema: GenMessage<GateNode> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 8));
 
 /**
  * ArrayNode is a Flyte node type that simplifies the execution of a sub-node over a list of input
@@ -417,7 +418,7 @@ export type ArrayNode = Message<"flyteidl.core.ArrayNode"> & {
  * Use `create(ArrayNodeSchema)` to create a new message.
  */
 export const ArrayNodeSchema: GenMessage<ArrayNode> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 9));
 
 /**
  * @generated from enum flyteidl.core.ArrayNode.ExecutionMode
@@ -449,7 +450,7 @@ export type ArrayNode_ExecutionMode = (typeof ArrayNode_ExecutionMode)[keyof typ
  * Describes the enum flyteidl.core.ArrayNode.ExecutionMode.
  */
 export const ArrayNode_ExecutionModeSchema: GenEnum<ArrayNode_ExecutionMode> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_workflow, 9, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_workflow, 9, 0));
 
 /**
  * @generated from enum flyteidl.core.ArrayNode.DataMode
@@ -485,7 +486,7 @@ export type ArrayNode_DataMode = (typeof ArrayNode_DataMode)[keyof typeof ArrayN
  * Describes the enum flyteidl.core.ArrayNode.DataMode.
  */
 export const ArrayNode_DataModeSchema: GenEnum<ArrayNode_DataMode> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_workflow, 9, 1);
+  lazyDesc(() => enumDesc(file_flyteidl_core_workflow, 9, 1));
 
 /**
  * Defines extra information about the Node.
@@ -579,7 +580,7 @@ export type NodeMetadata = Message<"flyteidl.core.NodeMetadata"> & {
  * Use `create(NodeMetadataSchema)` to create a new message.
  */
 export const NodeMetadataSchema: GenMessage<NodeMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 10));
 
 /**
  * Links a variable to an alias.
@@ -607,7 +608,7 @@ export type Alias = Message<"flyteidl.core.Alias"> & {
  * Use `create(AliasSchema)` to create a new message.
  */
 export const AliasSchema: GenMessage<Alias> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 11));
 
 /**
  * A Workflow graph Node. One unit of execution in the graph. Each node can be linked to a Task, a Workflow or a branch
@@ -711,7 +712,7 @@ export type Node = Message<"flyteidl.core.Node"> & {
  * Use `create(NodeSchema)` to create a new message.
  */
 export const NodeSchema: GenMessage<Node> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 12));
 
 /**
  * This is workflow layer metadata. These settings are only applicable to the workflow as a whole, and do not
@@ -747,7 +748,7 @@ export type WorkflowMetadata = Message<"flyteidl.core.WorkflowMetadata"> & {
  * Use `create(WorkflowMetadataSchema)` to create a new message.
  */
 export const WorkflowMetadataSchema: GenMessage<WorkflowMetadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 13));
 
 /**
  * Failure Handling Strategy
@@ -786,7 +787,7 @@ export type WorkflowMetadata_OnFailurePolicy = (typeof WorkflowMetadata_OnFailur
  * Describes the enum flyteidl.core.WorkflowMetadata.OnFailurePolicy.
  */
 export const WorkflowMetadata_OnFailurePolicySchema: GenEnum<WorkflowMetadata_OnFailurePolicy> = /*@__PURE__*/
-  enumDesc(file_flyteidl_core_workflow, 13, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_core_workflow, 13, 0));
 
 /**
  * The difference between these settings and the WorkflowMetadata ones is that these are meant to be passed down to
@@ -812,7 +813,7 @@ export type WorkflowMetadataDefaults = Message<"flyteidl.core.WorkflowMetadataDe
  * Use `create(WorkflowMetadataDefaultsSchema)` to create a new message.
  */
 export const WorkflowMetadataDefaultsSchema: GenMessage<WorkflowMetadataDefaults> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 14);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 14));
 
 /**
  * Flyte Workflow Structure that encapsulates task, branch and subworkflow nodes to form a statically analyzable,
@@ -884,7 +885,7 @@ export type WorkflowTemplate = Message<"flyteidl.core.WorkflowTemplate"> & {
  * Use `create(WorkflowTemplateSchema)` to create a new message.
  */
 export const WorkflowTemplateSchema: GenMessage<WorkflowTemplate> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 15);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 15));
 
 /**
  * Optional task node overrides that will be applied at task execution time.
@@ -928,7 +929,7 @@ export type TaskNodeOverrides = Message<"flyteidl.core.TaskNodeOverrides"> & {
  * Use `create(TaskNodeOverridesSchema)` to create a new message.
  */
 export const TaskNodeOverridesSchema: GenMessage<TaskNodeOverrides> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 16);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 16));
 
 /**
  * A structure that uniquely identifies a launch plan in the system.
@@ -963,5 +964,5 @@ export type LaunchPlanTemplate = Message<"flyteidl.core.LaunchPlanTemplate"> & {
  * Use `create(LaunchPlanTemplateSchema)` to create a new message.
  */
 export const LaunchPlanTemplateSchema: GenMessage<LaunchPlanTemplate> = /*@__PURE__*/
-  messageDesc(file_flyteidl_core_workflow, 17);
+  lazyDesc(() => messageDesc(file_flyteidl_core_workflow, 17));
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Literal } from "../core/literals_pb.js";
 import { file_flyteidl_core_literals } from "../core/literals_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +15,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/datacatalog/datacatalog.proto.
  */
 export const file_flyteidl_datacatalog_datacatalog: GenFile = /*@__PURE__*/
-  fileDesc("CiZmbHl0ZWlkbC9kYXRhY2F0YWxvZy9kYXRhY2F0YWxvZy5wcm90bxILZGF0YWNhdGFsb2ciPQoUQ3JlYXRlRGF0YXNldFJlcXVlc3QSJQoHZGF0YXNldBgBIAEoCzIULmRhdGFjYXRhbG9nLkRhdGFzZXQiFwoVQ3JlYXRlRGF0YXNldFJlc3BvbnNlIjwKEUdldERhdGFzZXRSZXF1ZXN0EicKB2RhdGFzZXQYASABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQiOwoSR2V0RGF0YXNldFJlc3BvbnNlEiUKB2RhdGFzZXQYASABKAsyFC5kYXRhY2F0YWxvZy5EYXRhc2V0IngKEkdldEFydGlmYWN0UmVxdWVzdBInCgdkYXRhc2V0GAEgASgLMhYuZGF0YWNhdGFsb2cuRGF0YXNldElEEhUKC2FydGlmYWN0X2lkGAIgASgJSAASEgoIdGFnX25hbWUYAyABKAlIAEIOCgxxdWVyeV9oYW5kbGUiPgoTR2V0QXJ0aWZhY3RSZXNwb25zZRInCghhcnRpZmFjdBgBIAEoCzIVLmRhdGFjYXRhbG9nLkFydGlmYWN0IkAKFUNyZWF0ZUFydGlmYWN0UmVxdWVzdBInCghhcnRpZmFjdBgBIAEoCzIVLmRhdGFjYXRhbG9nLkFydGlmYWN0IhgKFkNyZWF0ZUFydGlmYWN0UmVzcG9uc2UiLgoNQWRkVGFnUmVxdWVzdBIdCgN0YWcYASABKAsyEC5kYXRhY2F0YWxvZy5UYWciEAoOQWRkVGFnUmVzcG9uc2UiogEKFExpc3RBcnRpZmFjdHNSZXF1ZXN0EicKB2RhdGFzZXQYASABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQSLQoGZmlsdGVyGAIgASgLMh0uZGF0YWNhdGFsb2cuRmlsdGVyRXhwcmVzc2lvbhIyCgpwYWdpbmF0aW9uGAMgASgLMh4uZGF0YWNhdGFsb2cuUGFnaW5hdGlvbk9wdGlvbnMiVQoVTGlzdEFydGlmYWN0c1Jlc3BvbnNlEigKCWFydGlmYWN0cxgBIAMoCzIVLmRhdGFjYXRhbG9nLkFydGlmYWN0EhIKCm5leHRfdG9rZW4YAiABKAkieAoTTGlzdERhdGFzZXRzUmVxdWVzdBItCgZmaWx0ZXIYASABKAsyHS5kYXRhY2F0YWxvZy5GaWx0ZXJFeHByZXNzaW9uEjIKCnBhZ2luYXRpb24YAiABKAsyHi5kYXRhY2F0YWxvZy5QYWdpbmF0aW9uT3B0aW9ucyJSChRMaXN0RGF0YXNldHNSZXNwb25zZRImCghkYXRhc2V0cxgBIAMoCzIULmRhdGFjYXRhbG9nLkRhdGFzZXQSEgoKbmV4dF90b2tlbhgCIAEoCSLNAQoVVXBkYXRlQXJ0aWZhY3RSZXF1ZXN0EicKB2RhdGFzZXQYASABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQSFQoLYXJ0aWZhY3RfaWQYAiABKAlIABISCgh0YWdfbmFtZRgDIAEoCUgAEicKBGRhdGEYBCADKAsyGS5kYXRhY2F0YWxvZy5BcnRpZmFjdERhdGESJwoIbWV0YWRhdGEYBSABKAsyFS5kYXRhY2F0YWxvZy5NZXRhZGF0YUIOCgxxdWVyeV9oYW5kbGUiLQoWVXBkYXRlQXJ0aWZhY3RSZXNwb25zZRITCgthcnRpZmFjdF9pZBgBIAEoCSJNCg1SZXNlcnZhdGlvbklEEioKCmRhdGFzZXRfaWQYASABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQSEAoIdGFnX25hbWUYAiABKAkinAEKHUdldE9yRXh0ZW5kUmVzZXJ2YXRpb25SZXF1ZXN0EjIKDnJlc2VydmF0aW9uX2lkGAEgASgLMhouZGF0YWNhdGFsb2cuUmVzZXJ2YXRpb25JRBIQCghvd25lcl9pZBgCIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i4wEKC1Jlc2VydmF0aW9uEjIKDnJlc2VydmF0aW9uX2lkGAEgASgLMhouZGF0YWNhdGFsb2cuUmVzZXJ2YXRpb25JRBIQCghvd25lcl9pZBgCIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoIbWV0YWRhdGEYBiABKAsyFS5kYXRhY2F0YWxvZy5NZXRhZGF0YSJPCh5HZXRPckV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USLQoLcmVzZXJ2YXRpb24YASABKAsyGC5kYXRhY2F0YWxvZy5SZXNlcnZhdGlvbiJhChlSZWxlYXNlUmVzZXJ2YXRpb25SZXF1ZXN0EjIKDnJlc2VydmF0aW9uX2lkGAEgASgLMhouZGF0YWNhdGFsb2cuUmVzZXJ2YXRpb25JRBIQCghvd25lcl9pZBgCIAEoCSIcChpSZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZSJtCgdEYXRhc2V0EiIKAmlkGAEgASgLMhYuZGF0YWNhdGFsb2cuRGF0YXNldElEEicKCG1ldGFkYXRhGAIgASgLMhUuZGF0YWNhdGFsb2cuTWV0YWRhdGESFQoNcGFydGl0aW9uS2V5cxgDIAMoCSInCglQYXJ0aXRpb24SCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJImYKCURhdGFzZXRJRBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZG9tYWluGAMgASgJEg8KB3ZlcnNpb24YBCABKAkSDAoEVVVJRBgFIAEoCRILCgNvcmcYBiABKAkijQIKCEFydGlmYWN0EgoKAmlkGAEgASgJEicKB2RhdGFzZXQYAiABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQSJwoEZGF0YRgDIAMoCzIZLmRhdGFjYXRhbG9nLkFydGlmYWN0RGF0YRInCghtZXRhZGF0YRgEIAEoCzIVLmRhdGFjYXRhbG9nLk1ldGFkYXRhEioKCnBhcnRpdGlvbnMYBSADKAsyFi5kYXRhY2F0YWxvZy5QYXJ0aXRpb24SHgoEdGFncxgGIAMoCzIQLmRhdGFjYXRhbG9nLlRhZxIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDCgxBcnRpZmFjdERhdGESDAoEbmFtZRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLmZseXRlaWRsLmNvcmUuTGl0ZXJhbCJRCgNUYWcSDAoEbmFtZRgBIAEoCRITCgthcnRpZmFjdF9pZBgCIAEoCRInCgdkYXRhc2V0GAMgASgLMhYuZGF0YWNhdGFsb2cuRGF0YXNldElEIm0KCE1ldGFkYXRhEjIKB2tleV9tYXAYASADKAsyIS5kYXRhY2F0YWxvZy5NZXRhZGF0YS5LZXlNYXBFbnRyeRotCgtLZXlNYXBFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkYKEEZpbHRlckV4cHJlc3Npb24SMgoHZmlsdGVycxgBIAMoCzIhLmRhdGFjYXRhbG9nLlNpbmdsZVByb3BlcnR5RmlsdGVyIokDChRTaW5nbGVQcm9wZXJ0eUZpbHRlchI0Cgp0YWdfZmlsdGVyGAEgASgLMh4uZGF0YWNhdGFsb2cuVGFnUHJvcGVydHlGaWx0ZXJIABJAChBwYXJ0aXRpb25fZmlsdGVyGAIgASgLMiQuZGF0YWNhdGFsb2cuUGFydGl0aW9uUHJvcGVydHlGaWx0ZXJIABI+Cg9hcnRpZmFjdF9maWx0ZXIYAyABKAsyIy5kYXRhY2F0YWxvZy5BcnRpZmFjdFByb3BlcnR5RmlsdGVySAASPAoOZGF0YXNldF9maWx0ZXIYBCABKAsyIi5kYXRhY2F0YWxvZy5EYXRhc2V0UHJvcGVydHlGaWx0ZXJIABJGCghvcGVyYXRvchgKIAEoDjI0LmRhdGFjYXRhbG9nLlNpbmdsZVByb3BlcnR5RmlsdGVyLkNvbXBhcmlzb25PcGVyYXRvciIgChJDb21wYXJpc29uT3BlcmF0b3ISCgoGRVFVQUxTEABCEQoPcHJvcGVydHlfZmlsdGVyIjsKFkFydGlmYWN0UHJvcGVydHlGaWx0ZXISFQoLYXJ0aWZhY3RfaWQYASABKAlIAEIKCghwcm9wZXJ0eSIzChFUYWdQcm9wZXJ0eUZpbHRlchISCgh0YWdfbmFtZRgBIAEoCUgAQgoKCHByb3BlcnR5IlMKF1BhcnRpdGlvblByb3BlcnR5RmlsdGVyEiwKB2tleV92YWwYASABKAsyGS5kYXRhY2F0YWxvZy5LZXlWYWx1ZVBhaXJIAEIKCghwcm9wZXJ0eSIqCgxLZXlWYWx1ZVBhaXISCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJInoKFURhdGFzZXRQcm9wZXJ0eUZpbHRlchIRCgdwcm9qZWN0GAEgASgJSAASDgoEbmFtZRgCIAEoCUgAEhAKBmRvbWFpbhgDIAEoCUgAEhEKB3ZlcnNpb24YBCABKAlIABINCgNvcmcYBSABKAlIAEIKCghwcm9wZXJ0eSLxAQoRUGFnaW5hdGlvbk9wdGlvbnMSDQoFbGltaXQYASABKA0SDQoFdG9rZW4YAiABKAkSNwoHc29ydEtleRgDIAEoDjImLmRhdGFjYXRhbG9nLlBhZ2luYXRpb25PcHRpb25zLlNvcnRLZXkSOwoJc29ydE9yZGVyGAQgASgOMiguZGF0YWNhdGFsb2cuUGFnaW5hdGlvbk9wdGlvbnMuU29ydE9yZGVyIioKCVNvcnRPcmRlchIOCgpERVNDRU5ESU5HEAASDQoJQVNDRU5ESU5HEAEiHAoHU29ydEtleRIRCg1DUkVBVElPTl9USU1FEAAyhgcKC0RhdGFDYXRhbG9nElYKDUNyZWF0ZURhdGFzZXQSIS5kYXRhY2F0YWxvZy5DcmVhdGVEYXRhc2V0UmVxdWVzdBoiLmRhdGFjYXRhbG9nLkNyZWF0ZURhdGFzZXRSZXNwb25zZRJNCgpHZXREYXRhc2V0Eh4uZGF0YWNhdGFsb2cuR2V0RGF0YXNldFJlcXVlc3QaHy5kYXRhY2F0YWxvZy5HZXREYXRhc2V0UmVzcG9uc2USWQoOQ3JlYXRlQXJ0aWZhY3QSIi5kYXRhY2F0YWxvZy5DcmVhdGVBcnRpZmFjdFJlcXVlc3QaIy5kYXRhY2F0YWxvZy5DcmVhdGVBcnRpZmFjdFJlc3BvbnNlElAKC0dldEFydGlmYWN0Eh8uZGF0YWNhdGFsb2cuR2V0QXJ0aWZhY3RSZXF1ZXN0GiAuZGF0YWNhdGFsb2cuR2V0QXJ0aWZhY3RSZXNwb25zZRJBCgZBZGRUYWcSGi5kYXRhY2F0YWxvZy5BZGRUYWdSZXF1ZXN0GhsuZGF0YWNhdGFsb2cuQWRkVGFnUmVzcG9uc2USVgoNTGlzdEFydGlmYWN0cxIhLmRhdGFjYXRhbG9nLkxpc3RBcnRpZmFjdHNSZXF1ZXN0GiIuZGF0YWNhdGFsb2cuTGlzdEFydGlmYWN0c1Jlc3BvbnNlElMKDExpc3REYXRhc2V0cxIgLmRhdGFjYXRhbG9nLkxpc3REYXRhc2V0c1JlcXVlc3QaIS5kYXRhY2F0YWxvZy5MaXN0RGF0YXNldHNSZXNwb25zZRJZCg5VcGRhdGVBcnRpZmFjdBIiLmRhdGFjYXRhbG9nLlVwZGF0ZUFydGlmYWN0UmVxdWVzdBojLmRhdGFjYXRhbG9nLlVwZGF0ZUFydGlmYWN0UmVzcG9uc2UScQoWR2V0T3JFeHRlbmRSZXNlcnZhdGlvbhIqLmRhdGFjYXRhbG9nLkdldE9yRXh0ZW5kUmVzZXJ2YXRpb25SZXF1ZXN0GisuZGF0YWNhdGFsb2cuR2V0T3JFeHRlbmRSZXNlcnZhdGlvblJlc3BvbnNlEmUKElJlbGVhc2VSZXNlcnZhdGlvbhImLmRhdGFjYXRhbG9nLlJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QaJy5kYXRhY2F0YWxvZy5SZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZUJDWkFnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9kYXRhY2F0YWxvZ2IGcHJvdG8z", [file_flyteidl_core_literals, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  lazyDesc(() => fileDesc("CiZmbHl0ZWlkbC9kYXRhY2F0YWxvZy9kYXRhY2F0YWxvZy5wcm90bxILZGF0YWNhdGFsb2ciPQoUQ3JlYXRlRGF0YXNldFJlcXVlc3QSJQoHZGF0YXNldBgBIAEoCzIULmRhdGFjYXRhbG9nLkRhdGFzZXQiFwoVQ3JlYXRlRGF0YXNldFJlc3BvbnNlIjwKEUdldERhdGFzZXRSZXF1ZXN0EicKB2RhdGFzZXQYASABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQiOwoSR2V0RGF0YXNldFJlc3BvbnNlEiUKB2RhdGFzZXQYASABKAsyFC5kYXRhY2F0YWxvZy5EYXRhc2V0IngKEkdldEFydGlmYWN0UmVxdWVzdBInCgdkYXRhc2V0GAEgASgLMhYuZGF0YWNhdGFsb2cuRGF0YXNldElEEhUKC2FydGlmYWN0X2lkGAIgASgJSAASEgoIdGFnX25hbWUYAyABKAlIAEIOCgxxdWVyeV9oYW5kbGUiPgoTR2V0QXJ0aWZhY3RSZXNwb25zZRInCghhcnRpZmFjdBgBIAEoCzIVLmRhdGFjYXRhbG9nLkFydGlmYWN0IkAKFUNyZWF0ZUFydGlmYWN0UmVxdWVzdBInCghhcnRpZmFjdBgBIAEoCzIVLmRhdGFjYXRhbG9nLkFydGlmYWN0IhgKFkNyZWF0ZUFydGlmYWN0UmVzcG9uc2UiLgoNQWRkVGFnUmVxdWVzdBIdCgN0YWcYASABKAsyEC5kYXRhY2F0YWxvZy5UYWciEAoOQWRkVGFnUmVzcG9uc2UiogEKFExpc3RBcnRpZmFjdHNSZXF1ZXN0EicKB2RhdGFzZXQYASABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQSLQoGZmlsdGVyGAIgASgLMh0uZGF0YWNhdGFsb2cuRmlsdGVyRXhwcmVzc2lvbhIyCgpwYWdpbmF0aW9uGAMgASgLMh4uZGF0YWNhdGFsb2cuUGFnaW5hdGlvbk9wdGlvbnMiVQoVTGlzdEFydGlmYWN0c1Jlc3BvbnNlEigKCWFydGlmYWN0cxgBIAMoCzIVLmRhdGFjYXRhbG9nLkFydGlmYWN0EhIKCm5leHRfdG9rZW4YAiABKAkieAoTTGlzdERhdGFzZXRzUmVxdWVzdBItCgZmaWx0ZXIYASABKAsyHS5kYXRhY2F0YWxvZy5GaWx0ZXJFeHByZXNzaW9uEjIKCnBhZ2luYXRpb24YAiABKAsyHi5kYXRhY2F0YWxvZy5QYWdpbmF0aW9uT3B0aW9ucyJSChRMaXN0RGF0YXNldHNSZXNwb25zZRImCghkYXRhc2V0cxgBIAMoCzIULmRhdGFjYXRhbG9nLkRhdGFzZXQSEgoKbmV4dF90b2tlbhgCIAEoCSLNAQoVVXBkYXRlQXJ0aWZhY3RSZXF1ZXN0EicKB2RhdGFzZXQYASABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQSFQoLYXJ0aWZhY3RfaWQYAiABKAlIABISCgh0YWdfbmFtZRgDIAEoCUgAEicKBGRhdGEYBCADKAsyGS5kYXRhY2F0YWxvZy5BcnRpZmFjdERhdGESJwoIbWV0YWRhdGEYBSABKAsyFS5kYXRhY2F0YWxvZy5NZXRhZGF0YUIOCgxxdWVyeV9oYW5kbGUiLQoWVXBkYXRlQXJ0aWZhY3RSZXNwb25zZRITCgthcnRpZmFjdF9pZBgBIAEoCSJNCg1SZXNlcnZhdGlvbklEEioKCmRhdGFzZXRfaWQYASABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQSEAoIdGFnX25hbWUYAiABKAkinAEKHUdldE9yRXh0ZW5kUmVzZXJ2YXRpb25SZXF1ZXN0EjIKDnJlc2VydmF0aW9uX2lkGAEgASgLMhouZGF0YWNhdGFsb2cuUmVzZXJ2YXRpb25JRBIQCghvd25lcl9pZBgCIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i4wEKC1Jlc2VydmF0aW9uEjIKDnJlc2VydmF0aW9uX2lkGAEgASgLMhouZGF0YWNhdGFsb2cuUmVzZXJ2YXRpb25JRBIQCghvd25lcl9pZBgCIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoIbWV0YWRhdGEYBiABKAsyFS5kYXRhY2F0YWxvZy5NZXRhZGF0YSJPCh5HZXRPckV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USLQoLcmVzZXJ2YXRpb24YASABKAsyGC5kYXRhY2F0YWxvZy5SZXNlcnZhdGlvbiJhChlSZWxlYXNlUmVzZXJ2YXRpb25SZXF1ZXN0EjIKDnJlc2VydmF0aW9uX2lkGAEgASgLMhouZGF0YWNhdGFsb2cuUmVzZXJ2YXRpb25JRBIQCghvd25lcl9pZBgCIAEoCSIcChpSZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZSJtCgdEYXRhc2V0EiIKAmlkGAEgASgLMhYuZGF0YWNhdGFsb2cuRGF0YXNldElEEicKCG1ldGFkYXRhGAIgASgLMhUuZGF0YWNhdGFsb2cuTWV0YWRhdGESFQoNcGFydGl0aW9uS2V5cxgDIAMoCSInCglQYXJ0aXRpb24SCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJImYKCURhdGFzZXRJRBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSDgoGZG9tYWluGAMgASgJEg8KB3ZlcnNpb24YBCABKAkSDAoEVVVJRBgFIAEoCRILCgNvcmcYBiABKAkijQIKCEFydGlmYWN0EgoKAmlkGAEgASgJEicKB2RhdGFzZXQYAiABKAsyFi5kYXRhY2F0YWxvZy5EYXRhc2V0SUQSJwoEZGF0YRgDIAMoCzIZLmRhdGFjYXRhbG9nLkFydGlmYWN0RGF0YRInCghtZXRhZGF0YRgEIAEoCzIVLmRhdGFjYXRhbG9nLk1ldGFkYXRhEioKCnBhcnRpdGlvbnMYBSADKAsyFi5kYXRhY2F0YWxvZy5QYXJ0aXRpb24SHgoEdGFncxgGIAMoCzIQLmRhdGFjYXRhbG9nLlRhZxIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDCgxBcnRpZmFjdERhdGESDAoEbmFtZRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLmZseXRlaWRsLmNvcmUuTGl0ZXJhbCJRCgNUYWcSDAoEbmFtZRgBIAEoCRITCgthcnRpZmFjdF9pZBgCIAEoCRInCgdkYXRhc2V0GAMgASgLMhYuZGF0YWNhdGFsb2cuRGF0YXNldElEIm0KCE1ldGFkYXRhEjIKB2tleV9tYXAYASADKAsyIS5kYXRhY2F0YWxvZy5NZXRhZGF0YS5LZXlNYXBFbnRyeRotCgtLZXlNYXBFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkYKEEZpbHRlckV4cHJlc3Npb24SMgoHZmlsdGVycxgBIAMoCzIhLmRhdGFjYXRhbG9nLlNpbmdsZVByb3BlcnR5RmlsdGVyIokDChRTaW5nbGVQcm9wZXJ0eUZpbHRlchI0Cgp0YWdfZmlsdGVyGAEgASgLMh4uZGF0YWNhdGFsb2cuVGFnUHJvcGVydHlGaWx0ZXJIABJAChBwYXJ0aXRpb25fZmlsdGVyGAIgASgLMiQuZGF0YWNhdGFsb2cuUGFydGl0aW9uUHJvcGVydHlGaWx0ZXJIABI+Cg9hcnRpZmFjdF9maWx0ZXIYAyABKAsyIy5kYXRhY2F0YWxvZy5BcnRpZmFjdFByb3BlcnR5RmlsdGVySAASPAoOZGF0YXNldF9maWx0ZXIYBCABKAsyIi5kYXRhY2F0YWxvZy5EYXRhc2V0UHJvcGVydHlGaWx0ZXJIABJGCghvcGVyYXRvchgKIAEoDjI0LmRhdGFjYXRhbG9nLlNpbmdsZVByb3BlcnR5RmlsdGVyLkNvbXBhcmlzb25PcGVyYXRvciIgChJDb21wYXJpc29uT3BlcmF0b3ISCgoGRVFVQUxTEABCEQoPcHJvcGVydHlfZmlsdGVyIjsKFkFydGlmYWN0UHJvcGVydHlGaWx0ZXISFQoLYXJ0aWZhY3RfaWQYASABKAlIAEIKCghwcm9wZXJ0eSIzChFUYWdQcm9wZXJ0eUZpbHRlchISCgh0YWdfbmFtZRgBIAEoCUgAQgoKCHByb3BlcnR5IlMKF1BhcnRpdGlvblByb3BlcnR5RmlsdGVyEiwKB2tleV92YWwYASABKAsyGS5kYXRhY2F0YWxvZy5LZXlWYWx1ZVBhaXJIAEIKCghwcm9wZXJ0eSIqCgxLZXlWYWx1ZVBhaXISCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJInoKFURhdGFzZXRQcm9wZXJ0eUZpbHRlchIRCgdwcm9qZWN0GAEgASgJSAASDgoEbmFtZRgCIAEoCUgAEhAKBmRvbWFpbhgDIAEoCUgAEhEKB3ZlcnNpb24YBCABKAlIABINCgNvcmcYBSABKAlIAEIKCghwcm9wZXJ0eSLxAQoRUGFnaW5hdGlvbk9wdGlvbnMSDQoFbGltaXQYASABKA0SDQoFdG9rZW4YAiABKAkSNwoHc29ydEtleRgDIAEoDjImLmRhdGFjYXRhbG9nLlBhZ2luYXRpb25PcHRpb25zLlNvcnRLZXkSOwoJc29ydE9yZGVyGAQgASgOMiguZGF0YWNhdGFsb2cuUGFnaW5hdGlvbk9wdGlvbnMuU29ydE9yZGVyIioKCVNvcnRPcmRlchIOCgpERVNDRU5ESU5HEAASDQoJQVNDRU5ESU5HEAEiHAoHU29ydEtleRIRCg1DUkVBVElPTl9USU1FEAAyhgcKC0RhdGFDYXRhbG9nElYKDUNyZWF0ZURhdGFzZXQSIS5kYXRhY2F0YWxvZy5DcmVhdGVEYXRhc2V0UmVxdWVzdBoiLmRhdGFjYXRhbG9nLkNyZWF0ZURhdGFzZXRSZXNwb25zZRJNCgpHZXREYXRhc2V0Eh4uZGF0YWNhdGFsb2cuR2V0RGF0YXNldFJlcXVlc3QaHy5kYXRhY2F0YWxvZy5HZXREYXRhc2V0UmVzcG9uc2USWQoOQ3JlYXRlQXJ0aWZhY3QSIi5kYXRhY2F0YWxvZy5DcmVhdGVBcnRpZmFjdFJlcXVlc3QaIy5kYXRhY2F0YWxvZy5DcmVhdGVBcnRpZmFjdFJlc3BvbnNlElAKC0dldEFydGlmYWN0Eh8uZGF0YWNhdGFsb2cuR2V0QXJ0aWZhY3RSZXF1ZXN0GiAuZGF0YWNhdGFsb2cuR2V0QXJ0aWZhY3RSZXNwb25zZRJBCgZBZGRUYWcSGi5kYXRhY2F0YWxvZy5BZGRUYWdSZXF1ZXN0GhsuZGF0YWNhdGFsb2cuQWRkVGFnUmVzcG9uc2USVgoNTGlzdEFydGlmYWN0cxIhLmRhdGFjYXRhbG9nLkxpc3RBcnRpZmFjdHNSZXF1ZXN0GiIuZGF0YWNhdGFsb2cuTGlzdEFydGlmYWN0c1Jlc3BvbnNlElMKDExpc3REYXRhc2V0cxIgLmRhdGFjYXRhbG9nLkxpc3REYXRhc2V0c1JlcXVlc3QaIS5kYXRhY2F0YWxvZy5MaXN0RGF0YXNldHNSZXNwb25zZRJZCg5VcGRhdGVBcnRpZmFjdBIiLmRhdGFjYXRhbG9nLlVwZGF0ZUFydGlmYWN0UmVxdWVzdBojLmRhdGFjYXRhbG9nLlVwZGF0ZUFydGlmYWN0UmVzcG9uc2UScQoWR2V0T3JFeHRlbmRSZXNlcnZhdGlvbhIqLmRhdGFjYXRhbG9nLkdldE9yRXh0ZW5kUmVzZXJ2YXRpb25SZXF1ZXN0GisuZGF0YWNhdGFsb2cuR2V0T3JFeHRlbmRSZXNlcnZhdGlvblJlc3BvbnNlEmUKElJlbGVhc2VSZXNlcnZhdGlvbhImLmRhdGFjYXRhbG9nLlJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QaJy5kYXRhY2F0YWxvZy5SZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZUJDWkFnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9kYXRhY2F0YWxvZ2IGcHJvdG8z", [file_flyteidl_core_literals, file_google_protobuf_duration, file_google_protobuf_timestamp]));
 
 /**
  *
@@ -34,7 +35,7 @@ export type CreateDatasetRequest = Message<"datacatalog.CreateDatasetRequest"> &
  * Use `create(CreateDatasetRequestSchema)` to create a new message.
  */
 export const CreateDatasetRequestSchema: GenMessage<CreateDatasetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 0));
 
 /**
  *
@@ -50,7 +51,7 @@ export type CreateDatasetResponse = Message<"datacatalog.CreateDatasetResponse">
  * Use `create(CreateDatasetResponseSchema)` to create a new message.
  */
 export const CreateDatasetResponseSchema: GenMessage<CreateDatasetResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 1));
 
 /**
  *
@@ -71,7 +72,7 @@ export type GetDatasetRequest = Message<"datacatalog.GetDatasetRequest"> & {
  * Use `create(GetDatasetRequestSchema)` to create a new message.
  */
 export const GetDatasetRequestSchema: GenMessage<GetDatasetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 2));
 
 /**
  *
@@ -92,7 +93,7 @@ export type GetDatasetResponse = Message<"datacatalog.GetDatasetResponse"> & {
  * Use `create(GetDatasetResponseSchema)` to create a new message.
  */
 export const GetDatasetResponseSchema: GenMessage<GetDatasetResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 3));
 
 /**
  *
@@ -131,7 +132,7 @@ export type GetArtifactRequest = Message<"datacatalog.GetArtifactRequest"> & {
  * Use `create(GetArtifactRequestSchema)` to create a new message.
  */
 export const GetArtifactRequestSchema: GenMessage<GetArtifactRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 4));
 
 /**
  *
@@ -152,7 +153,7 @@ export type GetArtifactResponse = Message<"datacatalog.GetArtifactResponse"> & {
  * Use `create(GetArtifactResponseSchema)` to create a new message.
  */
 export const GetArtifactResponseSchema: GenMessage<GetArtifactResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 5));
 
 /**
  *
@@ -172,7 +173,7 @@ export type CreateArtifactRequest = Message<"datacatalog.CreateArtifactRequest">
  * Use `create(CreateArtifactRequestSchema)` to create a new message.
  */
 export const CreateArtifactRequestSchema: GenMessage<CreateArtifactRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 6));
 
 /**
  *
@@ -188,7 +189,7 @@ export type CreateArtifactResponse = Message<"datacatalog.CreateArtifactResponse
  * Use `create(CreateArtifactResponseSchema)` to create a new message.
  */
 export const CreateArtifactResponseSchema: GenMessage<CreateArtifactResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 7));
 
 /**
  *
@@ -208,7 +209,7 @@ export type AddTagRequest = Message<"datacatalog.AddTagRequest"> & {
  * Use `create(AddTagRequestSchema)` to create a new message.
  */
 export const AddTagRequestSchema: GenMessage<AddTagRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 8));
 
 /**
  *
@@ -224,7 +225,7 @@ export type AddTagResponse = Message<"datacatalog.AddTagResponse"> & {
  * Use `create(AddTagResponseSchema)` to create a new message.
  */
 export const AddTagResponseSchema: GenMessage<AddTagResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 9);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 9));
 
 /**
  * List the artifacts that belong to the Dataset, optionally filtered using filtered expression.
@@ -259,7 +260,7 @@ export type ListArtifactsRequest = Message<"datacatalog.ListArtifactsRequest"> &
  * Use `create(ListArtifactsRequestSchema)` to create a new message.
  */
 export const ListArtifactsRequestSchema: GenMessage<ListArtifactsRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 10);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 10));
 
 /**
  * Response to list artifacts
@@ -287,7 +288,7 @@ export type ListArtifactsResponse = Message<"datacatalog.ListArtifactsResponse">
  * Use `create(ListArtifactsResponseSchema)` to create a new message.
  */
 export const ListArtifactsResponseSchema: GenMessage<ListArtifactsResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 11);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 11));
 
 /**
  * List the datasets for the given query
@@ -315,7 +316,7 @@ export type ListDatasetsRequest = Message<"datacatalog.ListDatasetsRequest"> & {
  * Use `create(ListDatasetsRequestSchema)` to create a new message.
  */
 export const ListDatasetsRequestSchema: GenMessage<ListDatasetsRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 12);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 12));
 
 /**
  * List the datasets response with token for next pagination
@@ -343,7 +344,7 @@ export type ListDatasetsResponse = Message<"datacatalog.ListDatasetsResponse"> &
  * Use `create(ListDatasetsResponseSchema)` to create a new message.
  */
 export const ListDatasetsResponseSchema: GenMessage<ListDatasetsResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 13);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 13));
 
 /**
  *
@@ -399,7 +400,7 @@ export type UpdateArtifactRequest = Message<"datacatalog.UpdateArtifactRequest">
  * Use `create(UpdateArtifactRequestSchema)` to create a new message.
  */
 export const UpdateArtifactRequestSchema: GenMessage<UpdateArtifactRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 14);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 14));
 
 /**
  *
@@ -421,7 +422,7 @@ export type UpdateArtifactResponse = Message<"datacatalog.UpdateArtifactResponse
  * Use `create(UpdateArtifactResponseSchema)` to create a new message.
  */
 export const UpdateArtifactResponseSchema: GenMessage<UpdateArtifactResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 15);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 15));
 
 /**
  *
@@ -450,7 +451,7 @@ export type ReservationID = Message<"datacatalog.ReservationID"> & {
  * Use `create(ReservationIDSchema)` to create a new message.
  */
 export const ReservationIDSchema: GenMessage<ReservationID> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 16);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 16));
 
 /**
  * Try to acquire or extend an artifact reservation. If an active reservation exists, retrieve that instance.
@@ -485,7 +486,7 @@ export type GetOrExtendReservationRequest = Message<"datacatalog.GetOrExtendRese
  * Use `create(GetOrExtendReservationRequestSchema)` to create a new message.
  */
 export const GetOrExtendReservationRequestSchema: GenMessage<GetOrExtendReservationRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 17);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 17));
 
 /**
  * A reservation including owner, heartbeat interval, expiration timestamp, and various metadata.
@@ -534,7 +535,7 @@ export type Reservation = Message<"datacatalog.Reservation"> & {
  * Use `create(ReservationSchema)` to create a new message.
  */
 export const ReservationSchema: GenMessage<Reservation> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 18);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 18));
 
 /**
  * Response including either a newly minted reservation or the existing reservation
@@ -555,7 +556,7 @@ export type GetOrExtendReservationResponse = Message<"datacatalog.GetOrExtendRes
  * Use `create(GetOrExtendReservationResponseSchema)` to create a new message.
  */
 export const GetOrExtendReservationResponseSchema: GenMessage<GetOrExtendReservationResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 19);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 19));
 
 /**
  * Request to release reservation
@@ -583,7 +584,7 @@ export type ReleaseReservationRequest = Message<"datacatalog.ReleaseReservationR
  * Use `create(ReleaseReservationRequestSchema)` to create a new message.
  */
 export const ReleaseReservationRequestSchema: GenMessage<ReleaseReservationRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 20);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 20));
 
 /**
  * Response to release reservation
@@ -598,7 +599,7 @@ export type ReleaseReservationResponse = Message<"datacatalog.ReleaseReservation
  * Use `create(ReleaseReservationResponseSchema)` to create a new message.
  */
 export const ReleaseReservationResponseSchema: GenMessage<ReleaseReservationResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 21);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 21));
 
 /**
  *
@@ -628,7 +629,7 @@ export type Dataset = Message<"datacatalog.Dataset"> & {
  * Use `create(DatasetSchema)` to create a new message.
  */
 export const DatasetSchema: GenMessage<Dataset> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 22);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 22));
 
 /**
  *
@@ -653,7 +654,7 @@ export type Partition = Message<"datacatalog.Partition"> & {
  * Use `create(PartitionSchema)` to create a new message.
  */
 export const PartitionSchema: GenMessage<Partition> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 23);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 23));
 
 /**
  *
@@ -710,7 +711,7 @@ export type DatasetID = Message<"datacatalog.DatasetID"> & {
  * Use `create(DatasetIDSchema)` to create a new message.
  */
 export const DatasetIDSchema: GenMessage<DatasetID> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 24);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 24));
 
 /**
  *
@@ -770,7 +771,7 @@ export type Artifact = Message<"datacatalog.Artifact"> & {
  * Use `create(ArtifactSchema)` to create a new message.
  */
 export const ArtifactSchema: GenMessage<Artifact> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 25);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 25));
 
 /**
  *
@@ -795,7 +796,7 @@ export type ArtifactData = Message<"datacatalog.ArtifactData"> & {
  * Use `create(ArtifactDataSchema)` to create a new message.
  */
 export const ArtifactDataSchema: GenMessage<ArtifactData> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 26);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 26));
 
 /**
  *
@@ -832,7 +833,7 @@ export type Tag = Message<"datacatalog.Tag"> & {
  * Use `create(TagSchema)` to create a new message.
  */
 export const TagSchema: GenMessage<Tag> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 27);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 27));
 
 /**
  *
@@ -854,7 +855,7 @@ export type Metadata = Message<"datacatalog.Metadata"> & {
  * Use `create(MetadataSchema)` to create a new message.
  */
 export const MetadataSchema: GenMessage<Metadata> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 28);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 28));
 
 /**
  * Filter expression that is composed of a combination of single filters
@@ -873,7 +874,7 @@ export type FilterExpression = Message<"datacatalog.FilterExpression"> & {
  * Use `create(FilterExpressionSchema)` to create a new message.
  */
 export const FilterExpressionSchema: GenMessage<FilterExpression> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 29);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 29));
 
 /**
  * A single property to filter on.
@@ -923,7 +924,7 @@ export type SinglePropertyFilter = Message<"datacatalog.SinglePropertyFilter"> &
  * Use `create(SinglePropertyFilterSchema)` to create a new message.
  */
 export const SinglePropertyFilterSchema: GenMessage<SinglePropertyFilter> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 30);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 30));
 
 /**
  * as use-cases come up we can add more operators, ex: gte, like, not eq etc.
@@ -948,7 +949,7 @@ export type SinglePropertyFilter_ComparisonOperator = (typeof SinglePropertyFilt
  * Describes the enum datacatalog.SinglePropertyFilter.ComparisonOperator.
  */
 export const SinglePropertyFilter_ComparisonOperatorSchema: GenEnum<SinglePropertyFilter_ComparisonOperator> = /*@__PURE__*/
-  enumDesc(file_flyteidl_datacatalog_datacatalog, 30, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_datacatalog_datacatalog, 30, 0));
 
 /**
  * Artifact properties we can filter by
@@ -975,7 +976,7 @@ export type ArtifactPropertyFilter = Message<"datacatalog.ArtifactPropertyFilter
  * Use `create(ArtifactPropertyFilterSchema)` to create a new message.
  */
 export const ArtifactPropertyFilterSchema: GenMessage<ArtifactPropertyFilter> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 31);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 31));
 
 /**
  * Tag properties we can filter by
@@ -1000,7 +1001,7 @@ export type TagPropertyFilter = Message<"datacatalog.TagPropertyFilter"> & {
  * Use `create(TagPropertyFilterSchema)` to create a new message.
  */
 export const TagPropertyFilterSchema: GenMessage<TagPropertyFilter> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 32);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 32));
 
 /**
  * Partition properties we can filter by
@@ -1025,7 +1026,7 @@ export type PartitionPropertyFilter = Message<"datacatalog.PartitionPropertyFilt
  * Use `create(PartitionPropertyFilterSchema)` to create a new message.
  */
 export const PartitionPropertyFilterSchema: GenMessage<PartitionPropertyFilter> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 33);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 33));
 
 /**
  * @generated from message datacatalog.KeyValuePair
@@ -1047,7 +1048,7 @@ export type KeyValuePair = Message<"datacatalog.KeyValuePair"> & {
  * Use `create(KeyValuePairSchema)` to create a new message.
  */
 export const KeyValuePairSchema: GenMessage<KeyValuePair> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 34);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 34));
 
 /**
  * Dataset properties we can filter by
@@ -1098,7 +1099,7 @@ export type DatasetPropertyFilter = Message<"datacatalog.DatasetPropertyFilter">
  * Use `create(DatasetPropertyFilterSchema)` to create a new message.
  */
 export const DatasetPropertyFilterSchema: GenMessage<DatasetPropertyFilter> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 35);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 35));
 
 /**
  * Pagination options for making list requests
@@ -1140,7 +1141,7 @@ export type PaginationOptions = Message<"datacatalog.PaginationOptions"> & {
  * Use `create(PaginationOptionsSchema)` to create a new message.
  */
 export const PaginationOptionsSchema: GenMessage<PaginationOptions> = /*@__PURE__*/
-  messageDesc(file_flyteidl_datacatalog_datacatalog, 36);
+  lazyDesc(() => messageDesc(file_flyteidl_datacatalog_datacatalog, 36));
 
 /**
  * @generated from enum datacatalog.PaginationOptions.SortOrder
@@ -1166,7 +1167,7 @@ export type PaginationOptions_SortOrder = (typeof PaginationOptions_SortOrder)[k
  * Describes the enum datacatalog.PaginationOptions.SortOrder.
  */
 export const PaginationOptions_SortOrderSchema: GenEnum<PaginationOptions_SortOrder> = /*@__PURE__*/
-  enumDesc(file_flyteidl_datacatalog_datacatalog, 36, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_datacatalog_datacatalog, 36, 0));
 
 /**
  * @generated from enum datacatalog.PaginationOptions.SortKey
@@ -1187,7 +1188,7 @@ export type PaginationOptions_SortKey = (typeof PaginationOptions_SortKey)[keyof
  * Describes the enum datacatalog.PaginationOptions.SortKey.
  */
 export const PaginationOptions_SortKeySchema: GenEnum<PaginationOptions_SortKey> = /*@__PURE__*/
-  enumDesc(file_flyteidl_datacatalog_datacatalog, 36, 1);
+  lazyDesc(() => enumDesc(file_flyteidl_datacatalog_datacatalog, 36, 1));
 
 /**
  *
@@ -1312,5 +1313,5 @@ export const DataCatalog: GenService<{
     output: typeof ReleaseReservationResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_flyteidl_datacatalog_datacatalog, 0);
+  lazyDesc(() => serviceDesc(file_flyteidl_datacatalog_datacatalog, 0));
 

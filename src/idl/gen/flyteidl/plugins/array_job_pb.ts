@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/plugins/array_job.proto.
  */
 export const file_flyteidl_plugins_array_job: GenFile = /*@__PURE__*/
-  fileDesc("CiBmbHl0ZWlkbC9wbHVnaW5zL2FycmF5X2pvYi5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyJ3CghBcnJheUpvYhITCgtwYXJhbGxlbGlzbRgBIAEoAxIMCgRzaXplGAIgASgDEhcKDW1pbl9zdWNjZXNzZXMYAyABKANIABIbChFtaW5fc3VjY2Vzc19yYXRpbxgEIAEoAkgAQhIKEHN1Y2Nlc3NfY3JpdGVyaWFCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvcGx1Z2luc2IGcHJvdG8z");
+  lazyDesc(() => fileDesc("CiBmbHl0ZWlkbC9wbHVnaW5zL2FycmF5X2pvYi5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyJ3CghBcnJheUpvYhITCgtwYXJhbGxlbGlzbRgBIAEoAxIMCgRzaXplGAIgASgDEhcKDW1pbl9zdWNjZXNzZXMYAyABKANIABIbChFtaW5fc3VjY2Vzc19yYXRpbxgEIAEoAkgAQhIKEHN1Y2Nlc3NfY3JpdGVyaWFCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvcGx1Z2luc2IGcHJvdG8z"));
 
 /**
  * Describes a job that can process independent pieces of data concurrently. Multiple copies of the runnable component
@@ -67,5 +68,5 @@ export type ArrayJob = Message<"flyteidl.plugins.ArrayJob"> & {
  * Use `create(ArrayJobSchema)` to create a new message.
  */
 export const ArrayJobSchema: GenMessage<ArrayJob> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_array_job, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_array_job, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Resources } from "../core/tasks_pb.js";
 import { file_flyteidl_core_tasks } from "../core/tasks_pb.js";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/plugins/common.proto.
  */
 export const file_flyteidl_plugins_common: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbHl0ZWlkbC9wbHVnaW5zL2NvbW1vbi5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyKaAQoRQ29tbW9uUmVwbGljYVNwZWMSEAoIcmVwbGljYXMYASABKAUSDQoFaW1hZ2UYAiABKAkSKwoJcmVzb3VyY2VzGAMgASgLMhguZmx5dGVpZGwuY29yZS5SZXNvdXJjZXMSNwoOcmVzdGFydF9wb2xpY3kYBCABKA4yHy5mbHl0ZWlkbC5wbHVnaW5zLlJlc3RhcnRQb2xpY3kqYwoNUmVzdGFydFBvbGljeRIYChRSRVNUQVJUX1BPTElDWV9ORVZFUhAAEh0KGVJFU1RBUlRfUE9MSUNZX09OX0ZBSUxVUkUQARIZChVSRVNUQVJUX1BPTElDWV9BTFdBWVMQAkI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zYgZwcm90bzM", [file_flyteidl_core_tasks]);
+  lazyDesc(() => fileDesc("Ch1mbHl0ZWlkbC9wbHVnaW5zL2NvbW1vbi5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyKaAQoRQ29tbW9uUmVwbGljYVNwZWMSEAoIcmVwbGljYXMYASABKAUSDQoFaW1hZ2UYAiABKAkSKwoJcmVzb3VyY2VzGAMgASgLMhguZmx5dGVpZGwuY29yZS5SZXNvdXJjZXMSNwoOcmVzdGFydF9wb2xpY3kYBCABKA4yHy5mbHl0ZWlkbC5wbHVnaW5zLlJlc3RhcnRQb2xpY3kqYwoNUmVzdGFydFBvbGljeRIYChRSRVNUQVJUX1BPTElDWV9ORVZFUhAAEh0KGVJFU1RBUlRfUE9MSUNZX09OX0ZBSUxVUkUQARIZChVSRVNUQVJUX1BPTElDWV9BTFdBWVMQAkI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zYgZwcm90bzM", [file_flyteidl_core_tasks]));
 
 /**
  * @generated from message flyteidl.plugins.CommonReplicaSpec
@@ -52,7 +53,7 @@ export type CommonReplicaSpec = Message<"flyteidl.plugins.CommonReplicaSpec"> & 
  * Use `create(CommonReplicaSpecSchema)` to create a new message.
  */
 export const CommonReplicaSpecSchema: GenMessage<CommonReplicaSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_common, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_common, 0));
 
 /**
  * @generated from enum flyteidl.plugins.RestartPolicy
@@ -83,5 +84,5 @@ export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy] |
  * Describes the enum flyteidl.plugins.RestartPolicy.
  */
 export const RestartPolicySchema: GenEnum<RestartPolicy> = /*@__PURE__*/
-  enumDesc(file_flyteidl_plugins_common, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_plugins_common, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Resources } from "../core/tasks_pb.js";
 import { file_flyteidl_core_tasks } from "../core/tasks_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/plugins/dask.proto.
  */
 export const file_flyteidl_plugins_dask: GenFile = /*@__PURE__*/
-  fileDesc("ChtmbHl0ZWlkbC9wbHVnaW5zL2Rhc2sucHJvdG8SEGZseXRlaWRsLnBsdWdpbnMicQoHRGFza0pvYhIyCglzY2hlZHVsZXIYASABKAsyHy5mbHl0ZWlkbC5wbHVnaW5zLkRhc2tTY2hlZHVsZXISMgoHd29ya2VycxgCIAEoCzIhLmZseXRlaWRsLnBsdWdpbnMuRGFza1dvcmtlckdyb3VwIksKDURhc2tTY2hlZHVsZXISDQoFaW1hZ2UYASABKAkSKwoJcmVzb3VyY2VzGAIgASgLMhguZmx5dGVpZGwuY29yZS5SZXNvdXJjZXMiaAoPRGFza1dvcmtlckdyb3VwEhkKEW51bWJlcl9vZl93b3JrZXJzGAEgASgNEg0KBWltYWdlGAIgASgJEisKCXJlc291cmNlcxgDIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzQj9aPWdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3BsdWdpbnNiBnByb3RvMw", [file_flyteidl_core_tasks]);
+  lazyDesc(() => fileDesc("ChtmbHl0ZWlkbC9wbHVnaW5zL2Rhc2sucHJvdG8SEGZseXRlaWRsLnBsdWdpbnMicQoHRGFza0pvYhIyCglzY2hlZHVsZXIYASABKAsyHy5mbHl0ZWlkbC5wbHVnaW5zLkRhc2tTY2hlZHVsZXISMgoHd29ya2VycxgCIAEoCzIhLmZseXRlaWRsLnBsdWdpbnMuRGFza1dvcmtlckdyb3VwIksKDURhc2tTY2hlZHVsZXISDQoFaW1hZ2UYASABKAkSKwoJcmVzb3VyY2VzGAIgASgLMhguZmx5dGVpZGwuY29yZS5SZXNvdXJjZXMiaAoPRGFza1dvcmtlckdyb3VwEhkKEW51bWJlcl9vZl93b3JrZXJzGAEgASgNEg0KBWltYWdlGAIgASgJEisKCXJlc291cmNlcxgDIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzQj9aPWdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3BsdWdpbnNiBnByb3RvMw", [file_flyteidl_core_tasks]));
 
 /**
  * Custom Proto for Dask Plugin.
@@ -40,7 +41,7 @@ export type DaskJob = Message<"flyteidl.plugins.DaskJob"> & {
  * Use `create(DaskJobSchema)` to create a new message.
  */
 export const DaskJobSchema: GenMessage<DaskJob> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_dask, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_dask, 0));
 
 /**
  * Specification for the scheduler pod.
@@ -68,7 +69,7 @@ export type DaskScheduler = Message<"flyteidl.plugins.DaskScheduler"> & {
  * Use `create(DaskSchedulerSchema)` to create a new message.
  */
 export const DaskSchedulerSchema: GenMessage<DaskScheduler> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_dask, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_dask, 1));
 
 /**
  * @generated from message flyteidl.plugins.DaskWorkerGroup
@@ -105,5 +106,5 @@ export type DaskWorkerGroup = Message<"flyteidl.plugins.DaskWorkerGroup"> & {
  * Use `create(DaskWorkerGroupSchema)` to create a new message.
  */
 export const DaskWorkerGroupSchema: GenMessage<DaskWorkerGroup> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_dask, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_dask, 2));
 

@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/plugins/mpi.proto.
  */
 export const file_flyteidl_plugins_mpi: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbHl0ZWlkbC9wbHVnaW5zL21waS5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyJfChpEaXN0cmlidXRlZE1QSVRyYWluaW5nVGFzaxITCgtudW1fd29ya2VycxgBIAEoBRIdChVudW1fbGF1bmNoZXJfcmVwbGljYXMYAiABKAUSDQoFc2xvdHMYAyABKAVCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvcGx1Z2luc2IGcHJvdG8z");
+  lazyDesc(() => fileDesc("ChpmbHl0ZWlkbC9wbHVnaW5zL21waS5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyJfChpEaXN0cmlidXRlZE1QSVRyYWluaW5nVGFzaxITCgtudW1fd29ya2VycxgBIAEoBRIdChVudW1fbGF1bmNoZXJfcmVwbGljYXMYAiABKAUSDQoFc2xvdHMYAyABKAVCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvcGx1Z2luc2IGcHJvdG8z"));
 
 /**
  * MPI operator proposal https://github.com/kubeflow/community/blob/master/proposals/mpi-operator-proposal.md
@@ -48,5 +49,5 @@ export type DistributedMPITrainingTask = Message<"flyteidl.plugins.DistributedMP
  * Use `create(DistributedMPITrainingTaskSchema)` to create a new message.
  */
 export const DistributedMPITrainingTaskSchema: GenMessage<DistributedMPITrainingTask> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_mpi, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_mpi, 0));
 

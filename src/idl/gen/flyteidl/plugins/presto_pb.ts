@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/plugins/presto.proto.
  */
 export const file_flyteidl_plugins_presto: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbHl0ZWlkbC9wbHVnaW5zL3ByZXN0by5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyJYCgtQcmVzdG9RdWVyeRIVCg1yb3V0aW5nX2dyb3VwGAEgASgJEg8KB2NhdGFsb2cYAiABKAkSDgoGc2NoZW1hGAMgASgJEhEKCXN0YXRlbWVudBgEIAEoCUI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zYgZwcm90bzM");
+  lazyDesc(() => fileDesc("Ch1mbHl0ZWlkbC9wbHVnaW5zL3ByZXN0by5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyJYCgtQcmVzdG9RdWVyeRIVCg1yb3V0aW5nX2dyb3VwGAEgASgJEg8KB2NhdGFsb2cYAiABKAkSDgoGc2NoZW1hGAMgASgJEhEKCXN0YXRlbWVudBgEIAEoCUI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zYgZwcm90bzM"));
 
 /**
  * This message works with the 'presto' task type in the SDK and is the object that will be in the 'custom' field
@@ -45,5 +46,5 @@ export type PrestoQuery = Message<"flyteidl.plugins.PrestoQuery"> & {
  * Use `create(PrestoQuerySchema)` to create a new message.
  */
 export const PrestoQuerySchema: GenMessage<PrestoQuery> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_presto, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_presto, 0));
 

@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/plugins/pytorch.proto.
  */
 export const file_flyteidl_plugins_pytorch: GenFile = /*@__PURE__*/
-  fileDesc("Ch5mbHl0ZWlkbC9wbHVnaW5zL3B5dG9yY2gucHJvdG8SEGZseXRlaWRsLnBsdWdpbnMifwoNRWxhc3RpY0NvbmZpZxIUCgxyZHp2X2JhY2tlbmQYASABKAkSFAoMbWluX3JlcGxpY2FzGAIgASgFEhQKDG1heF9yZXBsaWNhcxgDIAEoBRIWCg5ucHJvY19wZXJfbm9kZRgEIAEoBRIUCgxtYXhfcmVzdGFydHMYBSABKAUiagoeRGlzdHJpYnV0ZWRQeVRvcmNoVHJhaW5pbmdUYXNrEg8KB3dvcmtlcnMYASABKAUSNwoOZWxhc3RpY19jb25maWcYAiABKAsyHy5mbHl0ZWlkbC5wbHVnaW5zLkVsYXN0aWNDb25maWdCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvcGx1Z2luc2IGcHJvdG8z");
+  lazyDesc(() => fileDesc("Ch5mbHl0ZWlkbC9wbHVnaW5zL3B5dG9yY2gucHJvdG8SEGZseXRlaWRsLnBsdWdpbnMifwoNRWxhc3RpY0NvbmZpZxIUCgxyZHp2X2JhY2tlbmQYASABKAkSFAoMbWluX3JlcGxpY2FzGAIgASgFEhQKDG1heF9yZXBsaWNhcxgDIAEoBRIWCg5ucHJvY19wZXJfbm9kZRgEIAEoBRIUCgxtYXhfcmVzdGFydHMYBSABKAUiagoeRGlzdHJpYnV0ZWRQeVRvcmNoVHJhaW5pbmdUYXNrEg8KB3dvcmtlcnMYASABKAUSNwoOZWxhc3RpY19jb25maWcYAiABKAsyHy5mbHl0ZWlkbC5wbHVnaW5zLkVsYXN0aWNDb25maWdCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvcGx1Z2luc2IGcHJvdG8z"));
 
 /**
  * Custom proto for torch elastic config for distributed training using 
@@ -50,7 +51,7 @@ export type ElasticConfig = Message<"flyteidl.plugins.ElasticConfig"> & {
  * Use `create(ElasticConfigSchema)` to create a new message.
  */
 export const ElasticConfigSchema: GenMessage<ElasticConfig> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_pytorch, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_pytorch, 0));
 
 /**
  * Custom proto for plugin that enables distributed training using https://github.com/kubeflow/pytorch-operator
@@ -79,5 +80,5 @@ export type DistributedPyTorchTrainingTask = Message<"flyteidl.plugins.Distribut
  * Use `create(DistributedPyTorchTrainingTaskSchema)` to create a new message.
  */
 export const DistributedPyTorchTrainingTaskSchema: GenMessage<DistributedPyTorchTrainingTask> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_pytorch, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_pytorch, 1));
 

@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/plugins/qubole.proto.
  */
 export const file_flyteidl_plugins_qubole: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mbHl0ZWlkbC9wbHVnaW5zL3F1Ym9sZS5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyJDCglIaXZlUXVlcnkSDQoFcXVlcnkYASABKAkSEwoLdGltZW91dF9zZWMYAiABKA0SEgoKcmV0cnlDb3VudBgDIAEoDSJDChNIaXZlUXVlcnlDb2xsZWN0aW9uEiwKB3F1ZXJpZXMYAiADKAsyGy5mbHl0ZWlkbC5wbHVnaW5zLkhpdmVRdWVyeSKlAQoNUXVib2xlSGl2ZUpvYhIVCg1jbHVzdGVyX2xhYmVsGAEgASgJEkMKEHF1ZXJ5X2NvbGxlY3Rpb24YAiABKAsyJS5mbHl0ZWlkbC5wbHVnaW5zLkhpdmVRdWVyeUNvbGxlY3Rpb25CAhgBEgwKBHRhZ3MYAyADKAkSKgoFcXVlcnkYBCABKAsyGy5mbHl0ZWlkbC5wbHVnaW5zLkhpdmVRdWVyeUI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zYgZwcm90bzM");
+  lazyDesc(() => fileDesc("Ch1mbHl0ZWlkbC9wbHVnaW5zL3F1Ym9sZS5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyJDCglIaXZlUXVlcnkSDQoFcXVlcnkYASABKAkSEwoLdGltZW91dF9zZWMYAiABKA0SEgoKcmV0cnlDb3VudBgDIAEoDSJDChNIaXZlUXVlcnlDb2xsZWN0aW9uEiwKB3F1ZXJpZXMYAiADKAsyGy5mbHl0ZWlkbC5wbHVnaW5zLkhpdmVRdWVyeSKlAQoNUXVib2xlSGl2ZUpvYhIVCg1jbHVzdGVyX2xhYmVsGAEgASgJEkMKEHF1ZXJ5X2NvbGxlY3Rpb24YAiABKAsyJS5mbHl0ZWlkbC5wbHVnaW5zLkhpdmVRdWVyeUNvbGxlY3Rpb25CAhgBEgwKBHRhZ3MYAyADKAkSKgoFcXVlcnkYBCABKAsyGy5mbHl0ZWlkbC5wbHVnaW5zLkhpdmVRdWVyeUI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zYgZwcm90bzM"));
 
 /**
  * Defines a query to execute on a hive cluster.
@@ -39,7 +40,7 @@ export type HiveQuery = Message<"flyteidl.plugins.HiveQuery"> & {
  * Use `create(HiveQuerySchema)` to create a new message.
  */
 export const HiveQuerySchema: GenMessage<HiveQuery> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_qubole, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_qubole, 0));
 
 /**
  * Defines a collection of hive queries.
@@ -58,7 +59,7 @@ export type HiveQueryCollection = Message<"flyteidl.plugins.HiveQueryCollection"
  * Use `create(HiveQueryCollectionSchema)` to create a new message.
  */
 export const HiveQueryCollectionSchema: GenMessage<HiveQueryCollection> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_qubole, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_qubole, 1));
 
 /**
  * This message works with the 'hive' task type in the SDK and is the object that will be in the 'custom' field
@@ -94,5 +95,5 @@ export type QuboleHiveJob = Message<"flyteidl.plugins.QuboleHiveJob"> & {
  * Use `create(QuboleHiveJobSchema)` to create a new message.
  */
 export const QuboleHiveJobSchema: GenMessage<QuboleHiveJob> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_qubole, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_qubole, 2));
 

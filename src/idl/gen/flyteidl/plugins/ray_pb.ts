@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { K8sPod } from "../core/tasks_pb.js";
 import { file_flyteidl_core_tasks } from "../core/tasks_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/plugins/ray.proto.
  */
 export const file_flyteidl_plugins_ray: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbHl0ZWlkbC9wbHVnaW5zL3JheS5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyK3AQoGUmF5Sm9iEjEKC3JheV9jbHVzdGVyGAEgASgLMhwuZmx5dGVpZGwucGx1Z2lucy5SYXlDbHVzdGVyEhcKC3J1bnRpbWVfZW52GAIgASgJQgIYARIjChtzaHV0ZG93bl9hZnRlcl9qb2JfZmluaXNoZXMYAyABKAgSIgoadHRsX3NlY29uZHNfYWZ0ZXJfZmluaXNoZWQYBCABKAUSGAoQcnVudGltZV9lbnZfeWFtbBgFIAEoCSKgAQoKUmF5Q2x1c3RlchI4Cg9oZWFkX2dyb3VwX3NwZWMYASABKAsyHy5mbHl0ZWlkbC5wbHVnaW5zLkhlYWRHcm91cFNwZWMSPAoRd29ya2VyX2dyb3VwX3NwZWMYAiADKAsyIS5mbHl0ZWlkbC5wbHVnaW5zLldvcmtlckdyb3VwU3BlYxIaChJlbmFibGVfYXV0b3NjYWxpbmcYAyABKAgivQEKDUhlYWRHcm91cFNwZWMSTQoQcmF5X3N0YXJ0X3BhcmFtcxgBIAMoCzIzLmZseXRlaWRsLnBsdWdpbnMuSGVhZEdyb3VwU3BlYy5SYXlTdGFydFBhcmFtc0VudHJ5EiYKB2s4c19wb2QYAiABKAsyFS5mbHl0ZWlkbC5jb3JlLks4c1BvZBo1ChNSYXlTdGFydFBhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEikwIKD1dvcmtlckdyb3VwU3BlYxISCgpncm91cF9uYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhQKDG1pbl9yZXBsaWNhcxgDIAEoBRIUCgxtYXhfcmVwbGljYXMYBCABKAUSTwoQcmF5X3N0YXJ0X3BhcmFtcxgFIAMoCzI1LmZseXRlaWRsLnBsdWdpbnMuV29ya2VyR3JvdXBTcGVjLlJheVN0YXJ0UGFyYW1zRW50cnkSJgoHazhzX3BvZBgGIAEoCzIVLmZseXRlaWRsLmNvcmUuSzhzUG9kGjUKE1JheVN0YXJ0UGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zYgZwcm90bzM", [file_flyteidl_core_tasks]);
+  lazyDesc(() => fileDesc("ChpmbHl0ZWlkbC9wbHVnaW5zL3JheS5wcm90bxIQZmx5dGVpZGwucGx1Z2lucyK3AQoGUmF5Sm9iEjEKC3JheV9jbHVzdGVyGAEgASgLMhwuZmx5dGVpZGwucGx1Z2lucy5SYXlDbHVzdGVyEhcKC3J1bnRpbWVfZW52GAIgASgJQgIYARIjChtzaHV0ZG93bl9hZnRlcl9qb2JfZmluaXNoZXMYAyABKAgSIgoadHRsX3NlY29uZHNfYWZ0ZXJfZmluaXNoZWQYBCABKAUSGAoQcnVudGltZV9lbnZfeWFtbBgFIAEoCSKgAQoKUmF5Q2x1c3RlchI4Cg9oZWFkX2dyb3VwX3NwZWMYASABKAsyHy5mbHl0ZWlkbC5wbHVnaW5zLkhlYWRHcm91cFNwZWMSPAoRd29ya2VyX2dyb3VwX3NwZWMYAiADKAsyIS5mbHl0ZWlkbC5wbHVnaW5zLldvcmtlckdyb3VwU3BlYxIaChJlbmFibGVfYXV0b3NjYWxpbmcYAyABKAgivQEKDUhlYWRHcm91cFNwZWMSTQoQcmF5X3N0YXJ0X3BhcmFtcxgBIAMoCzIzLmZseXRlaWRsLnBsdWdpbnMuSGVhZEdyb3VwU3BlYy5SYXlTdGFydFBhcmFtc0VudHJ5EiYKB2s4c19wb2QYAiABKAsyFS5mbHl0ZWlkbC5jb3JlLks4c1BvZBo1ChNSYXlTdGFydFBhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEikwIKD1dvcmtlckdyb3VwU3BlYxISCgpncm91cF9uYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhQKDG1pbl9yZXBsaWNhcxgDIAEoBRIUCgxtYXhfcmVwbGljYXMYBCABKAUSTwoQcmF5X3N0YXJ0X3BhcmFtcxgFIAMoCzI1LmZseXRlaWRsLnBsdWdpbnMuV29ya2VyR3JvdXBTcGVjLlJheVN0YXJ0UGFyYW1zRW50cnkSJgoHazhzX3BvZBgGIAEoCzIVLmZseXRlaWRsLmNvcmUuSzhzUG9kGjUKE1JheVN0YXJ0UGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zYgZwcm90bzM", [file_flyteidl_core_tasks]));
 
 /**
  * RayJobSpec defines the desired state of RayJob
@@ -64,7 +65,7 @@ export type RayJob = Message<"flyteidl.plugins.RayJob"> & {
  * Use `create(RayJobSchema)` to create a new message.
  */
 export const RayJobSchema: GenMessage<RayJob> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_ray, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_ray, 0));
 
 /**
  * Define Ray cluster defines the desired state of RayCluster
@@ -99,7 +100,7 @@ export type RayCluster = Message<"flyteidl.plugins.RayCluster"> & {
  * Use `create(RayClusterSchema)` to create a new message.
  */
 export const RayClusterSchema: GenMessage<RayCluster> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_ray, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_ray, 1));
 
 /**
  * HeadGroupSpec are the spec for the head pod
@@ -128,7 +129,7 @@ export type HeadGroupSpec = Message<"flyteidl.plugins.HeadGroupSpec"> & {
  * Use `create(HeadGroupSpecSchema)` to create a new message.
  */
 export const HeadGroupSpecSchema: GenMessage<HeadGroupSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_ray, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_ray, 2));
 
 /**
  * WorkerGroupSpec are the specs for the worker pods
@@ -185,5 +186,5 @@ export type WorkerGroupSpec = Message<"flyteidl.plugins.WorkerGroupSpec"> & {
  * Use `create(WorkerGroupSpecSchema)` to create a new message.
  */
 export const WorkerGroupSpecSchema: GenMessage<WorkerGroupSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_ray, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_ray, 3));
 

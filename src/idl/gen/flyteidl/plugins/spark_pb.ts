@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { K8sPod } from "../core/tasks_pb.js";
 import { file_flyteidl_core_tasks } from "../core/tasks_pb.js";
@@ -13,7 +14,7 @@ import type { JsonObject, Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/plugins/spark.proto.
  */
 export const file_flyteidl_plugins_spark: GenFile = /*@__PURE__*/
-  fileDesc("ChxmbHl0ZWlkbC9wbHVnaW5zL3NwYXJrLnByb3RvEhBmbHl0ZWlkbC5wbHVnaW5zIkIKEFNwYXJrQXBwbGljYXRpb24iLgoEVHlwZRIKCgZQWVRIT04QABIICgRKQVZBEAESCQoFU0NBTEEQAhIFCgFSEAMisQQKCFNwYXJrSm9iEkAKD2FwcGxpY2F0aW9uVHlwZRgBIAEoDjInLmZseXRlaWRsLnBsdWdpbnMuU3BhcmtBcHBsaWNhdGlvbi5UeXBlEhsKE21haW5BcHBsaWNhdGlvbkZpbGUYAiABKAkSEQoJbWFpbkNsYXNzGAMgASgJEjwKCXNwYXJrQ29uZhgEIAMoCzIpLmZseXRlaWRsLnBsdWdpbnMuU3BhcmtKb2IuU3BhcmtDb25mRW50cnkSPgoKaGFkb29wQ29uZhgFIAMoCzIqLmZseXRlaWRsLnBsdWdpbnMuU3BhcmtKb2IuSGFkb29wQ29uZkVudHJ5EhQKDGV4ZWN1dG9yUGF0aBgGIAEoCRIvCg5kYXRhYnJpY2tzQ29uZhgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFwoPZGF0YWJyaWNrc1Rva2VuGAggASgJEhoKEmRhdGFicmlja3NJbnN0YW5jZRgJIAEoCRIoCglkcml2ZXJQb2QYCiABKAsyFS5mbHl0ZWlkbC5jb3JlLks4c1BvZBIqCgtleGVjdXRvclBvZBgLIAEoCzIVLmZseXRlaWRsLmNvcmUuSzhzUG9kGjAKDlNwYXJrQ29uZkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPSGFkb29wQ29uZkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvcGx1Z2luc2IGcHJvdG8z", [file_google_protobuf_struct, file_flyteidl_core_tasks]);
+  lazyDesc(() => fileDesc("ChxmbHl0ZWlkbC9wbHVnaW5zL3NwYXJrLnByb3RvEhBmbHl0ZWlkbC5wbHVnaW5zIkIKEFNwYXJrQXBwbGljYXRpb24iLgoEVHlwZRIKCgZQWVRIT04QABIICgRKQVZBEAESCQoFU0NBTEEQAhIFCgFSEAMisQQKCFNwYXJrSm9iEkAKD2FwcGxpY2F0aW9uVHlwZRgBIAEoDjInLmZseXRlaWRsLnBsdWdpbnMuU3BhcmtBcHBsaWNhdGlvbi5UeXBlEhsKE21haW5BcHBsaWNhdGlvbkZpbGUYAiABKAkSEQoJbWFpbkNsYXNzGAMgASgJEjwKCXNwYXJrQ29uZhgEIAMoCzIpLmZseXRlaWRsLnBsdWdpbnMuU3BhcmtKb2IuU3BhcmtDb25mRW50cnkSPgoKaGFkb29wQ29uZhgFIAMoCzIqLmZseXRlaWRsLnBsdWdpbnMuU3BhcmtKb2IuSGFkb29wQ29uZkVudHJ5EhQKDGV4ZWN1dG9yUGF0aBgGIAEoCRIvCg5kYXRhYnJpY2tzQ29uZhgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFwoPZGF0YWJyaWNrc1Rva2VuGAggASgJEhoKEmRhdGFicmlja3NJbnN0YW5jZRgJIAEoCRIoCglkcml2ZXJQb2QYCiABKAsyFS5mbHl0ZWlkbC5jb3JlLks4c1BvZBIqCgtleGVjdXRvclBvZBgLIAEoCzIVLmZseXRlaWRsLmNvcmUuSzhzUG9kGjAKDlNwYXJrQ29uZkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMQoPSGFkb29wQ29uZkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvcGx1Z2luc2IGcHJvdG8z", [file_google_protobuf_struct, file_flyteidl_core_tasks]));
 
 /**
  * @generated from message flyteidl.plugins.SparkApplication
@@ -26,7 +27,7 @@ export type SparkApplication = Message<"flyteidl.plugins.SparkApplication"> & {
  * Use `create(SparkApplicationSchema)` to create a new message.
  */
 export const SparkApplicationSchema: GenMessage<SparkApplication> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_spark, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_spark, 0));
 
 /**
  * @generated from enum flyteidl.plugins.SparkApplication.Type
@@ -62,7 +63,7 @@ export type SparkApplication_Type = (typeof SparkApplication_Type)[keyof typeof 
  * Describes the enum flyteidl.plugins.SparkApplication.Type.
  */
 export const SparkApplication_TypeSchema: GenEnum<SparkApplication_Type> = /*@__PURE__*/
-  enumDesc(file_flyteidl_plugins_spark, 0, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_plugins_spark, 0, 0));
 
 /**
  * Custom Proto for Spark Plugin.
@@ -146,5 +147,5 @@ export type SparkJob = Message<"flyteidl.plugins.SparkJob"> & {
  * Use `create(SparkJobSchema)` to create a new message.
  */
 export const SparkJobSchema: GenMessage<SparkJob> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_spark, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_spark, 1));
 

@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file flyteidl/plugins/tensorflow.proto.
  */
 export const file_flyteidl_plugins_tensorflow: GenFile = /*@__PURE__*/
-  fileDesc("CiFmbHl0ZWlkbC9wbHVnaW5zL3RlbnNvcmZsb3cucHJvdG8SEGZseXRlaWRsLnBsdWdpbnMifQohRGlzdHJpYnV0ZWRUZW5zb3JmbG93VHJhaW5pbmdUYXNrEg8KB3dvcmtlcnMYASABKAUSEwoLcHNfcmVwbGljYXMYAiABKAUSFgoOY2hpZWZfcmVwbGljYXMYAyABKAUSGgoSZXZhbHVhdG9yX3JlcGxpY2FzGAQgASgFQj9aPWdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3BsdWdpbnNiBnByb3RvMw");
+  lazyDesc(() => fileDesc("CiFmbHl0ZWlkbC9wbHVnaW5zL3RlbnNvcmZsb3cucHJvdG8SEGZseXRlaWRsLnBsdWdpbnMifQohRGlzdHJpYnV0ZWRUZW5zb3JmbG93VHJhaW5pbmdUYXNrEg8KB3dvcmtlcnMYASABKAUSEwoLcHNfcmVwbGljYXMYAiABKAUSFgoOY2hpZWZfcmVwbGljYXMYAyABKAUSGgoSZXZhbHVhdG9yX3JlcGxpY2FzGAQgASgFQj9aPWdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3BsdWdpbnNiBnByb3RvMw"));
 
 /**
  * Custom proto for plugin that enables distributed training using https://github.com/kubeflow/tf-operator
@@ -53,5 +54,5 @@ export type DistributedTensorflowTrainingTask = Message<"flyteidl.plugins.Distri
  * Use `create(DistributedTensorflowTrainingTaskSchema)` to create a new message.
  */
 export const DistributedTensorflowTrainingTaskSchema: GenMessage<DistributedTensorflowTrainingTask> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_tensorflow, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_tensorflow, 0));
 

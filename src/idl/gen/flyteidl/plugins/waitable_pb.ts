@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { WorkflowExecution_Phase } from "../core/execution_pb.js";
 import { file_flyteidl_core_execution } from "../core/execution_pb.js";
 import type { WorkflowExecutionIdentifier } from "../core/identifier_pb.js";
@@ -14,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/plugins/waitable.proto.
  */
 export const file_flyteidl_plugins_waitable: GenFile = /*@__PURE__*/
-  fileDesc("Ch9mbHl0ZWlkbC9wbHVnaW5zL3dhaXRhYmxlLnByb3RvEhBmbHl0ZWlkbC5wbHVnaW5zIpYBCghXYWl0YWJsZRI+Cgp3Zl9leGVjX2lkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISNQoFcGhhc2UYAiABKA4yJi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uLlBoYXNlEhMKC3dvcmtmbG93X2lkGAMgASgJQj9aPWdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3BsdWdpbnNiBnByb3RvMw", [file_flyteidl_core_execution, file_flyteidl_core_identifier]);
+  lazyDesc(() => fileDesc("Ch9mbHl0ZWlkbC9wbHVnaW5zL3dhaXRhYmxlLnByb3RvEhBmbHl0ZWlkbC5wbHVnaW5zIpYBCghXYWl0YWJsZRI+Cgp3Zl9leGVjX2lkGAEgASgLMiouZmx5dGVpZGwuY29yZS5Xb3JrZmxvd0V4ZWN1dGlvbklkZW50aWZpZXISNQoFcGhhc2UYAiABKA4yJi5mbHl0ZWlkbC5jb3JlLldvcmtmbG93RXhlY3V0aW9uLlBoYXNlEhMKC3dvcmtmbG93X2lkGAMgASgJQj9aPWdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3BsdWdpbnNiBnByb3RvMw", [file_flyteidl_core_execution, file_flyteidl_core_identifier]));
 
 /**
  * Represents an Execution that was launched and could be waited on.
@@ -43,5 +44,5 @@ export type Waitable = Message<"flyteidl.plugins.Waitable"> & {
  * Use `create(WaitableSchema)` to create a new message.
  */
 export const WaitableSchema: GenMessage<Waitable> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_waitable, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_waitable, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import { file_protoc_gen_openapiv2_options_annotations } from "../../protoc-gen-openapiv2/options/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/service/auth.proto.
  */
 export const file_flyteidl_service_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChtmbHl0ZWlkbC9zZXJ2aWNlL2F1dGgucHJvdG8SEGZseXRlaWRsLnNlcnZpY2UiFwoVT0F1dGgyTWV0YWRhdGFSZXF1ZXN0Is0CChZPQXV0aDJNZXRhZGF0YVJlc3BvbnNlEg4KBmlzc3VlchgBIAEoCRIeChZhdXRob3JpemF0aW9uX2VuZHBvaW50GAIgASgJEhYKDnRva2VuX2VuZHBvaW50GAMgASgJEiAKGHJlc3BvbnNlX3R5cGVzX3N1cHBvcnRlZBgEIAMoCRIYChBzY29wZXNfc3VwcG9ydGVkGAUgAygJEi0KJXRva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kc19zdXBwb3J0ZWQYBiADKAkSEAoIandrc191cmkYByABKAkSKAogY29kZV9jaGFsbGVuZ2VfbWV0aG9kc19zdXBwb3J0ZWQYCCADKAkSHQoVZ3JhbnRfdHlwZXNfc3VwcG9ydGVkGAkgAygJEiUKHWRldmljZV9hdXRob3JpemF0aW9uX2VuZHBvaW50GAogASgJIh8KHVB1YmxpY0NsaWVudEF1dGhDb25maWdSZXF1ZXN0Iq4BCh5QdWJsaWNDbGllbnRBdXRoQ29uZmlnUmVzcG9uc2USEQoJY2xpZW50X2lkGAEgASgJEhQKDHJlZGlyZWN0X3VyaRgCIAEoCRIOCgZzY29wZXMYAyADKAkSIgoaYXV0aG9yaXphdGlvbl9tZXRhZGF0YV9rZXkYBCABKAkSHQoVc2VydmljZV9odHRwX2VuZHBvaW50GAUgASgJEhAKCGF1ZGllbmNlGAYgASgJMvwDChNBdXRoTWV0YWRhdGFTZXJ2aWNlEvUBChFHZXRPQXV0aDJNZXRhZGF0YRInLmZseXRlaWRsLnNlcnZpY2UuT0F1dGgyTWV0YWRhdGFSZXF1ZXN0GiguZmx5dGVpZGwuc2VydmljZS5PQXV0aDJNZXRhZGF0YVJlc3BvbnNlIowBkkFaGlhSZXRyaWV2ZXMgT0F1dGgyIGF1dGhvcml6YXRpb24gc2VydmVyIG1ldGFkYXRhLiBUaGlzIGVuZHBvaW50IGlzIGFub255bW91c2x5IGFjY2Vzc2libGUugtPkkwIpEicvLndlbGwta25vd24vb2F1dGgtYXV0aG9yaXphdGlvbi1zZXJ2ZXIS7AEKFUdldFB1YmxpY0NsaWVudENvbmZpZxIvLmZseXRlaWRsLnNlcnZpY2UuUHVibGljQ2xpZW50QXV0aENvbmZpZ1JlcXVlc3QaMC5mbHl0ZWlkbC5zZXJ2aWNlLlB1YmxpY0NsaWVudEF1dGhDb25maWdSZXNwb25zZSJwkkFOGkxSZXRyaWV2ZXMgcHVibGljIGZseXRlIGNsaWVudCBpbmZvLiBUaGlzIGVuZHBvaW50IGlzIGFub255bW91c2x5IGFjY2Vzc2libGUugtPkkwIZEhcvY29uZmlnL3YxL2ZseXRlX2NsaWVudEI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9zZXJ2aWNlYgZwcm90bzM", [file_google_api_annotations, file_protoc_gen_openapiv2_options_annotations]);
+  lazyDesc(() => fileDesc("ChtmbHl0ZWlkbC9zZXJ2aWNlL2F1dGgucHJvdG8SEGZseXRlaWRsLnNlcnZpY2UiFwoVT0F1dGgyTWV0YWRhdGFSZXF1ZXN0Is0CChZPQXV0aDJNZXRhZGF0YVJlc3BvbnNlEg4KBmlzc3VlchgBIAEoCRIeChZhdXRob3JpemF0aW9uX2VuZHBvaW50GAIgASgJEhYKDnRva2VuX2VuZHBvaW50GAMgASgJEiAKGHJlc3BvbnNlX3R5cGVzX3N1cHBvcnRlZBgEIAMoCRIYChBzY29wZXNfc3VwcG9ydGVkGAUgAygJEi0KJXRva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kc19zdXBwb3J0ZWQYBiADKAkSEAoIandrc191cmkYByABKAkSKAogY29kZV9jaGFsbGVuZ2VfbWV0aG9kc19zdXBwb3J0ZWQYCCADKAkSHQoVZ3JhbnRfdHlwZXNfc3VwcG9ydGVkGAkgAygJEiUKHWRldmljZV9hdXRob3JpemF0aW9uX2VuZHBvaW50GAogASgJIh8KHVB1YmxpY0NsaWVudEF1dGhDb25maWdSZXF1ZXN0Iq4BCh5QdWJsaWNDbGllbnRBdXRoQ29uZmlnUmVzcG9uc2USEQoJY2xpZW50X2lkGAEgASgJEhQKDHJlZGlyZWN0X3VyaRgCIAEoCRIOCgZzY29wZXMYAyADKAkSIgoaYXV0aG9yaXphdGlvbl9tZXRhZGF0YV9rZXkYBCABKAkSHQoVc2VydmljZV9odHRwX2VuZHBvaW50GAUgASgJEhAKCGF1ZGllbmNlGAYgASgJMvwDChNBdXRoTWV0YWRhdGFTZXJ2aWNlEvUBChFHZXRPQXV0aDJNZXRhZGF0YRInLmZseXRlaWRsLnNlcnZpY2UuT0F1dGgyTWV0YWRhdGFSZXF1ZXN0GiguZmx5dGVpZGwuc2VydmljZS5PQXV0aDJNZXRhZGF0YVJlc3BvbnNlIowBkkFaGlhSZXRyaWV2ZXMgT0F1dGgyIGF1dGhvcml6YXRpb24gc2VydmVyIG1ldGFkYXRhLiBUaGlzIGVuZHBvaW50IGlzIGFub255bW91c2x5IGFjY2Vzc2libGUugtPkkwIpEicvLndlbGwta25vd24vb2F1dGgtYXV0aG9yaXphdGlvbi1zZXJ2ZXIS7AEKFUdldFB1YmxpY0NsaWVudENvbmZpZxIvLmZseXRlaWRsLnNlcnZpY2UuUHVibGljQ2xpZW50QXV0aENvbmZpZ1JlcXVlc3QaMC5mbHl0ZWlkbC5zZXJ2aWNlLlB1YmxpY0NsaWVudEF1dGhDb25maWdSZXNwb25zZSJwkkFOGkxSZXRyaWV2ZXMgcHVibGljIGZseXRlIGNsaWVudCBpbmZvLiBUaGlzIGVuZHBvaW50IGlzIGFub255bW91c2x5IGFjY2Vzc2libGUugtPkkwIZEhcvY29uZmlnL3YxL2ZseXRlX2NsaWVudEI/Wj1naXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9zZXJ2aWNlYgZwcm90bzM", [file_google_api_annotations, file_protoc_gen_openapiv2_options_annotations]));
 
 /**
  * @generated from message flyteidl.service.OAuth2MetadataRequest
@@ -25,7 +26,7 @@ export type OAuth2MetadataRequest = Message<"flyteidl.service.OAuth2MetadataRequ
  * Use `create(OAuth2MetadataRequestSchema)` to create a new message.
  */
 export const OAuth2MetadataRequestSchema: GenMessage<OAuth2MetadataRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_auth, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_service_auth, 0));
 
 /**
  * OAuth2MetadataResponse defines an RFC-Compliant response for /.well-known/oauth-authorization-server metadata
@@ -114,7 +115,7 @@ export type OAuth2MetadataResponse = Message<"flyteidl.service.OAuth2MetadataRes
  * Use `create(OAuth2MetadataResponseSchema)` to create a new message.
  */
 export const OAuth2MetadataResponseSchema: GenMessage<OAuth2MetadataResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_auth, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_service_auth, 1));
 
 /**
  * @generated from message flyteidl.service.PublicClientAuthConfigRequest
@@ -127,7 +128,7 @@ export type PublicClientAuthConfigRequest = Message<"flyteidl.service.PublicClie
  * Use `create(PublicClientAuthConfigRequestSchema)` to create a new message.
  */
 export const PublicClientAuthConfigRequestSchema: GenMessage<PublicClientAuthConfigRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_auth, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_service_auth, 2));
 
 /**
  * FlyteClientResponse encapsulates public information that flyte clients (CLIs... etc.) can use to authenticate users.
@@ -186,7 +187,7 @@ export type PublicClientAuthConfigResponse = Message<"flyteidl.service.PublicCli
  * Use `create(PublicClientAuthConfigResponseSchema)` to create a new message.
  */
 export const PublicClientAuthConfigResponseSchema: GenMessage<PublicClientAuthConfigResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_auth, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_service_auth, 3));
 
 /**
  * The following defines an RPC service that is also served over HTTP via grpc-gateway.
@@ -218,5 +219,5 @@ export const AuthMetadataService: GenService<{
     output: typeof PublicClientAuthConfigResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_flyteidl_service_auth, 0);
+  lazyDesc(() => serviceDesc(file_flyteidl_service_auth, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import { file_protoc_gen_openapiv2_options_annotations } from "../../protoc-gen-openapiv2/options/annotations_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -18,7 +19,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/service/dataproxy.proto.
  */
 export const file_flyteidl_service_dataproxy: GenFile = /*@__PURE__*/
-  fileDesc("CiBmbHl0ZWlkbC9zZXJ2aWNlL2RhdGFwcm94eS5wcm90bxIQZmx5dGVpZGwuc2VydmljZSL0AQocQ3JlYXRlVXBsb2FkTG9jYXRpb25SZXNwb25zZRISCgpzaWduZWRfdXJsGAEgASgJEhIKCm5hdGl2ZV91cmwYAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASTAoHaGVhZGVycxgEIAMoCzI7LmZseXRlaWRsLnNlcnZpY2UuQ3JlYXRlVXBsb2FkTG9jYXRpb25SZXNwb25zZS5IZWFkZXJzRW50cnkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi2gEKG0NyZWF0ZVVwbG9hZExvY2F0aW9uUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCRItCgpleHBpcmVzX2luGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC2NvbnRlbnRfbWQ1GAUgASgMEhUKDWZpbGVuYW1lX3Jvb3QYBiABKAkSIAoYYWRkX2NvbnRlbnRfbWQ1X21ldGFkYXRhGAcgASgIEgsKA29yZxgIIAEoCSJmCh1DcmVhdGVEb3dubG9hZExvY2F0aW9uUmVxdWVzdBISCgpuYXRpdmVfdXJsGAEgASgJEi0KCmV4cGlyZXNfaW4YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb246AhgBImgKHkNyZWF0ZURvd25sb2FkTG9jYXRpb25SZXNwb25zZRISCgpzaWduZWRfdXJsGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wOgIYASLQAQoZQ3JlYXRlRG93bmxvYWRMaW5rUmVxdWVzdBI1Cg1hcnRpZmFjdF90eXBlGAEgASgOMh4uZmx5dGVpZGwuc2VydmljZS5BcnRpZmFjdFR5cGUSLQoKZXhwaXJlc19pbhgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhJDChFub2RlX2V4ZWN1dGlvbl9pZBgDIAEoCzImLmZseXRlaWRsLmNvcmUuTm9kZUV4ZWN1dGlvbklkZW50aWZpZXJIAEIICgZzb3VyY2UiogEKGkNyZWF0ZURvd25sb2FkTGlua1Jlc3BvbnNlEhYKCnNpZ25lZF91cmwYASADKAlCAhgBEjIKCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgIYARI4Cg9wcmVfc2lnbmVkX3VybHMYAyABKAsyHy5mbHl0ZWlkbC5zZXJ2aWNlLlByZVNpZ25lZFVSTHMiUwoNUHJlU2lnbmVkVVJMcxISCgpzaWduZWRfdXJsGAEgAygJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiMKDkdldERhdGFSZXF1ZXN0EhEKCWZseXRlX3VybBgBIAEoCSKyAQoPR2V0RGF0YVJlc3BvbnNlEjAKC2xpdGVyYWxfbWFwGAEgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwSAASOgoPcHJlX3NpZ25lZF91cmxzGAIgASgLMh8uZmx5dGVpZGwuc2VydmljZS5QcmVTaWduZWRVUkxzSAASKQoHbGl0ZXJhbBgDIAEoCzIWLmZseXRlaWRsLmNvcmUuTGl0ZXJhbEgAQgYKBGRhdGEqQwoMQXJ0aWZhY3RUeXBlEhsKF0FSVElGQUNUX1RZUEVfVU5ERUZJTkVEEAASFgoSQVJUSUZBQ1RfVFlQRV9ERUNLEAEyhAcKEERhdGFQcm94eVNlcnZpY2US8AEKFENyZWF0ZVVwbG9hZExvY2F0aW9uEi0uZmx5dGVpZGwuc2VydmljZS5DcmVhdGVVcGxvYWRMb2NhdGlvblJlcXVlc3QaLi5mbHl0ZWlkbC5zZXJ2aWNlLkNyZWF0ZVVwbG9hZExvY2F0aW9uUmVzcG9uc2UieZJBTRpLQ3JlYXRlcyBhIHdyaXRlLW9ubHkgaHR0cCBsb2NhdGlvbiB0aGF0IGlzIGFjY2Vzc2libGUgZm9yIHRhc2tzIGF0IHJ1bnRpbWUugtPkkwIjOgEqIh4vYXBpL3YxL2RhdGFwcm94eS9hcnRpZmFjdF91cm4SqQIKFkNyZWF0ZURvd25sb2FkTG9jYXRpb24SLy5mbHl0ZWlkbC5zZXJ2aWNlLkNyZWF0ZURvd25sb2FkTG9jYXRpb25SZXF1ZXN0GjAuZmx5dGVpZGwuc2VydmljZS5DcmVhdGVEb3dubG9hZExvY2F0aW9uUmVzcG9uc2UiqwGIAgGSQX8afURlcHJlY2F0ZWQ6IFBsZWFzZSB1c2UgQ3JlYXRlRG93bmxvYWRMaW5rIGluc3RlYWQuIENyZWF0ZXMgYSByZWFkLW9ubHkgaHR0cCBsb2NhdGlvbiB0aGF0IGlzIGFjY2Vzc2libGUgZm9yIHRhc2tzIGF0IHJ1bnRpbWUugtPkkwIgEh4vYXBpL3YxL2RhdGFwcm94eS9hcnRpZmFjdF91cm4S6gEKEkNyZWF0ZURvd25sb2FkTGluaxIrLmZseXRlaWRsLnNlcnZpY2UuQ3JlYXRlRG93bmxvYWRMaW5rUmVxdWVzdBosLmZseXRlaWRsLnNlcnZpY2UuQ3JlYXRlRG93bmxvYWRMaW5rUmVzcG9uc2UieZJBTBpKQ3JlYXRlcyBhIHJlYWQtb25seSBodHRwIGxvY2F0aW9uIHRoYXQgaXMgYWNjZXNzaWJsZSBmb3IgdGFza3MgYXQgcnVudGltZS6C0+STAiQ6ASoiHy9hcGkvdjEvZGF0YXByb3h5L2FydGlmYWN0X2xpbmsSZAoHR2V0RGF0YRIgLmZseXRlaWRsLnNlcnZpY2UuR2V0RGF0YVJlcXVlc3QaIS5mbHl0ZWlkbC5zZXJ2aWNlLkdldERhdGFSZXNwb25zZSIUgtPkkwIOEgwvYXBpL3YxL2RhdGFCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvc2VydmljZWIGcHJvdG8z", [file_google_api_annotations, file_protoc_gen_openapiv2_options_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp, file_flyteidl_core_identifier, file_flyteidl_core_literals]);
+  lazyDesc(() => fileDesc("CiBmbHl0ZWlkbC9zZXJ2aWNlL2RhdGFwcm94eS5wcm90bxIQZmx5dGVpZGwuc2VydmljZSL0AQocQ3JlYXRlVXBsb2FkTG9jYXRpb25SZXNwb25zZRISCgpzaWduZWRfdXJsGAEgASgJEhIKCm5hdGl2ZV91cmwYAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASTAoHaGVhZGVycxgEIAMoCzI7LmZseXRlaWRsLnNlcnZpY2UuQ3JlYXRlVXBsb2FkTG9jYXRpb25SZXNwb25zZS5IZWFkZXJzRW50cnkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi2gEKG0NyZWF0ZVVwbG9hZExvY2F0aW9uUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg4KBmRvbWFpbhgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCRItCgpleHBpcmVzX2luGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC2NvbnRlbnRfbWQ1GAUgASgMEhUKDWZpbGVuYW1lX3Jvb3QYBiABKAkSIAoYYWRkX2NvbnRlbnRfbWQ1X21ldGFkYXRhGAcgASgIEgsKA29yZxgIIAEoCSJmCh1DcmVhdGVEb3dubG9hZExvY2F0aW9uUmVxdWVzdBISCgpuYXRpdmVfdXJsGAEgASgJEi0KCmV4cGlyZXNfaW4YAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb246AhgBImgKHkNyZWF0ZURvd25sb2FkTG9jYXRpb25SZXNwb25zZRISCgpzaWduZWRfdXJsGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wOgIYASLQAQoZQ3JlYXRlRG93bmxvYWRMaW5rUmVxdWVzdBI1Cg1hcnRpZmFjdF90eXBlGAEgASgOMh4uZmx5dGVpZGwuc2VydmljZS5BcnRpZmFjdFR5cGUSLQoKZXhwaXJlc19pbhgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhJDChFub2RlX2V4ZWN1dGlvbl9pZBgDIAEoCzImLmZseXRlaWRsLmNvcmUuTm9kZUV4ZWN1dGlvbklkZW50aWZpZXJIAEIICgZzb3VyY2UiogEKGkNyZWF0ZURvd25sb2FkTGlua1Jlc3BvbnNlEhYKCnNpZ25lZF91cmwYASADKAlCAhgBEjIKCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgIYARI4Cg9wcmVfc2lnbmVkX3VybHMYAyABKAsyHy5mbHl0ZWlkbC5zZXJ2aWNlLlByZVNpZ25lZFVSTHMiUwoNUHJlU2lnbmVkVVJMcxISCgpzaWduZWRfdXJsGAEgAygJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiMKDkdldERhdGFSZXF1ZXN0EhEKCWZseXRlX3VybBgBIAEoCSKyAQoPR2V0RGF0YVJlc3BvbnNlEjAKC2xpdGVyYWxfbWFwGAEgASgLMhkuZmx5dGVpZGwuY29yZS5MaXRlcmFsTWFwSAASOgoPcHJlX3NpZ25lZF91cmxzGAIgASgLMh8uZmx5dGVpZGwuc2VydmljZS5QcmVTaWduZWRVUkxzSAASKQoHbGl0ZXJhbBgDIAEoCzIWLmZseXRlaWRsLmNvcmUuTGl0ZXJhbEgAQgYKBGRhdGEqQwoMQXJ0aWZhY3RUeXBlEhsKF0FSVElGQUNUX1RZUEVfVU5ERUZJTkVEEAASFgoSQVJUSUZBQ1RfVFlQRV9ERUNLEAEyhAcKEERhdGFQcm94eVNlcnZpY2US8AEKFENyZWF0ZVVwbG9hZExvY2F0aW9uEi0uZmx5dGVpZGwuc2VydmljZS5DcmVhdGVVcGxvYWRMb2NhdGlvblJlcXVlc3QaLi5mbHl0ZWlkbC5zZXJ2aWNlLkNyZWF0ZVVwbG9hZExvY2F0aW9uUmVzcG9uc2UieZJBTRpLQ3JlYXRlcyBhIHdyaXRlLW9ubHkgaHR0cCBsb2NhdGlvbiB0aGF0IGlzIGFjY2Vzc2libGUgZm9yIHRhc2tzIGF0IHJ1bnRpbWUugtPkkwIjOgEqIh4vYXBpL3YxL2RhdGFwcm94eS9hcnRpZmFjdF91cm4SqQIKFkNyZWF0ZURvd25sb2FkTG9jYXRpb24SLy5mbHl0ZWlkbC5zZXJ2aWNlLkNyZWF0ZURvd25sb2FkTG9jYXRpb25SZXF1ZXN0GjAuZmx5dGVpZGwuc2VydmljZS5DcmVhdGVEb3dubG9hZExvY2F0aW9uUmVzcG9uc2UiqwGIAgGSQX8afURlcHJlY2F0ZWQ6IFBsZWFzZSB1c2UgQ3JlYXRlRG93bmxvYWRMaW5rIGluc3RlYWQuIENyZWF0ZXMgYSByZWFkLW9ubHkgaHR0cCBsb2NhdGlvbiB0aGF0IGlzIGFjY2Vzc2libGUgZm9yIHRhc2tzIGF0IHJ1bnRpbWUugtPkkwIgEh4vYXBpL3YxL2RhdGFwcm94eS9hcnRpZmFjdF91cm4S6gEKEkNyZWF0ZURvd25sb2FkTGluaxIrLmZseXRlaWRsLnNlcnZpY2UuQ3JlYXRlRG93bmxvYWRMaW5rUmVxdWVzdBosLmZseXRlaWRsLnNlcnZpY2UuQ3JlYXRlRG93bmxvYWRMaW5rUmVzcG9uc2UieZJBTBpKQ3JlYXRlcyBhIHJlYWQtb25seSBodHRwIGxvY2F0aW9uIHRoYXQgaXMgYWNjZXNzaWJsZSBmb3IgdGFza3MgYXQgcnVudGltZS6C0+STAiQ6ASoiHy9hcGkvdjEvZGF0YXByb3h5L2FydGlmYWN0X2xpbmsSZAoHR2V0RGF0YRIgLmZseXRlaWRsLnNlcnZpY2UuR2V0RGF0YVJlcXVlc3QaIS5mbHl0ZWlkbC5zZXJ2aWNlLkdldERhdGFSZXNwb25zZSIUgtPkkwIOEgwvYXBpL3YxL2RhdGFCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvc2VydmljZWIGcHJvdG8z", [file_google_api_annotations, file_protoc_gen_openapiv2_options_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp, file_flyteidl_core_identifier, file_flyteidl_core_literals]));
 
 /**
  * @generated from message flyteidl.service.CreateUploadLocationResponse
@@ -58,7 +59,7 @@ export type CreateUploadLocationResponse = Message<"flyteidl.service.CreateUploa
  * Use `create(CreateUploadLocationResponseSchema)` to create a new message.
  */
 export const CreateUploadLocationResponseSchema: GenMessage<CreateUploadLocationResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 0));
 
 /**
  * CreateUploadLocationRequest specified request for the CreateUploadLocation API.
@@ -144,7 +145,7 @@ export type CreateUploadLocationRequest = Message<"flyteidl.service.CreateUpload
  * Use `create(CreateUploadLocationRequestSchema)` to create a new message.
  */
 export const CreateUploadLocationRequestSchema: GenMessage<CreateUploadLocationRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 1));
 
 /**
  * CreateDownloadLocationRequest specified request for the CreateDownloadLocation API.
@@ -176,7 +177,7 @@ export type CreateDownloadLocationRequest = Message<"flyteidl.service.CreateDown
  * @deprecated
  */
 export const CreateDownloadLocationRequestSchema: GenMessage<CreateDownloadLocationRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 2));
 
 /**
  * @generated from message flyteidl.service.CreateDownloadLocationResponse
@@ -204,7 +205,7 @@ export type CreateDownloadLocationResponse = Message<"flyteidl.service.CreateDow
  * @deprecated
  */
 export const CreateDownloadLocationResponseSchema: GenMessage<CreateDownloadLocationResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 3));
 
 /**
  * CreateDownloadLinkRequest defines the request parameters to create a download link (signed url)
@@ -248,7 +249,7 @@ export type CreateDownloadLinkRequest = Message<"flyteidl.service.CreateDownload
  * Use `create(CreateDownloadLinkRequestSchema)` to create a new message.
  */
 export const CreateDownloadLinkRequestSchema: GenMessage<CreateDownloadLinkRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 4));
 
 /**
  * CreateDownloadLinkResponse defines the response for the generated links
@@ -285,7 +286,7 @@ export type CreateDownloadLinkResponse = Message<"flyteidl.service.CreateDownloa
  * Use `create(CreateDownloadLinkResponseSchema)` to create a new message.
  */
 export const CreateDownloadLinkResponseSchema: GenMessage<CreateDownloadLinkResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 5));
 
 /**
  * Wrapper object since the message is shared across this and the GetDataResponse
@@ -313,7 +314,7 @@ export type PreSignedURLs = Message<"flyteidl.service.PreSignedURLs"> & {
  * Use `create(PreSignedURLsSchema)` to create a new message.
  */
 export const PreSignedURLsSchema: GenMessage<PreSignedURLs> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 6);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 6));
 
 /**
  * General request artifact to retrieve data from a Flyte artifact url.
@@ -338,7 +339,7 @@ export type GetDataRequest = Message<"flyteidl.service.GetDataRequest"> & {
  * Use `create(GetDataRequestSchema)` to create a new message.
  */
 export const GetDataRequestSchema: GenMessage<GetDataRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 7);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 7));
 
 /**
  * @generated from message flyteidl.service.GetDataResponse
@@ -380,7 +381,7 @@ export type GetDataResponse = Message<"flyteidl.service.GetDataResponse"> & {
  * Use `create(GetDataResponseSchema)` to create a new message.
  */
 export const GetDataResponseSchema: GenMessage<GetDataResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_dataproxy, 8);
+  lazyDesc(() => messageDesc(file_flyteidl_service_dataproxy, 8));
 
 /**
  * ArtifactType
@@ -415,7 +416,7 @@ export type ArtifactType = (typeof ArtifactType)[keyof typeof ArtifactType] | Un
  * Describes the enum flyteidl.service.ArtifactType.
  */
 export const ArtifactTypeSchema: GenEnum<ArtifactType> = /*@__PURE__*/
-  enumDesc(file_flyteidl_service_dataproxy, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_service_dataproxy, 0));
 
 /**
  * DataProxyService defines an RPC Service that allows access to user-data in a controlled manner.
@@ -463,5 +464,5 @@ export const DataProxyService: GenService<{
     output: typeof GetDataResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_flyteidl_service_dataproxy, 0);
+  lazyDesc(() => serviceDesc(file_flyteidl_service_dataproxy, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { LiteralMap } from "../core/literals_pb.js";
 import { file_flyteidl_core_literals } from "../core/literals_pb.js";
 import type { TaskTemplate } from "../core/tasks_pb.js";
@@ -14,7 +15,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/service/external_plugin_service.proto.
  */
 export const file_flyteidl_service_external_plugin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci5mbHl0ZWlkbC9zZXJ2aWNlL2V4dGVybmFsX3BsdWdpbl9zZXJ2aWNlLnByb3RvEhBmbHl0ZWlkbC5zZXJ2aWNlIogBChFUYXNrQ3JlYXRlUmVxdWVzdBIpCgZpbnB1dHMYASABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXASLQoIdGVtcGxhdGUYAiABKAsyGy5mbHl0ZWlkbC5jb3JlLlRhc2tUZW1wbGF0ZRIVCg1vdXRwdXRfcHJlZml4GAMgASgJOgIYASIoChJUYXNrQ3JlYXRlUmVzcG9uc2USDgoGam9iX2lkGAEgASgJOgIYASI3Cg5UYXNrR2V0UmVxdWVzdBIRCgl0YXNrX3R5cGUYASABKAkSDgoGam9iX2lkGAIgASgJOgIYASJpCg9UYXNrR2V0UmVzcG9uc2USJgoFc3RhdGUYASABKA4yFy5mbHl0ZWlkbC5zZXJ2aWNlLlN0YXRlEioKB291dHB1dHMYAiABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXA6AhgBIjoKEVRhc2tEZWxldGVSZXF1ZXN0EhEKCXRhc2tfdHlwZRgBIAEoCRIOCgZqb2JfaWQYAiABKAk6AhgBIhgKElRhc2tEZWxldGVSZXNwb25zZToCGAEqYgoFU3RhdGUSFQoRUkVUUllBQkxFX0ZBSUxVUkUQABIVChFQRVJNQU5FTlRfRkFJTFVSRRABEgsKB1BFTkRJTkcQAhILCgdSVU5OSU5HEAMSDQoJU1VDQ0VFREVEEAQaAhgBMqgCChVFeHRlcm5hbFBsdWdpblNlcnZpY2USXAoKQ3JlYXRlVGFzaxIjLmZseXRlaWRsLnNlcnZpY2UuVGFza0NyZWF0ZVJlcXVlc3QaJC5mbHl0ZWlkbC5zZXJ2aWNlLlRhc2tDcmVhdGVSZXNwb25zZSIDiAIBElMKB0dldFRhc2sSIC5mbHl0ZWlkbC5zZXJ2aWNlLlRhc2tHZXRSZXF1ZXN0GiEuZmx5dGVpZGwuc2VydmljZS5UYXNrR2V0UmVzcG9uc2UiA4gCARJcCgpEZWxldGVUYXNrEiMuZmx5dGVpZGwuc2VydmljZS5UYXNrRGVsZXRlUmVxdWVzdBokLmZseXRlaWRsLnNlcnZpY2UuVGFza0RlbGV0ZVJlc3BvbnNlIgOIAgFCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvc2VydmljZWIGcHJvdG8z", [file_flyteidl_core_literals, file_flyteidl_core_tasks]);
+  lazyDesc(() => fileDesc("Ci5mbHl0ZWlkbC9zZXJ2aWNlL2V4dGVybmFsX3BsdWdpbl9zZXJ2aWNlLnByb3RvEhBmbHl0ZWlkbC5zZXJ2aWNlIogBChFUYXNrQ3JlYXRlUmVxdWVzdBIpCgZpbnB1dHMYASABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXASLQoIdGVtcGxhdGUYAiABKAsyGy5mbHl0ZWlkbC5jb3JlLlRhc2tUZW1wbGF0ZRIVCg1vdXRwdXRfcHJlZml4GAMgASgJOgIYASIoChJUYXNrQ3JlYXRlUmVzcG9uc2USDgoGam9iX2lkGAEgASgJOgIYASI3Cg5UYXNrR2V0UmVxdWVzdBIRCgl0YXNrX3R5cGUYASABKAkSDgoGam9iX2lkGAIgASgJOgIYASJpCg9UYXNrR2V0UmVzcG9uc2USJgoFc3RhdGUYASABKA4yFy5mbHl0ZWlkbC5zZXJ2aWNlLlN0YXRlEioKB291dHB1dHMYAiABKAsyGS5mbHl0ZWlkbC5jb3JlLkxpdGVyYWxNYXA6AhgBIjoKEVRhc2tEZWxldGVSZXF1ZXN0EhEKCXRhc2tfdHlwZRgBIAEoCRIOCgZqb2JfaWQYAiABKAk6AhgBIhgKElRhc2tEZWxldGVSZXNwb25zZToCGAEqYgoFU3RhdGUSFQoRUkVUUllBQkxFX0ZBSUxVUkUQABIVChFQRVJNQU5FTlRfRkFJTFVSRRABEgsKB1BFTkRJTkcQAhILCgdSVU5OSU5HEAMSDQoJU1VDQ0VFREVEEAQaAhgBMqgCChVFeHRlcm5hbFBsdWdpblNlcnZpY2USXAoKQ3JlYXRlVGFzaxIjLmZseXRlaWRsLnNlcnZpY2UuVGFza0NyZWF0ZVJlcXVlc3QaJC5mbHl0ZWlkbC5zZXJ2aWNlLlRhc2tDcmVhdGVSZXNwb25zZSIDiAIBElMKB0dldFRhc2sSIC5mbHl0ZWlkbC5zZXJ2aWNlLlRhc2tHZXRSZXF1ZXN0GiEuZmx5dGVpZGwuc2VydmljZS5UYXNrR2V0UmVzcG9uc2UiA4gCARJcCgpEZWxldGVUYXNrEiMuZmx5dGVpZGwuc2VydmljZS5UYXNrRGVsZXRlUmVxdWVzdBokLmZseXRlaWRsLnNlcnZpY2UuVGFza0RlbGV0ZVJlc3BvbnNlIgOIAgFCP1o9Z2l0aHViLmNvbS9mbHl0ZW9yZy9mbHl0ZS9mbHl0ZWlkbC9nZW4vcGItZ28vZmx5dGVpZGwvc2VydmljZWIGcHJvdG8z", [file_flyteidl_core_literals, file_flyteidl_core_tasks]));
 
 /**
  * Represents a request structure to create task.
@@ -53,7 +54,7 @@ export type TaskCreateRequest = Message<"flyteidl.service.TaskCreateRequest"> & 
  * @deprecated
  */
 export const TaskCreateRequestSchema: GenMessage<TaskCreateRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_external_plugin_service, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_service_external_plugin_service, 0));
 
 /**
  * Represents a create response structure.
@@ -74,7 +75,7 @@ export type TaskCreateResponse = Message<"flyteidl.service.TaskCreateResponse"> 
  * @deprecated
  */
 export const TaskCreateResponseSchema: GenMessage<TaskCreateResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_external_plugin_service, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_service_external_plugin_service, 1));
 
 /**
  * A message used to fetch a job state from backend plugin server.
@@ -104,7 +105,7 @@ export type TaskGetRequest = Message<"flyteidl.service.TaskGetRequest"> & {
  * @deprecated
  */
 export const TaskGetRequestSchema: GenMessage<TaskGetRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_external_plugin_service, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_service_external_plugin_service, 2));
 
 /**
  * Response to get an individual task state.
@@ -136,7 +137,7 @@ export type TaskGetResponse = Message<"flyteidl.service.TaskGetResponse"> & {
  * @deprecated
  */
 export const TaskGetResponseSchema: GenMessage<TaskGetResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_external_plugin_service, 3);
+  lazyDesc(() => messageDesc(file_flyteidl_service_external_plugin_service, 3));
 
 /**
  * A message used to delete a task.
@@ -166,7 +167,7 @@ export type TaskDeleteRequest = Message<"flyteidl.service.TaskDeleteRequest"> & 
  * @deprecated
  */
 export const TaskDeleteRequestSchema: GenMessage<TaskDeleteRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_external_plugin_service, 4);
+  lazyDesc(() => messageDesc(file_flyteidl_service_external_plugin_service, 4));
 
 /**
  * Response to delete a task.
@@ -183,7 +184,7 @@ export type TaskDeleteResponse = Message<"flyteidl.service.TaskDeleteResponse"> 
  * @deprecated
  */
 export const TaskDeleteResponseSchema: GenMessage<TaskDeleteResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_external_plugin_service, 5);
+  lazyDesc(() => messageDesc(file_flyteidl_service_external_plugin_service, 5));
 
 /**
  * The state of the execution is used to control its visibility in the UI/CLI.
@@ -231,7 +232,7 @@ export type State = (typeof State)[keyof typeof State] | UnknownEnum;
  * @deprecated
  */
 export const StateSchema: GenEnum<State> = /*@__PURE__*/
-  enumDesc(file_flyteidl_service_external_plugin_service, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_service_external_plugin_service, 0));
 
 /**
  * ExternalPluginService defines an RPC Service that allows propeller to send the request to the backend plugin server.
@@ -273,5 +274,5 @@ export const ExternalPluginService: GenService<{
     output: typeof TaskDeleteResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_flyteidl_service_external_plugin_service, 0);
+  lazyDesc(() => serviceDesc(file_flyteidl_service_external_plugin_service, 0));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import { file_protoc_gen_openapiv2_options_annotations } from "../../protoc-gen-openapiv2/options/annotations_pb.js";
@@ -13,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file flyteidl/service/identity.proto.
  */
 export const file_flyteidl_service_identity: GenFile = /*@__PURE__*/
-  fileDesc("Ch9mbHl0ZWlkbC9zZXJ2aWNlL2lkZW50aXR5LnByb3RvEhBmbHl0ZWlkbC5zZXJ2aWNlIhEKD1VzZXJJbmZvUmVxdWVzdCLKAQoQVXNlckluZm9SZXNwb25zZRIPCgdzdWJqZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSGgoScHJlZmVycmVkX3VzZXJuYW1lGAMgASgJEhIKCmdpdmVuX25hbWUYBCABKAkSEwoLZmFtaWx5X25hbWUYBSABKAkSDQoFZW1haWwYBiABKAkSDwoHcGljdHVyZRgHIAEoCRIyChFhZGRpdGlvbmFsX2NsYWltcxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QynQEKD0lkZW50aXR5U2VydmljZRKJAQoIVXNlckluZm8SIS5mbHl0ZWlkbC5zZXJ2aWNlLlVzZXJJbmZvUmVxdWVzdBoiLmZseXRlaWRsLnNlcnZpY2UuVXNlckluZm9SZXNwb25zZSI2kkEoGiZSZXRyaWV2ZXMgYXV0aGVudGljYXRlZCBpZGVudGl0eSBpbmZvLoLT5JMCBRIDL21lQj9aPWdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3NlcnZpY2ViBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_protoc_gen_openapiv2_options_annotations]);
+  lazyDesc(() => fileDesc("Ch9mbHl0ZWlkbC9zZXJ2aWNlL2lkZW50aXR5LnByb3RvEhBmbHl0ZWlkbC5zZXJ2aWNlIhEKD1VzZXJJbmZvUmVxdWVzdCLKAQoQVXNlckluZm9SZXNwb25zZRIPCgdzdWJqZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSGgoScHJlZmVycmVkX3VzZXJuYW1lGAMgASgJEhIKCmdpdmVuX25hbWUYBCABKAkSEwoLZmFtaWx5X25hbWUYBSABKAkSDQoFZW1haWwYBiABKAkSDwoHcGljdHVyZRgHIAEoCRIyChFhZGRpdGlvbmFsX2NsYWltcxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QynQEKD0lkZW50aXR5U2VydmljZRKJAQoIVXNlckluZm8SIS5mbHl0ZWlkbC5zZXJ2aWNlLlVzZXJJbmZvUmVxdWVzdBoiLmZseXRlaWRsLnNlcnZpY2UuVXNlckluZm9SZXNwb25zZSI2kkEoGiZSZXRyaWV2ZXMgYXV0aGVudGljYXRlZCBpZGVudGl0eSBpbmZvLoLT5JMCBRIDL21lQj9aPWdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3NlcnZpY2ViBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_protoc_gen_openapiv2_options_annotations]));
 
 /**
  * @generated from message flyteidl.service.UserInfoRequest
@@ -26,7 +27,7 @@ export type UserInfoRequest = Message<"flyteidl.service.UserInfoRequest"> & {
  * Use `create(UserInfoRequestSchema)` to create a new message.
  */
 export const UserInfoRequestSchema: GenMessage<UserInfoRequest> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_identity, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_service_identity, 0));
 
 /**
  * See the OpenID Connect spec at https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse for more information.
@@ -97,7 +98,7 @@ export type UserInfoResponse = Message<"flyteidl.service.UserInfoResponse"> & {
  * Use `create(UserInfoResponseSchema)` to create a new message.
  */
 export const UserInfoResponseSchema: GenMessage<UserInfoResponse> = /*@__PURE__*/
-  messageDesc(file_flyteidl_service_identity, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_service_identity, 1));
 
 /**
  * IdentityService defines an RPC Service that interacts with user/app identities.
@@ -116,5 +117,5 @@ export const IdentityService: GenService<{
     output: typeof UserInfoResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_flyteidl_service_identity, 0);
+  lazyDesc(() => serviceDesc(file_flyteidl_service_identity, 0));
 

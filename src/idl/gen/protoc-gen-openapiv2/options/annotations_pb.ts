@@ -7,6 +7,7 @@
 
 import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../lazy-desc.js";
 import type { MethodOptions } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -15,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protoc-gen-openapiv2/options/annotations.proto.
  */
 export const file_protoc_gen_openapiv2_options_annotations: GenFile = /*@__PURE__*/
-  fileDesc("Ci5wcm90b2MtZ2VuLW9wZW5hcGl2Mi9vcHRpb25zL2Fubm90YXRpb25zLnByb3RvEilncnBjLmdhdGV3YXkucHJvdG9jX2dlbl9vcGVuYXBpdjIub3B0aW9ucyIfCghSZXNwb25zZRITCgtkZXNjcmlwdGlvbhgBIAEoCSLfAQoJT3BlcmF0aW9uEhMKC2Rlc2NyaXB0aW9uGAMgASgJElYKCXJlc3BvbnNlcxgJIAMoCzJDLmdycGMuZ2F0ZXdheS5wcm90b2NfZ2VuX29wZW5hcGl2Mi5vcHRpb25zLk9wZXJhdGlvbi5SZXNwb25zZXNFbnRyeRplCg5SZXNwb25zZXNFbnRyeRILCgNrZXkYASABKAkSQgoFdmFsdWUYAiABKAsyMy5ncnBjLmdhdGV3YXkucHJvdG9jX2dlbl9vcGVuYXBpdjIub3B0aW9ucy5SZXNwb25zZToCOAE6hgEKE29wZW5hcGl2Ml9vcGVyYXRpb24SHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxiSCCABKAsyNC5ncnBjLmdhdGV3YXkucHJvdG9jX2dlbl9vcGVuYXBpdjIub3B0aW9ucy5PcGVyYXRpb25SEm9wZW5hcGl2Mk9wZXJhdGlvbmIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  lazyDesc(() => fileDesc("Ci5wcm90b2MtZ2VuLW9wZW5hcGl2Mi9vcHRpb25zL2Fubm90YXRpb25zLnByb3RvEilncnBjLmdhdGV3YXkucHJvdG9jX2dlbl9vcGVuYXBpdjIub3B0aW9ucyIfCghSZXNwb25zZRITCgtkZXNjcmlwdGlvbhgBIAEoCSLfAQoJT3BlcmF0aW9uEhMKC2Rlc2NyaXB0aW9uGAMgASgJElYKCXJlc3BvbnNlcxgJIAMoCzJDLmdycGMuZ2F0ZXdheS5wcm90b2NfZ2VuX29wZW5hcGl2Mi5vcHRpb25zLk9wZXJhdGlvbi5SZXNwb25zZXNFbnRyeRplCg5SZXNwb25zZXNFbnRyeRILCgNrZXkYASABKAkSQgoFdmFsdWUYAiABKAsyMy5ncnBjLmdhdGV3YXkucHJvdG9jX2dlbl9vcGVuYXBpdjIub3B0aW9ucy5SZXNwb25zZToCOAE6hgEKE29wZW5hcGl2Ml9vcGVyYXRpb24SHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxiSCCABKAsyNC5ncnBjLmdhdGV3YXkucHJvdG9jX2dlbl9vcGVuYXBpdjIub3B0aW9ucy5PcGVyYXRpb25SEm9wZW5hcGl2Mk9wZXJhdGlvbmIGcHJvdG8z", [file_google_protobuf_descriptor]));
 
 /**
  * @generated from message grpc.gateway.protoc_gen_openapiv2.options.Response
@@ -32,7 +33,7 @@ export type Response = Message<"grpc.gateway.protoc_gen_openapiv2.options.Respon
  * Use `create(ResponseSchema)` to create a new message.
  */
 export const ResponseSchema: GenMessage<Response> = /*@__PURE__*/
-  messageDesc(file_protoc_gen_openapiv2_options_annotations, 0);
+  lazyDesc(() => messageDesc(file_protoc_gen_openapiv2_options_annotations, 0));
 
 /**
  * @generated from message grpc.gateway.protoc_gen_openapiv2.options.Operation
@@ -54,11 +55,11 @@ export type Operation = Message<"grpc.gateway.protoc_gen_openapiv2.options.Opera
  * Use `create(OperationSchema)` to create a new message.
  */
 export const OperationSchema: GenMessage<Operation> = /*@__PURE__*/
-  messageDesc(file_protoc_gen_openapiv2_options_annotations, 1);
+  lazyDesc(() => messageDesc(file_protoc_gen_openapiv2_options_annotations, 1));
 
 /**
  * @generated from extension: grpc.gateway.protoc_gen_openapiv2.options.Operation openapiv2_operation = 1042;
  */
 export const openapiv2_operation: GenExtension<MethodOptions, Operation> = /*@__PURE__*/
-  extDesc(file_protoc_gen_openapiv2_options_annotations, 0);
+  lazyDesc(() => extDesc(file_protoc_gen_openapiv2_options_annotations, 0));
 

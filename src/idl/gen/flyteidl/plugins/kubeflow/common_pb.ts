@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../../lazy-desc.js";
 import { file_flyteidl_plugins_common } from "../common_pb.js";
 import type { Message, UnknownEnum } from "@bufbuild/protobuf";
 
@@ -11,7 +12,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file flyteidl/plugins/kubeflow/common.proto.
  */
 export const file_flyteidl_plugins_kubeflow_common: GenFile = /*@__PURE__*/
-  fileDesc("CiZmbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93L2NvbW1vbi5wcm90bxIZZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdyKsAQoJUnVuUG9saWN5EkMKEGNsZWFuX3BvZF9wb2xpY3kYASABKA4yKS5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkNsZWFuUG9kUG9saWN5EiIKGnR0bF9zZWNvbmRzX2FmdGVyX2ZpbmlzaGVkGAIgASgFEh8KF2FjdGl2ZV9kZWFkbGluZV9zZWNvbmRzGAMgASgFEhUKDWJhY2tvZmZfbGltaXQYBCABKAUqYAoOQ2xlYW5Qb2RQb2xpY3kSGAoUQ0xFQU5QT0RfUE9MSUNZX05PTkUQABIbChdDTEVBTlBPRF9QT0xJQ1lfUlVOTklORxABEhcKE0NMRUFOUE9EX1BPTElDWV9BTEwQAkJIWkZnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93UABiBnByb3RvMw", [file_flyteidl_plugins_common]);
+  lazyDesc(() => fileDesc("CiZmbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93L2NvbW1vbi5wcm90bxIZZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdyKsAQoJUnVuUG9saWN5EkMKEGNsZWFuX3BvZF9wb2xpY3kYASABKA4yKS5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkNsZWFuUG9kUG9saWN5EiIKGnR0bF9zZWNvbmRzX2FmdGVyX2ZpbmlzaGVkGAIgASgFEh8KF2FjdGl2ZV9kZWFkbGluZV9zZWNvbmRzGAMgASgFEhUKDWJhY2tvZmZfbGltaXQYBCABKAUqYAoOQ2xlYW5Qb2RQb2xpY3kSGAoUQ0xFQU5QT0RfUE9MSUNZX05PTkUQABIbChdDTEVBTlBPRF9QT0xJQ1lfUlVOTklORxABEhcKE0NMRUFOUE9EX1BPTElDWV9BTEwQAkJIWkZnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93UABiBnByb3RvMw", [file_flyteidl_plugins_common]));
 
 /**
  * @generated from message flyteidl.plugins.kubeflow.RunPolicy
@@ -52,7 +53,7 @@ export type RunPolicy = Message<"flyteidl.plugins.kubeflow.RunPolicy"> & {
  * Use `create(RunPolicySchema)` to create a new message.
  */
 export const RunPolicySchema: GenMessage<RunPolicy> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_kubeflow_common, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_kubeflow_common, 0));
 
 /**
  * @generated from enum flyteidl.plugins.kubeflow.CleanPodPolicy
@@ -83,5 +84,5 @@ export type CleanPodPolicy = (typeof CleanPodPolicy)[keyof typeof CleanPodPolicy
  * Describes the enum flyteidl.plugins.kubeflow.CleanPodPolicy.
  */
 export const CleanPodPolicySchema: GenEnum<CleanPodPolicy> = /*@__PURE__*/
-  enumDesc(file_flyteidl_plugins_kubeflow_common, 0);
+  lazyDesc(() => enumDesc(file_flyteidl_plugins_kubeflow_common, 0));
 

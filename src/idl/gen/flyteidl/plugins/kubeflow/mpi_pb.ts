@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../../lazy-desc.js";
 import type { Resources } from "../../core/tasks_pb.js";
 import { file_flyteidl_core_tasks } from "../../core/tasks_pb.js";
 import type { RunPolicy } from "./common_pb.js";
@@ -15,7 +16,7 @@ import type { CommonReplicaSpec, RestartPolicy } from "../common_pb.js";
  * Describes the file flyteidl/plugins/kubeflow/mpi.proto.
  */
 export const file_flyteidl_plugins_kubeflow_mpi: GenFile = /*@__PURE__*/
-  fileDesc("CiNmbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93L21waS5wcm90bxIZZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdyKVAgoaRGlzdHJpYnV0ZWRNUElUcmFpbmluZ1Rhc2sSVQoPd29ya2VyX3JlcGxpY2FzGAEgASgLMjwuZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdy5EaXN0cmlidXRlZE1QSVRyYWluaW5nUmVwbGljYVNwZWMSVwoRbGF1bmNoZXJfcmVwbGljYXMYAiABKAsyPC5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkTVBJVHJhaW5pbmdSZXBsaWNhU3BlYxI4CgpydW5fcG9saWN5GAMgASgLMiQuZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdy5SdW5Qb2xpY3kSDQoFc2xvdHMYBCABKAUigAIKIURpc3RyaWJ1dGVkTVBJVHJhaW5pbmdSZXBsaWNhU3BlYxIUCghyZXBsaWNhcxgBIAEoBUICGAESEQoFaW1hZ2UYAiABKAlCAhgBEi8KCXJlc291cmNlcxgDIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzQgIYARI7Cg5yZXN0YXJ0X3BvbGljeRgEIAEoDjIfLmZseXRlaWRsLnBsdWdpbnMuUmVzdGFydFBvbGljeUICGAESDwoHY29tbWFuZBgFIAMoCRIzCgZjb21tb24YBiABKAsyIy5mbHl0ZWlkbC5wbHVnaW5zLkNvbW1vblJlcGxpY2FTcGVjQkhaRmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3BsdWdpbnMva3ViZWZsb3diBnByb3RvMw", [file_flyteidl_core_tasks, file_flyteidl_plugins_kubeflow_common]);
+  lazyDesc(() => fileDesc("CiNmbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93L21waS5wcm90bxIZZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdyKVAgoaRGlzdHJpYnV0ZWRNUElUcmFpbmluZ1Rhc2sSVQoPd29ya2VyX3JlcGxpY2FzGAEgASgLMjwuZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdy5EaXN0cmlidXRlZE1QSVRyYWluaW5nUmVwbGljYVNwZWMSVwoRbGF1bmNoZXJfcmVwbGljYXMYAiABKAsyPC5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkTVBJVHJhaW5pbmdSZXBsaWNhU3BlYxI4CgpydW5fcG9saWN5GAMgASgLMiQuZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdy5SdW5Qb2xpY3kSDQoFc2xvdHMYBCABKAUigAIKIURpc3RyaWJ1dGVkTVBJVHJhaW5pbmdSZXBsaWNhU3BlYxIUCghyZXBsaWNhcxgBIAEoBUICGAESEQoFaW1hZ2UYAiABKAlCAhgBEi8KCXJlc291cmNlcxgDIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzQgIYARI7Cg5yZXN0YXJ0X3BvbGljeRgEIAEoDjIfLmZseXRlaWRsLnBsdWdpbnMuUmVzdGFydFBvbGljeUICGAESDwoHY29tbWFuZBgFIAMoCRIzCgZjb21tb24YBiABKAsyIy5mbHl0ZWlkbC5wbHVnaW5zLkNvbW1vblJlcGxpY2FTcGVjQkhaRmdpdGh1Yi5jb20vZmx5dGVvcmcvZmx5dGUvZmx5dGVpZGwvZ2VuL3BiLWdvL2ZseXRlaWRsL3BsdWdpbnMva3ViZWZsb3diBnByb3RvMw", [file_flyteidl_core_tasks, file_flyteidl_plugins_kubeflow_common]));
 
 /**
  * Proto for plugin that enables distributed training using https://github.com/kubeflow/mpi-operator
@@ -59,7 +60,7 @@ export type DistributedMPITrainingTask = Message<"flyteidl.plugins.kubeflow.Dist
  * Use `create(DistributedMPITrainingTaskSchema)` to create a new message.
  */
 export const DistributedMPITrainingTaskSchema: GenMessage<DistributedMPITrainingTask> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_kubeflow_mpi, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_kubeflow_mpi, 0));
 
 /**
  * Replica specification for distributed MPI training
@@ -120,5 +121,5 @@ export type DistributedMPITrainingReplicaSpec = Message<"flyteidl.plugins.kubefl
  * Use `create(DistributedMPITrainingReplicaSpecSchema)` to create a new message.
  */
 export const DistributedMPITrainingReplicaSpecSchema: GenMessage<DistributedMPITrainingReplicaSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_kubeflow_mpi, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_kubeflow_mpi, 1));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../../lazy-desc.js";
 import type { Resources } from "../../core/tasks_pb.js";
 import { file_flyteidl_core_tasks } from "../../core/tasks_pb.js";
 import type { RunPolicy } from "./common_pb.js";
@@ -15,7 +16,7 @@ import type { CommonReplicaSpec, RestartPolicy } from "../common_pb.js";
  * Describes the file flyteidl/plugins/kubeflow/pytorch.proto.
  */
 export const file_flyteidl_plugins_kubeflow_pytorch: GenFile = /*@__PURE__*/
-  fileDesc("CidmbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93L3B5dG9yY2gucHJvdG8SGWZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3cifwoNRWxhc3RpY0NvbmZpZxIUCgxyZHp2X2JhY2tlbmQYASABKAkSFAoMbWluX3JlcGxpY2FzGAIgASgFEhQKDG1heF9yZXBsaWNhcxgDIAEoBRIWCg5ucHJvY19wZXJfbm9kZRgEIAEoBRIUCgxtYXhfcmVzdGFydHMYBSABKAUi0gIKHkRpc3RyaWJ1dGVkUHlUb3JjaFRyYWluaW5nVGFzaxJZCg93b3JrZXJfcmVwbGljYXMYASABKAsyQC5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkUHlUb3JjaFRyYWluaW5nUmVwbGljYVNwZWMSWQoPbWFzdGVyX3JlcGxpY2FzGAIgASgLMkAuZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdy5EaXN0cmlidXRlZFB5VG9yY2hUcmFpbmluZ1JlcGxpY2FTcGVjEjgKCnJ1bl9wb2xpY3kYAyABKAsyJC5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LlJ1blBvbGljeRJACg5lbGFzdGljX2NvbmZpZxgEIAEoCzIoLmZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3cuRWxhc3RpY0NvbmZpZyLzAQolRGlzdHJpYnV0ZWRQeVRvcmNoVHJhaW5pbmdSZXBsaWNhU3BlYxIUCghyZXBsaWNhcxgBIAEoBUICGAESEQoFaW1hZ2UYAiABKAlCAhgBEi8KCXJlc291cmNlcxgDIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzQgIYARI7Cg5yZXN0YXJ0X3BvbGljeRgEIAEoDjIfLmZseXRlaWRsLnBsdWdpbnMuUmVzdGFydFBvbGljeUICGAESMwoGY29tbW9uGAUgASgLMiMuZmx5dGVpZGwucGx1Z2lucy5Db21tb25SZXBsaWNhU3BlY0JIWkZnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93YgZwcm90bzM", [file_flyteidl_core_tasks, file_flyteidl_plugins_kubeflow_common]);
+  lazyDesc(() => fileDesc("CidmbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93L3B5dG9yY2gucHJvdG8SGWZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3cifwoNRWxhc3RpY0NvbmZpZxIUCgxyZHp2X2JhY2tlbmQYASABKAkSFAoMbWluX3JlcGxpY2FzGAIgASgFEhQKDG1heF9yZXBsaWNhcxgDIAEoBRIWCg5ucHJvY19wZXJfbm9kZRgEIAEoBRIUCgxtYXhfcmVzdGFydHMYBSABKAUi0gIKHkRpc3RyaWJ1dGVkUHlUb3JjaFRyYWluaW5nVGFzaxJZCg93b3JrZXJfcmVwbGljYXMYASABKAsyQC5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkUHlUb3JjaFRyYWluaW5nUmVwbGljYVNwZWMSWQoPbWFzdGVyX3JlcGxpY2FzGAIgASgLMkAuZmx5dGVpZGwucGx1Z2lucy5rdWJlZmxvdy5EaXN0cmlidXRlZFB5VG9yY2hUcmFpbmluZ1JlcGxpY2FTcGVjEjgKCnJ1bl9wb2xpY3kYAyABKAsyJC5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LlJ1blBvbGljeRJACg5lbGFzdGljX2NvbmZpZxgEIAEoCzIoLmZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3cuRWxhc3RpY0NvbmZpZyLzAQolRGlzdHJpYnV0ZWRQeVRvcmNoVHJhaW5pbmdSZXBsaWNhU3BlYxIUCghyZXBsaWNhcxgBIAEoBUICGAESEQoFaW1hZ2UYAiABKAlCAhgBEi8KCXJlc291cmNlcxgDIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzQgIYARI7Cg5yZXN0YXJ0X3BvbGljeRgEIAEoDjIfLmZseXRlaWRsLnBsdWdpbnMuUmVzdGFydFBvbGljeUICGAESMwoGY29tbW9uGAUgASgLMiMuZmx5dGVpZGwucGx1Z2lucy5Db21tb25SZXBsaWNhU3BlY0JIWkZnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93YgZwcm90bzM", [file_flyteidl_core_tasks, file_flyteidl_plugins_kubeflow_common]));
 
 /**
  * Custom proto for torch elastic config for distributed training using 
@@ -55,7 +56,7 @@ export type ElasticConfig = Message<"flyteidl.plugins.kubeflow.ElasticConfig"> &
  * Use `create(ElasticConfigSchema)` to create a new message.
  */
 export const ElasticConfigSchema: GenMessage<ElasticConfig> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_kubeflow_pytorch, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_kubeflow_pytorch, 0));
 
 /**
  * Proto for plugin that enables distributed training using https://github.com/kubeflow/pytorch-operator
@@ -99,7 +100,7 @@ export type DistributedPyTorchTrainingTask = Message<"flyteidl.plugins.kubeflow.
  * Use `create(DistributedPyTorchTrainingTaskSchema)` to create a new message.
  */
 export const DistributedPyTorchTrainingTaskSchema: GenMessage<DistributedPyTorchTrainingTask> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_kubeflow_pytorch, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_kubeflow_pytorch, 1));
 
 /**
  * @generated from message flyteidl.plugins.kubeflow.DistributedPyTorchTrainingReplicaSpec
@@ -151,5 +152,5 @@ export type DistributedPyTorchTrainingReplicaSpec = Message<"flyteidl.plugins.ku
  * Use `create(DistributedPyTorchTrainingReplicaSpecSchema)` to create a new message.
  */
 export const DistributedPyTorchTrainingReplicaSpecSchema: GenMessage<DistributedPyTorchTrainingReplicaSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_kubeflow_pytorch, 2);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_kubeflow_pytorch, 2));
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { lazyDesc } from "../../../../lazy-desc.js";
 import type { Resources } from "../../core/tasks_pb.js";
 import { file_flyteidl_core_tasks } from "../../core/tasks_pb.js";
 import type { RunPolicy } from "./common_pb.js";
@@ -15,7 +16,7 @@ import type { CommonReplicaSpec, RestartPolicy } from "../common_pb.js";
  * Describes the file flyteidl/plugins/kubeflow/tensorflow.proto.
  */
 export const file_flyteidl_plugins_kubeflow_tensorflow: GenFile = /*@__PURE__*/
-  fileDesc("CipmbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93L3RlbnNvcmZsb3cucHJvdG8SGWZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3ci0wMKIURpc3RyaWJ1dGVkVGVuc29yZmxvd1RyYWluaW5nVGFzaxJcCg93b3JrZXJfcmVwbGljYXMYASABKAsyQy5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkVGVuc29yZmxvd1RyYWluaW5nUmVwbGljYVNwZWMSWAoLcHNfcmVwbGljYXMYAiABKAsyQy5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkVGVuc29yZmxvd1RyYWluaW5nUmVwbGljYVNwZWMSWwoOY2hpZWZfcmVwbGljYXMYAyABKAsyQy5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkVGVuc29yZmxvd1RyYWluaW5nUmVwbGljYVNwZWMSOAoKcnVuX3BvbGljeRgEIAEoCzIkLmZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3cuUnVuUG9saWN5El8KEmV2YWx1YXRvcl9yZXBsaWNhcxgFIAEoCzJDLmZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3cuRGlzdHJpYnV0ZWRUZW5zb3JmbG93VHJhaW5pbmdSZXBsaWNhU3BlYyL2AQooRGlzdHJpYnV0ZWRUZW5zb3JmbG93VHJhaW5pbmdSZXBsaWNhU3BlYxIUCghyZXBsaWNhcxgBIAEoBUICGAESEQoFaW1hZ2UYAiABKAlCAhgBEi8KCXJlc291cmNlcxgDIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzQgIYARI7Cg5yZXN0YXJ0X3BvbGljeRgEIAEoDjIfLmZseXRlaWRsLnBsdWdpbnMuUmVzdGFydFBvbGljeUICGAESMwoGY29tbW9uGAUgASgLMiMuZmx5dGVpZGwucGx1Z2lucy5Db21tb25SZXBsaWNhU3BlY0JIWkZnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93YgZwcm90bzM", [file_flyteidl_core_tasks, file_flyteidl_plugins_kubeflow_common]);
+  lazyDesc(() => fileDesc("CipmbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93L3RlbnNvcmZsb3cucHJvdG8SGWZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3ci0wMKIURpc3RyaWJ1dGVkVGVuc29yZmxvd1RyYWluaW5nVGFzaxJcCg93b3JrZXJfcmVwbGljYXMYASABKAsyQy5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkVGVuc29yZmxvd1RyYWluaW5nUmVwbGljYVNwZWMSWAoLcHNfcmVwbGljYXMYAiABKAsyQy5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkVGVuc29yZmxvd1RyYWluaW5nUmVwbGljYVNwZWMSWwoOY2hpZWZfcmVwbGljYXMYAyABKAsyQy5mbHl0ZWlkbC5wbHVnaW5zLmt1YmVmbG93LkRpc3RyaWJ1dGVkVGVuc29yZmxvd1RyYWluaW5nUmVwbGljYVNwZWMSOAoKcnVuX3BvbGljeRgEIAEoCzIkLmZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3cuUnVuUG9saWN5El8KEmV2YWx1YXRvcl9yZXBsaWNhcxgFIAEoCzJDLmZseXRlaWRsLnBsdWdpbnMua3ViZWZsb3cuRGlzdHJpYnV0ZWRUZW5zb3JmbG93VHJhaW5pbmdSZXBsaWNhU3BlYyL2AQooRGlzdHJpYnV0ZWRUZW5zb3JmbG93VHJhaW5pbmdSZXBsaWNhU3BlYxIUCghyZXBsaWNhcxgBIAEoBUICGAESEQoFaW1hZ2UYAiABKAlCAhgBEi8KCXJlc291cmNlcxgDIAEoCzIYLmZseXRlaWRsLmNvcmUuUmVzb3VyY2VzQgIYARI7Cg5yZXN0YXJ0X3BvbGljeRgEIAEoDjIfLmZseXRlaWRsLnBsdWdpbnMuUmVzdGFydFBvbGljeUICGAESMwoGY29tbW9uGAUgASgLMiMuZmx5dGVpZGwucGx1Z2lucy5Db21tb25SZXBsaWNhU3BlY0JIWkZnaXRodWIuY29tL2ZseXRlb3JnL2ZseXRlL2ZseXRlaWRsL2dlbi9wYi1nby9mbHl0ZWlkbC9wbHVnaW5zL2t1YmVmbG93YgZwcm90bzM", [file_flyteidl_core_tasks, file_flyteidl_plugins_kubeflow_common]));
 
 /**
  * Proto for plugin that enables distributed training using https://github.com/kubeflow/tf-operator
@@ -66,7 +67,7 @@ export type DistributedTensorflowTrainingTask = Message<"flyteidl.plugins.kubefl
  * Use `create(DistributedTensorflowTrainingTaskSchema)` to create a new message.
  */
 export const DistributedTensorflowTrainingTaskSchema: GenMessage<DistributedTensorflowTrainingTask> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_kubeflow_tensorflow, 0);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_kubeflow_tensorflow, 0));
 
 /**
  * @generated from message flyteidl.plugins.kubeflow.DistributedTensorflowTrainingReplicaSpec
@@ -118,5 +119,5 @@ export type DistributedTensorflowTrainingReplicaSpec = Message<"flyteidl.plugins
  * Use `create(DistributedTensorflowTrainingReplicaSpecSchema)` to create a new message.
  */
 export const DistributedTensorflowTrainingReplicaSpecSchema: GenMessage<DistributedTensorflowTrainingReplicaSpec> = /*@__PURE__*/
-  messageDesc(file_flyteidl_plugins_kubeflow_tensorflow, 1);
+  lazyDesc(() => messageDesc(file_flyteidl_plugins_kubeflow_tensorflow, 1));
 
