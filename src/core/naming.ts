@@ -4,7 +4,8 @@
  * cannot change them.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { findSourceMap, type SourceMap } from "node:module";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** A place in a source file: 1-based line and column, as stack traces give them. */
@@ -54,10 +55,98 @@ export function modulePath(file: string, root = projectRoot(file)): string {
   return rel.split(sep).join(".").replace(/^\.+/, "");
 }
 
+/** The SDK's own source and build directories, with a trailing separator. */
+const SDK_DIRS = ["src", "dist"].map((d) => join(SDK_ROOT, "..", d) + sep);
+const TSX_DIR = `${sep}node_modules${sep}tsx${sep}`;
+
 function isSdkFrame(file: string): boolean {
-  if (file.startsWith("node:") || file.includes(`${sep}node_modules${sep}tsx${sep}`)) return true;
+  if (file.startsWith("node:") || file.includes(TSX_DIR)) return true;
   // Both src/ and dist/ are the SDK: with source maps on (tsx enables them), dist/ frames show src/ paths.
-  return ["src", "dist"].some((d) => !relative(join(SDK_ROOT, "..", d), file).startsWith(".."));
+  const abs = isAbsolute(file) ? file : resolve(file);
+  return SDK_DIRS.some((d) => abs.startsWith(d) || `${abs}${sep}` === d);
+}
+
+/** A stack frame as user code sees it (through source maps when they are on) and whether it is the SDK's own. */
+interface Frame {
+  readonly site: SourcePosition;
+  readonly sdk: boolean;
+}
+
+const FRAME = /\((.*?):(\d+):(\d+)\)$/;
+const BARE_FRAME = /at (?:async )?(.*?):(\d+):(\d+)$/;
+
+/** A frame read from its text, as Node prints it; undefined for frames without a place (native, eval'd code). */
+function parsedFrame(text: string): Frame | undefined {
+  const m = FRAME.exec(text) ?? BARE_FRAME.exec(text);
+  if (!m) return undefined;
+  let file = m[1]!;
+  if (file.startsWith("file://")) file = fileURLToPath(file);
+  return { site: { file, line: Number(m[2]), column: Number(m[3]) }, sdk: isSdkFrame(file) };
+}
+
+/** Frames by generated place (`<file>:<line>:<column>`): the SDK's own call sites repeat for every entity. */
+const frames = new Map<string, Frame | null>();
+
+const sourceMaps = new Map<string, SourceMap | null>();
+
+/** The source map Node would map a file's frames with: only with source maps on, parsed once per file. */
+function sourceMapOf(file: string): SourceMap | undefined {
+  if (!process.sourceMapsEnabled) return undefined;
+  let map = sourceMaps.get(file);
+  if (map === undefined) {
+    // Node's findSourceMap parses the map again on every call.
+    map = findSourceMap(file) ?? null;
+    // Not cached while Node has none: a module being loaded may register its map later.
+    if (map) sourceMaps.set(file, map);
+  }
+  return map ?? undefined;
+}
+
+/**
+ * The frame of a call site: its place mapped through the file's source map when Node has one (source maps on, as
+ * tsx turns them on), as Node's own stack traces print it, without formatting a whole stack trace.
+ */
+function frameOf(cs: NodeJS.CallSite): Frame | undefined {
+  const name = cs.getFileName();
+  const line = cs.getLineNumber();
+  const column = cs.getColumnNumber();
+  // No plain place (eval'd code, native frames): read it from the frame's text as before.
+  if (!name || !line || !column || cs.isEval()) return parsedFrame(`at ${String(cs)}`);
+  const key = `${name}:${line}:${column}`;
+  let frame = frames.get(key);
+  if (frame === undefined) {
+    let file = name;
+    let at = { line, column };
+    const entry = sourceMapOf(name)?.findEntry(line - 1, column - 1) as
+      | { originalSource?: string; originalLine?: number; originalColumn?: number }
+      | undefined;
+    if (entry?.originalSource !== undefined && entry.originalLine !== undefined && entry.originalColumn !== undefined) {
+      file = entry.originalSource;
+      at = { line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+    }
+    if (file.startsWith("file://")) file = fileURLToPath(file);
+    frame = { site: { file, ...at }, sdk: isSdkFrame(file) };
+    frames.set(key, frame);
+  }
+  return frame ?? undefined;
+}
+
+/** The call sites of the current stack from the caller of this function down, innermost first (V8's structured API). */
+function callSites(): NodeJS.CallSite[] {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  Error.prepareStackTrace = (_error, sites) => sites;
+  // 50 frames below callerSites, as many as it ever looked at (this function's own frame is dropped).
+  Error.stackTraceLimit = 51;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.captureStackTrace(holder);
+    const sites = holder.stack;
+    return Array.isArray(sites) ? (sites as NodeJS.CallSite[]).slice(1) : [];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**
@@ -66,24 +155,18 @@ function isSdkFrame(file: string): boolean {
  * next SDK frame are left out: a task defined in a workflow body is not the workflow's declaration.
  */
 export function callerSites(): SourcePosition[] {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50;
-  const stack = new Error().stack?.split("\n").slice(1) ?? [];
-  Error.stackTraceLimit = limit;
   const sites: SourcePosition[] = [];
-  for (const line of stack) {
-    const m = /\((.*?):(\d+):(\d+)\)$/.exec(line) ?? /at (?:async )?(.*?):(\d+):(\d+)$/.exec(line);
-    if (!m) {
+  for (const cs of callSites()) {
+    const frame = frameOf(cs);
+    if (!frame) {
       if (sites.length) break;
       continue;
     }
-    let file = m[1]!;
-    if (file.startsWith("file://")) file = fileURLToPath(file);
-    if (isSdkFrame(file)) {
+    if (frame.sdk) {
       if (sites.length) break;
       continue;
     }
-    sites.push({ file, line: Number(m[2]), column: Number(m[3]) });
+    sites.push(frame.site);
   }
   return sites;
 }
@@ -93,11 +176,23 @@ export function callerFile(): string | undefined {
   return callerSites()[0]?.file;
 }
 
+const modules = new Map<string, string>();
+
+/** The module path of a file defining entities: its project root is looked up once per file. */
+function definingModule(file: string): string {
+  let module = modules.get(file);
+  if (module === undefined) {
+    module = modulePath(file);
+    modules.set(file, module);
+  }
+  return module;
+}
+
 /** The identity of an entity being defined now. */
 export function newIdentity(explicitName?: string): Identity {
   const sites = callerSites();
   const file = sites[0]?.file;
-  const module = file ? modulePath(file) : undefined;
+  const module = file ? definingModule(file) : undefined;
   const key = module ?? "";
   const ordinal = ordinals.get(key) ?? 0;
   ordinals.set(key, ordinal + 1);
@@ -179,7 +274,7 @@ export function settleExportName(id: Identity): string | undefined {
       id.exportName = name;
       if (site.file !== id.file) {
         id.file = site.file;
-        id.module = modulePath(site.file);
+        id.module = definingModule(site.file);
       }
       break;
     }
