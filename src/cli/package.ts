@@ -76,7 +76,7 @@ export const packageCommand: Command = {
     }
     const names = writePackage(entities, out, extra);
     ctx.err(`wrote ${entities.length} entities to ${out}\n`);
-    for (const name of names) ctx.out(`${name}\n`);
+    ctx.out(names.map((name) => `${name}\n`).join(""));
     return 0;
   },
 };

@@ -4,6 +4,7 @@
  * member names, hence the padding); optionally a code bundle for fast registration.
  */
 import { toBinary } from "@bufbuild/protobuf";
+import { configureTextEncoding, getTextEncoding } from "@bufbuild/protobuf/wire";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -14,15 +15,40 @@ import { type CompileWarning, compileForBundle } from "./compile.js";
 import { gzip, type TarEntry, tar, tgz } from "./tar.js";
 import type { SerializedEntity } from "./translate.js";
 
+/**
+ * UTF-8 through `Buffer.from`: the bytes `TextEncoder` gives (a lone surrogate becomes U+FFFD), but short strings are
+ * cut from a shared pool instead of each allocating a buffer. An entity's messages are mostly short strings.
+ */
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
+  // A string's Buffer is backed by an ArrayBuffer (the pool, or its own), never a shared one.
+  return Buffer.from(text, "utf8") as Uint8Array<ArrayBuffer>;
+}
+
+type TextEncoding = ReturnType<typeof getTextEncoding>;
+let pooled: { readonly base: TextEncoding; readonly fast: TextEncoding } | undefined;
+
+/** The process's text encoding with {@link utf8} for encoding (made again if someone configures another). */
+function pooledEncoding(base: TextEncoding): TextEncoding {
+  if (pooled?.base !== base) pooled = { base, fast: { ...base, encodeUtf8: utf8 } };
+  return pooled.fast;
+}
+
 /** The bytes of a serialized entity (`admin.TaskSpec`, `admin.WorkflowSpec` or `admin.LaunchPlan`). */
 export function entityBytes(e: SerializedEntity): Uint8Array {
-  switch (e.kind) {
-    case 1:
-      return toBinary(TaskSpecSchema, e.spec);
-    case 2:
-      return toBinary(WorkflowSpecSchema, e.spec);
-    case 3:
-      return toBinary(LaunchPlanSchema, e.spec);
+  // protobuf-es encodes strings with the process's text encoding; ours is swapped in for this call only.
+  const base = getTextEncoding();
+  configureTextEncoding(pooledEncoding(base));
+  try {
+    switch (e.kind) {
+      case 1:
+        return toBinary(TaskSpecSchema, e.spec);
+      case 2:
+        return toBinary(WorkflowSpecSchema, e.spec);
+      case 3:
+        return toBinary(LaunchPlanSchema, e.spec);
+    }
+  } finally {
+    configureTextEncoding(base);
   }
 }
 

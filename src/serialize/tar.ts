@@ -17,20 +17,36 @@ export interface TarEntry {
 
 const enc = new TextEncoder();
 
+/** The UTF-8 length of a string. */
+const byteLength = (s: string) => Buffer.byteLength(s, "utf8");
+
 /** Splits a name into a ustar prefix and base, or undefined when it does not fit. */
 function ustarName(name: string): { prefix: string; base: string } | undefined {
-  if (enc.encode(name).length <= 100) return { prefix: "", base: name };
+  if (byteLength(name) <= 100) return { prefix: "", base: name };
   for (let cut = name.indexOf("/"); cut >= 0; cut = name.indexOf("/", cut + 1)) {
     const prefix = name.slice(0, cut);
     const base = name.slice(cut + 1);
-    if (enc.encode(prefix).length <= 155 && enc.encode(base).length <= 100 && base) return { prefix, base };
+    if (byteLength(prefix) <= 155 && byteLength(base) <= 100 && base) return { prefix, base };
   }
   return undefined;
 }
 
+/** Writes the UTF-8 of `s` at `off`, cut to `len` bytes; ASCII (every header field but a name, often a name too) directly. */
+function putText(h: Uint8Array, s: string, off: number, len: number): void {
+  const n = Math.min(s.length, len);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) {
+      h.set(enc.encode(s).subarray(0, len), off);
+      return;
+    }
+    h[off + i] = c;
+  }
+}
+
 function header(base: string, prefix: string, size: number, mode: number, type: string): Uint8Array {
   const h = new Uint8Array(512);
-  const put = (s: string, off: number, len: number) => h.set(enc.encode(s).subarray(0, len), off);
+  const put = (s: string, off: number, len: number) => putText(h, s, off, len);
   const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, "0");
   put(base, 0, 100);
   put(`${octal(mode, 8)}\0`, 100, 8);

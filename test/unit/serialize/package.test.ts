@@ -9,14 +9,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
-import { create, fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { getTextEncoding } from "@bufbuild/protobuf/wire";
+import fc from "fast-check";
 import { entityFileNames, packageArchive, Serializer, serializationSettings, t, task, workflow } from "flytekit-ts";
 import { bindExports } from "../../../src/core/naming.js";
 import { readTar } from "../../../src/entrypoint/tar.js";
 import { LaunchPlanSchema } from "../../../src/idl/gen/flyteidl/admin/launch_plan_pb.js";
 import { TaskSpecSchema } from "../../../src/idl/gen/flyteidl/admin/task_pb.js";
 import { WorkflowSpecSchema } from "../../../src/idl/gen/flyteidl/admin/workflow_pb.js";
-import { codeBundle, entityBytes } from "../../../src/serialize/package.js";
+import { codeBundle, entityBytes, utf8 } from "../../../src/serialize/package.js";
+import { tar } from "../../../src/serialize/tar.js";
 import type { SerializedEntity } from "../../../src/serialize/translate.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "pkg-test-"));
@@ -128,6 +131,54 @@ describe("archives", () => {
       m.map((x) => x.name),
       [`0_${long}_1.pb`],
     );
+  });
+});
+
+describe("encoding", () => {
+  test("utf8 gives TextEncoder's bytes for any string, lone surrogates and long strings included", () => {
+    const enc = new TextEncoder();
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (s) => {
+        assert.deepEqual(new Uint8Array(utf8(s)), enc.encode(s));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const s of ["", "\ud800", "a\udfffb", "\u{1f680}", "é".repeat(5000)]) {
+      assert.deepEqual(new Uint8Array(utf8(s)), enc.encode(s));
+    }
+  });
+
+  test("an entity's bytes are protobuf-es's own, and the process's text encoding is left as it was", () => {
+    const before = getTextEncoding();
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ maxLength: 200 }), (name, image) => {
+        const spec = create(TaskSpecSchema, {
+          template: {
+            id: { name },
+            type: "python-task",
+            target: { case: "container", value: { image, args: [name] } },
+          },
+        });
+        assert.deepEqual(entityBytes({ kind: 1, name, spec }), toBinary(TaskSpecSchema, spec));
+      }),
+      { numRuns: 500 },
+    );
+    assert.equal(getTextEncoding(), before);
+  });
+
+  test("tar headers hold non-ASCII names as UTF-8, cut to the field", () => {
+    const names = ["données/é.pb", `${"ü".repeat(60)}.pb`, "a".repeat(100)];
+    const raw = tar(names.map((name) => ({ name, data: new Uint8Array([1]) })));
+    const entries = [...readTar(raw)];
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      names,
+    );
+    // The 60 two-byte characters do not fit ustar's 100 bytes: after the first member (two blocks), a pax header and its
+    // record (two blocks), then the member's header with the name's last 100 characters cut at 100 bytes.
+    const enc = new TextEncoder();
+    const second = raw.subarray(512 * 4, 512 * 5);
+    assert.deepEqual(second.subarray(0, 100), enc.encode(`${"ü".repeat(60)}.pb`.slice(-100)).subarray(0, 100));
   });
 });
 
