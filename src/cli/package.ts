@@ -56,14 +56,14 @@ export const packageCommand: Command = {
     let settings = settingsFrom(values);
     if (copy === "all") settings = { ...settings, fast: fastSettings() };
     const files = sourceFiles(positionals, ctx.cwd);
-    const entities = await collect(files, settings, ctx.cwd);
+    const { entities, taskFiles } = await collect(files, settings, ctx.cwd);
     if (entities.length === 0)
       throw new UsageError(`no tasks, workflows or launch plans are exported under ${positionals.join(", ")}`);
     const out = resolve(ctx.cwd, values.output ?? "flyte-package.tgz");
     const extra = [];
     if (copy === "all") {
       const root = projectRoot(files[0]!);
-      const bundle = await codeBundle(root, [out]);
+      const bundle = await codeBundle(root, [out], taskFiles);
       extra.push(bundle);
       for (const w of bundle.warnings) {
         ctx.err(

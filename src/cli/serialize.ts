@@ -96,13 +96,13 @@ export async function collect(
   files: readonly string[],
   settings: SerializationSettings,
   cwd: string,
-): Promise<readonly SerializedEntity[]> {
+): Promise<{ entities: readonly SerializedEntity[]; taskFiles: string[] }> {
   const s = new Serializer(settings);
   for (const f of files) {
     const { entities } = await loadEntities(f, cwd);
     for (const e of entities.values()) s.add(e);
   }
-  return s.entities;
+  return { entities: s.entities, taskFiles: s.taskFiles };
 }
 
 /** The options `serialize` and `package` share, for `parseArgs`. */
@@ -165,7 +165,7 @@ export const serializeCommand: Command = {
     if (positionals.length === 0) throw new UsageError("no files to serialize", SERIALIZE_HELP.split("\n")[0]);
     if (!values.output) throw new UsageError("-o DIR is required", SERIALIZE_HELP.split("\n")[0]);
     const settings = settingsFrom(values);
-    const entities = await collect(sourceFiles(positionals, ctx.cwd), settings, ctx.cwd);
+    const { entities } = await collect(sourceFiles(positionals, ctx.cwd), settings, ctx.cwd);
     const dir = resolve(ctx.cwd, values.output);
     mkdirSync(dir, { recursive: true });
     const names = entityFileNames(entities);

@@ -49,10 +49,19 @@ export function projectRoot(file: string): string {
   }
 }
 
-/** The dotted module path of a file relative to its project root: `examples/hello.ts` → `examples.hello`. */
+/**
+ * The dotted module path of a file relative to its project root: `examples/hello.ts` → `examples.hello`. A hidden
+ * directory or file gives its name without the leading dots (`.flyte/wf.ts` → `flyte.wf`, `src/.hidden/x.ts` →
+ * `src.hidden.x`): a dot is the separator, so a kept one would make an empty segment. The resolver tries the hidden
+ * name of each segment too (`findModuleFile`), and serialization checks that the module finds this very file.
+ */
 export function modulePath(file: string, root = projectRoot(file)): string {
   const rel = relative(root, file).replace(/\.(m|c)?(t|j)sx?$/, "");
-  return rel.split(sep).join(".").replace(/^\.+/, "");
+  return rel
+    .split(sep)
+    .map((segment) => segment.replace(/^\.+/, ""))
+    .filter((segment) => segment !== "")
+    .join(".");
 }
 
 /** The SDK's own source and build directories, with a trailing separator. */

@@ -8,10 +8,10 @@
  * time under `FLYTE_PROJECT_ROOT` (else the working directory) as `.js`, `.mjs`, `.ts` or `.mts`.
  */
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
-import { bindExports } from "./naming.js";
+import { bindExports, projectRoot } from "./naming.js";
 import type { Task } from "./task.js";
 
 /** Finds a task from the loader args serialization wrote for it. */
@@ -56,27 +56,32 @@ export function projectRootFromEnv(env: NodeJS.ProcessEnv = process.env): string
 
 /**
  * The file of a dotted module under `root`, or `undefined`. `a.b.c` is first tried as `a/b/c.<ext>`; since file
- * names may contain dots themselves, the other ways of splitting it (`a/b.c`, `a.b/c`, ...) are tried next.
+ * names may contain dots themselves, the other ways of splitting it (`a/b.c`, `a.b/c`, ...) are tried next, and each
+ * directory or file name also as a hidden one (`.a/b/c`: `modulePath` drops the leading dot of hidden names). Only
+ * directories that exist are searched further.
  */
 export function findModuleFile(module: string, root: string): string | undefined {
   const parts = module.split(".");
   if (parts.some((p) => p === "")) return undefined;
-  // Dots that may belong to a file name rather than separate directories are tried in the last segments only (at
-  // most 8 of them): bit k of `mask` says whether the k-th of those dots is a separator. All separators come first.
-  const dots = parts.length - 1;
-  const varying = Math.min(dots, 8);
-  for (let mask = (1 << varying) - 1; mask >= 0; mask--) {
-    let rel = parts[0]!;
-    for (let i = 1; i < parts.length; i++) {
-      const k = i - 1 - (dots - varying);
-      rel += k < 0 || (mask >> (varying - 1 - k)) & 1 ? `/${parts[i]}` : `.${parts[i]}`;
+  const search = (dir: string, from: number): string | undefined => {
+    for (let to = from + 1; to <= parts.length; to++) {
+      const name = parts.slice(from, to).join(".");
+      for (const candidate of [name, `.${name}`]) {
+        const path = join(dir, candidate);
+        if (to === parts.length) {
+          for (const ext of MODULE_EXTENSIONS) {
+            const file = `${path}${ext}`;
+            if (existsSync(file) && statSync(file).isFile()) return file;
+          }
+        } else if (existsSync(path) && statSync(path).isDirectory()) {
+          const found = search(path, to);
+          if (found) return found;
+        }
+      }
     }
-    for (const ext of MODULE_EXTENSIONS) {
-      const file = join(root, `${rel}${ext}`);
-      if (existsSync(file) && statSync(file).isFile()) return file;
-    }
-  }
-  return undefined;
+    return undefined;
+  };
+  return search(root, 0);
 }
 
 let typescriptLoader: Promise<void> | undefined;
@@ -109,6 +114,23 @@ async function importDottedModule(
     );
   }
   return { file, ns: await importUserModule(file) };
+}
+
+/**
+ * Checks that a container, resolving `module` under the project root as the default resolver does, finds the file
+ * that defines `task` and not another one (`flyte/wf.ts` beside `.flyte/wf.ts`, `a/b.ts` beside `a.b.ts`). Files
+ * that are not on disk (code evaluated from a string) are not checked.
+ */
+export function checkModuleFindsFile(task: Task, module: string): void {
+  const file = task.identity.file;
+  if (!file || !existsSync(file)) return;
+  const root = projectRoot(file);
+  const found = findModuleFile(module, root);
+  const stem = (f: string) => f.replace(/\.(m|c)?(t|j)sx?$/, "");
+  if (found && stem(found) === stem(file)) return;
+  throw new FlyteValidationError(
+    `${task.name}: a container resolves its module ${module} to ${found ? relative(root, found) : "no file"}, not to ${relative(root, file)} where it is defined; rename one of the files or directories so that their module paths differ`,
+  );
 }
 
 /**

@@ -316,6 +316,8 @@ export class FlyteRemote {
     const { project, domain } = this.scope(opts);
     const image: ImageConfig | undefined = typeof opts.image === "string" ? { default: opts.image } : opts.image;
     const base = { project, domain, env: opts.env ?? {}, ...(image ? { image } : {}) };
+    // The files of the tasks serialized: the code bundle carries them even from hidden directories.
+    let taskFiles: string[] = [];
     const serialize = (version: string, distribution: string | undefined): readonly SerializedEntity[] => {
       const s = new Serializer(
         serializationSettings({
@@ -328,6 +330,7 @@ export class FlyteRemote {
         }),
       );
       for (const r of roots) s.add(r);
+      taskFiles = s.taskFiles;
       return s.entities;
     };
     const placeholder = "{{ .remote_package_path }}";
@@ -342,7 +345,7 @@ export class FlyteRemote {
           `register: cannot tell which directory to bundle for ${roots[0]!.name}; pass root, or fast: false`,
         );
       }
-      bundle = await codeBundle(root);
+      bundle = await codeBundle(root, [], taskFiles);
     }
     const version = opts.version ?? digestVersion(draft, bundle);
     if (!/^[A-Za-z0-9_.-]+$/.test(version))

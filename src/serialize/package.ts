@@ -105,17 +105,32 @@ export interface CodeBundle {
 /**
  * A code bundle of a project for fast registration: every file under `root` (sources and a `dist/` build alike, so
  * the container can run either) except `node_modules` (the image has the dependencies), hidden files and directories
- * (`.git`, `.env`, `.npmrc`, tool caches: VCS data and credentials stay home) and the `exclude`d paths, as
+ * (`.git`, `.env`, `.npmrc`, tool caches: VCS data and credentials stay home) unless they hold a `keep` file (the
+ * files that define the registered tasks: a `.flyte/` directory of workflows is bundled, without its own hidden
+ * files) and the `exclude`d paths, as
  * `fast<md5>.tar.gz` where the md5 is that of the uncompressed tar. TypeScript files are accompanied by their
  * JavaScript compilation (see `compile.ts`), which is what the container loads. Deterministic for the same files.
  */
-export async function codeBundle(root: string, exclude: readonly string[] = []): Promise<CodeBundle> {
+export async function codeBundle(
+  root: string,
+  exclude: readonly string[] = [],
+  keep: readonly string[] = [],
+): Promise<CodeBundle> {
   const skip = new Set(exclude.map((p) => resolve(p)));
+  // The hidden directories and files on the way to a kept file (the file of a task in `.flyte/` or `src/.hidden/`)
+  // are bundled, or its container would not find its module.
+  const top = resolve(root);
+  const shown = new Set<string>();
+  for (const f of keep) {
+    const abs = resolve(f);
+    if (relative(top, abs).startsWith("..")) continue;
+    for (let p = abs; p !== top && p !== dirname(p); p = dirname(p)) shown.add(p);
+  }
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
-      if (SKIP.has(name) || name.startsWith(".")) continue;
       const p = join(dir, name);
+      if (SKIP.has(name) || (name.startsWith(".") && !shown.has(resolve(p)))) continue;
       if (skip.has(resolve(p))) continue;
       const st = statSync(p);
       if (st.isDirectory()) walk(p);

@@ -24,7 +24,7 @@ import { PluginTask } from "../core/plugin-task.js";
 import { describeIdentity } from "../core/naming.js";
 import { ReferenceEntity } from "../core/reference.js";
 import type { Accelerator, PodTemplate, Resources, ResourceValues } from "../core/resources.js";
-import { DEFAULT_RESOLVER_LOCATION } from "../core/resolver.js";
+import { checkModuleFindsFile, DEFAULT_RESOLVER_LOCATION } from "../core/resolver.js";
 import { Task } from "../core/task.js";
 import { Workflow } from "../core/workflow.js";
 import { FlyteValidationError } from "../errors.js";
@@ -178,6 +178,7 @@ export function loaderArgs(task: Task): string[] {
   if (task.identity.definedIn) return [String(task.identity.definedIn.index)];
   const module = task.identity.module;
   if (!module) throw new FlyteValidationError(`${task.name}: cannot tell which module defines it`);
+  checkModuleFindsFile(task, module);
   return ["task-module", module, "task-name", task.lhs];
 }
 
@@ -566,7 +567,7 @@ export class Serializer {
   readonly settings: SerializationSettings;
   private readonly order: SerializedEntity[] = [];
   private readonly byKey = new Map<string, SerializedEntity>();
-  private readonly taskIds = new Map<object, Identifier>();
+  private readonly taskIds = new Map<Task, Identifier>();
   private readonly workflowSpecs = new Map<object, WorkflowSpec>();
   private readonly launchPlanIds = new Map<object, Identifier>();
 
@@ -577,6 +578,16 @@ export class Serializer {
   /** Everything serialized so far, dependencies first. */
   get entities(): readonly SerializedEntity[] {
     return this.order;
+  }
+
+  /** The files that define the tasks serialized so far: what a code bundle must carry for their containers. */
+  get taskFiles(): string[] {
+    const files = new Set<string>();
+    for (const task of this.taskIds.keys()) {
+      const file = (task as Task).identity.file;
+      if (file) files.add(file);
+    }
+    return [...files];
   }
 
   private push(e: SerializedEntity): void {

@@ -251,6 +251,23 @@ describe("task resolvers", () => {
     assert.equal(findModuleFile("a.b.c.d.e.f.g.h.i.j.x.y", deep), join(deep, "a/b/c/d/e/f/g/h/i/j/x.y.ts"));
   });
 
+  it("finds modules in hidden directories and files, whose names drop the leading dot; visible names first", () => {
+    const dir = tmp();
+    mkdirSync(join(dir, ".flyte"), { recursive: true });
+    mkdirSync(join(dir, "src", ".hidden", "deep.er"), { recursive: true });
+    writeFileSync(join(dir, ".flyte", "wf.js"), "");
+    writeFileSync(join(dir, "src", ".hidden", "deep.er", "x.ts"), "");
+    writeFileSync(join(dir, "src", ".dotfile.mts"), "");
+    assert.equal(findModuleFile("flyte.wf", dir), join(dir, ".flyte", "wf.js"));
+    assert.equal(findModuleFile("src.hidden.deep.er.x", dir), join(dir, "src", ".hidden", "deep.er", "x.ts"));
+    assert.equal(findModuleFile("src.dotfile", dir), join(dir, "src", ".dotfile.mts"));
+    assert.equal(findModuleFile("src..hidden.x", dir), undefined, "an empty segment names nothing");
+    assert.equal(findModuleFile("flyte.nope", dir), undefined);
+    mkdirSync(join(dir, "flyte"));
+    writeFileSync(join(dir, "flyte", "wf.ts"), "");
+    assert.equal(findModuleFile("flyte.wf", dir), join(dir, "flyte", "wf.ts"), "the visible directory wins");
+  });
+
   it("loads the SDK's resolvers, and a custom one named <module>.<export>: an object or a class", async () => {
     process.env.FLYTE_PROJECT_ROOT = repo;
     try {

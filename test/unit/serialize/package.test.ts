@@ -208,4 +208,64 @@ describe("code bundle", () => {
     writeFileSync(join(root, "src", "wf.ts"), "export const x = 2;\n");
     assert.notEqual((await codeBundle(root, [join(root, "pkg.tgz")])).name, a.name, "the name follows the content");
   });
+
+  test("hidden directories on the way to a kept file (a task's) are bundled, without their own hidden files", async () => {
+    const root = join(scratch, "hidden");
+    mkdirSync(join(root, ".flyte", ".cache"), { recursive: true });
+    mkdirSync(join(root, "src", ".hidden"), { recursive: true });
+    mkdirSync(join(root, ".other"), { recursive: true });
+    writeFileSync(join(root, "package.json"), '{"name":"hidden","type":"module"}');
+    writeFileSync(join(root, ".flyte", "wf.ts"), "export const a = 1;\n");
+    writeFileSync(join(root, ".flyte", "words.ts"), "export const b = 2;\n");
+    writeFileSync(join(root, ".flyte", ".token"), "secret\n");
+    writeFileSync(join(root, ".flyte", ".cache", "c.ts"), "export const c = 3;\n");
+    writeFileSync(join(root, "src", ".hidden", "x.ts"), "export const x = 4;\n");
+    writeFileSync(join(root, ".other", "y.ts"), "export const y = 5;\n");
+    writeFileSync(join(root, ".env"), "SECRET=1\n");
+    const keep = [join(root, ".flyte", "wf.ts"), join(root, "src", ".hidden", "x.ts"), join(scratch, "elsewhere.ts")];
+    const names = members((await codeBundle(root, [], keep)).data)
+      .map((x) => x.name)
+      .sort();
+    assert.deepEqual(names, [
+      ".flyte/wf.js",
+      ".flyte/wf.ts",
+      ".flyte/words.js",
+      ".flyte/words.ts",
+      "package.json",
+      "src/.hidden/x.js",
+      "src/.hidden/x.ts",
+    ]);
+    const none = members((await codeBundle(root)).data).map((x) => x.name);
+    assert.deepEqual(none, ["package.json"], "without kept files no hidden directory is bundled");
+  });
+});
+
+describe("module names of hidden directories", () => {
+  test("are the path relative to the project root without empty segments; a shadowed module is an error", async () => {
+    const root = join(scratch, "names");
+    mkdirSync(join(root, ".flyte"), { recursive: true });
+    mkdirSync(join(root, "src", ".hidden"), { recursive: true });
+    writeFileSync(join(root, "package.json"), '{"name":"names","type":"module"}');
+    const { modulePath } = await import("../../../src/core/naming.js");
+    assert.equal(modulePath(join(root, ".flyte", "wf.ts")), "flyte.wf");
+    assert.equal(modulePath(join(root, "src", ".hidden", "x.ts")), "src.hidden.x");
+    assert.equal(modulePath(join(root, "src", ".hidden", ".y.mts")), "src.hidden.y");
+    assert.equal(modulePath(join(root, "examples", "hello.ts")), "examples.hello");
+
+    const file = join(root, ".flyte", "wf.ts");
+    writeFileSync(file, "");
+    const hi = task({ inputs: { n: t.str }, outputs: t.str }, ({ n }) => n);
+    bindExports({ hi }, file, (v): v is typeof hi => v === hi);
+    const s = new Serializer(serializationSettings({ image: { default: "img:1" } }));
+    s.add(hi);
+    assert.equal(s.entities[0]!.name, "flyte.wf.hi");
+    assert.deepEqual(s.taskFiles, [file]);
+    // A visible flyte/wf.ts would be what a container loads for module flyte.wf: refused when serializing.
+    mkdirSync(join(root, "flyte"));
+    writeFileSync(join(root, "flyte", "wf.ts"), "");
+    assert.throws(
+      () => new Serializer(serializationSettings({ image: { default: "img:2" } })).add(hi),
+      /flyte\.wf\.hi: a container resolves its module flyte\.wf to flyte\/wf\.ts, not to \.flyte\/wf\.ts where it is defined; rename one of the files or directories/,
+    );
+  });
 });
