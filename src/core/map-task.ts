@@ -397,18 +397,22 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
     const data = localDataAt(base.rawOutputPrefix);
     const mode = localMode(outer);
     const deck = inner.metadata.generatesDeck;
+    // Most maps read no blobs and write raw data locally: their elements skip the prefetch and the flush.
+    const plain = !Object.values(inner.interface.inputTypes).some((t) => t.readsBlobs()) && !("flush" in data);
     let count = 0;
     return (lm) => {
       const index = count++;
       const params = elementParams(base, root, index, deck);
       const state: ContextState = { mode, localRoot: outer.localRoot, params };
       // An element's raw outputs bound for a remote prefix are uploaded before its outputs are used.
-      const run = async () => {
-        const elementData = await withRemoteBlobs(data, lm.literals, inner.interface.inputTypes, base.signal);
-        const out = await runInContext(state, () => inner.dispatchExecute(lm, elementData));
-        await flushData(elementData, base.signal);
-        return out;
-      };
+      const run = plain
+        ? () => runInContext(state, () => inner.dispatchExecute(lm, data))
+        : async () => {
+            const elementData = await withRemoteBlobs(data, lm.literals, inner.interface.inputTypes, base.signal);
+            const out = await runInContext(state, () => inner.dispatchExecute(lm, elementData));
+            await flushData(elementData, base.signal);
+            return out;
+          };
       if (!deck) return localTaskSlots.run(run);
       // Each element has decks of its own, as each element of an ArrayNode writes its own deck.html.
       return localTaskSlots.run(async () => {
