@@ -88,6 +88,57 @@ const lazyWellKnownTypes = {
   },
 };
 
+/**
+ * Every entry and every lazily imported module of the SDK reaches the root entry. esbuild splits shared code by the
+ * exact set of entries and dynamic imports that reach each module, so entries and lazy modules that reach different
+ * parts of the SDK cut it into dozens of small chunks, and a container pays for every file it loads (resolve, read,
+ * compile, link: about a quarter of a millisecond each on a 2-core machine). Here each entry of {@link WITH_ROOT} is
+ * built from a small module that imports the root entry and re-exports the entry's module, and each SDK module that
+ * is imported lazily (found by a first pass, {@link lazyTargets}) imports the root entry first, so every part of the
+ * SDK that the root entry reaches has the same set and lands in one chunk. Left out, so that they stay light and
+ * evaluate nothing early: `entrypoint/fast-execute` (it unpacks the code bundle and sets the working directory and
+ * FLYTE_PROJECT_ROOT before the SDK is evaluated) and the storage room (fast-execute's downloads use it).
+ */
+const WITH_ROOT = new Set(["remote/index", "testing/index", "cli/main", "entrypoint/execute", "entrypoint/map-execute"]);
+const ROOT_PREFIX = "with-root:";
+const rootEntry = join(repo, ENTRIES.index);
+
+/** The SDK modules under src/ that some module imports with `import()`, but the storage room's. */
+async function lazyTargets(options) {
+  const entryPoints = Object.fromEntries(Object.entries(ENTRIES).map(([out, src]) => [out, join(repo, src)]));
+  const probe = await build({ ...options, entryPoints, write: false, sourcemap: false, logLevel: "silent" });
+  const targets = new Set();
+  for (const meta of Object.values(probe.metafile.inputs)) {
+    for (const imp of meta.imports) {
+      if (imp.kind === "dynamic-import" && imp.path.startsWith("src/") && !imp.path.startsWith("src/storage/")) {
+        targets.add(join(repo, imp.path));
+      }
+    }
+  }
+  return targets;
+}
+
+function entriesWithRoot(lazy) {
+  return {
+    name: "entries-with-root",
+    setup(b) {
+      b.onResolve({ filter: /^with-root:/ }, (args) => ({
+        path: args.path.slice(ROOT_PREFIX.length),
+        namespace: "with-root",
+      }));
+      b.onLoad({ filter: /.*/, namespace: "with-root" }, (args) => ({
+        contents: `import ${JSON.stringify(rootEntry)};\nexport * from ${JSON.stringify(args.path)};\n`,
+        loader: "js",
+        resolveDir: repo,
+      }));
+      b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+        if (!lazy.has(args.path)) return undefined;
+        return { contents: `import ${JSON.stringify(rootEntry)};\n${readFileSync(args.path, "utf8")}`, loader: "ts" };
+      });
+    },
+  };
+}
+
 rmSync(join(repo, "dist"), { recursive: true, force: true });
 const tsc = spawnSync(
   process.execPath,
@@ -96,9 +147,11 @@ const tsc = spawnSync(
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-const result = await build({
+const options = {
   absWorkingDir: repo,
-  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([out, src]) => [out, join(repo, src)])),
+  entryPoints: Object.fromEntries(
+    Object.entries(ENTRIES).map(([out, src]) => [out, `${WITH_ROOT.has(out) ? ROOT_PREFIX : ""}${join(repo, src)}`]),
+  ),
   outdir: join(repo, "dist"),
   bundle: true,
   splitting: true,
@@ -111,7 +164,9 @@ const result = await build({
   sourcesContent: false,
   logLevel: "warning",
   metafile: true,
-});
+};
+const lazy = await lazyTargets(options);
+const result = await build({ ...options, plugins: [entriesWithRoot(lazy), ...options.plugins] });
 
 // No CommonJS may be bundled (see BUNDLED): esbuild wraps it with a `require` that cannot load Node built-ins.
 for (const [out, meta] of Object.entries(result.metafile.outputs)) {
