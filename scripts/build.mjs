@@ -80,7 +80,9 @@ const lazyWellKnownTypes = {
         },
       );
       if (/\b(boot|fileDesc)\(/.test(text) && n === 0) {
-        throw new Error(`${args.path}: no descriptor built at the top level was found to make lazy (protobuf-es changed?)`);
+        throw new Error(
+          `${args.path}: no descriptor built at the top level was found to make lazy (protobuf-es changed?)`,
+        );
       }
       const helper = JSON.stringify(join(repo, "src", "idl", "lazy-desc.ts"));
       return { contents: `import { lazyDesc } from ${helper};\n${lazy}`, loader: "js" };
@@ -99,7 +101,13 @@ const lazyWellKnownTypes = {
  * evaluate nothing early: `entrypoint/fast-execute` (it unpacks the code bundle and sets the working directory and
  * FLYTE_PROJECT_ROOT before the SDK is evaluated) and the storage room (fast-execute's downloads use it).
  */
-const WITH_ROOT = new Set(["remote/index", "testing/index", "cli/main", "entrypoint/execute", "entrypoint/map-execute"]);
+const WITH_ROOT = new Set([
+  "remote/index",
+  "testing/index",
+  "cli/main",
+  "entrypoint/execute",
+  "entrypoint/map-execute",
+]);
 const ROOT_PREFIX = "with-root:";
 const rootEntry = join(repo, ENTRIES.index);
 
