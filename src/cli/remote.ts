@@ -143,6 +143,10 @@ export interface RunRemoteOptions extends RemoteTargetOptions {
   rawOutputDataPrefix?: string;
   /** The Kubernetes service account of the execution's pods. */
   serviceAccount?: string;
+  /** At most this many nodes at once (0: no limit). */
+  maxParallelism?: number;
+  /** Every task interruptible, or none. */
+  interruptible?: boolean;
   /**
    * The other entities the entity's file exports: registered with an eager task, whose calls are known only when its
    * body runs.
@@ -203,6 +207,8 @@ export async function runRemote(
       overwriteCache: opts.overwriteCache,
       ...(rawOutputDataPrefix === undefined ? {} : { rawOutputDataPrefix }),
       ...(serviceAccount === undefined ? {} : { serviceAccount }),
+      ...(opts.maxParallelism === undefined ? {} : { maxParallelism: opts.maxParallelism }),
+      ...(opts.interruptible === undefined ? {} : { interruptible: opts.interruptible }),
     });
     if (chatty) {
       ctx.err(`${ex.attached ? "Attached to" : "Launched"} execution ${ex.name}\n`);

@@ -44,9 +44,13 @@ Remote options (before FILE; --wait also after NAME):
   --name NAME              the execution's name; an existing execution of that name is attached to (with
                            --local-eager, the run's name: the children of a run of that name are attached to)
   --image URI              the default image of the tasks
-  --label KEY=VALUE, --annotation KEY=VALUE, --env KEY=VALUE   (repeatable)
+  --label KEY=VALUE, --annotation KEY=VALUE, --env KEY=VALUE   (repeatable; also --labels, --annotations,
+                           --envvars)
                            the execution's pod labels and annotations, and environment variables of its tasks
   --service-account NAME   the Kubernetes service account the execution's pods run as
+  --max-parallelism N      at most N nodes of the execution run at once (0: no limit; default the project's)
+  --interruptible true|false
+                           run every task of the execution as interruptible, or not (default: as registered)
   --overwrite-cache        run cached tasks again and overwrite their cache entries
 
 Options of local and remote runs (before FILE):
@@ -81,6 +85,30 @@ An option after NAME yields to an input of the same name; give it before FILE th
 `;
 
 /** Remote options that take a value, before FILE. */
+/** pyflyte's other spellings of the repeatable remote options. */
+const LIST_ALIASES: Readonly<Record<string, string>> = { labels: "label", annotations: "annotation", envvars: "env" };
+
+/** `--max-parallelism`: a whole number from 0 (no limit) up. */
+function parseMaxParallelism(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > 2 ** 31 - 1)
+    throw new UsageError(
+      `--max-parallelism ${JSON.stringify(value)}: expected a whole number of nodes, 0 for no limit`,
+      "Run 'tsflyte run --help' for usage.",
+    );
+  return n;
+}
+
+/** A `true`/`false` option value. */
+function parseBoolean(option: string, value: string): boolean {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new UsageError(
+    `${option} ${JSON.stringify(value)}: expected true or false`,
+    "Run 'tsflyte run --help' for usage.",
+  );
+}
+
 const REMOTE_VALUE_FLAGS = new Set([
   "config",
   "project",
@@ -90,6 +118,8 @@ const REMOTE_VALUE_FLAGS = new Set([
   "image",
   "deck",
   "service-account",
+  "max-parallelism",
+  "interruptible",
 ]);
 
 const KIND_LABELS: Record<Entity["kind"], string> = {
@@ -126,7 +156,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const flag = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    const key = flag?.[1] ?? "";
+    const key = LIST_ALIASES[flag?.[1] ?? ""] ?? flag?.[1] ?? "";
     if (file === undefined && flag && (REMOTE_VALUE_FLAGS.has(key) || Object.hasOwn(remoteLists, key))) {
       const value = flag[2] ?? args[++i];
       if (value === undefined) throw new UsageError(`${arg} needs a value`, "Run 'tsflyte run --help' for usage.");
@@ -139,7 +169,7 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
       }
       rawPrefix = value;
     } else if (arg === "--remote" && file === undefined) remote = true;
-    else if (arg === "--wait" && file === undefined) wait = true;
+    else if ((arg === "--wait" || arg === "--wait-execution") && file === undefined) wait = true;
     else if (arg === "--overwrite-cache" && file === undefined) overwriteCache = true;
     else if (arg === "--local-eager" && file === undefined) localEager = true;
     else if (arg === "--json") json = true;
@@ -222,7 +252,9 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
     const unsupported = [
       ...(overwriteCache ? ["--overwrite-cache"] : []),
       ...(rawPrefix !== undefined ? ["--raw-output-data-prefix"] : []),
-      ...(remoteValues["service-account"] !== undefined ? ["--service-account"] : []),
+      ...(["service-account", "max-parallelism", "interruptible"] as const)
+        .filter((k) => remoteValues[k] !== undefined)
+        .map((k) => `--${k}`),
       ...(["label", "annotation", "env"] as const).filter((k) => remoteLists[k]!.length > 0).map((k) => `--${k}`),
     ];
     if (unsupported.length > 0)
@@ -261,6 +293,12 @@ async function run(args: readonly string[], ctx: CommandContext): Promise<number
         overwriteCache,
         ...(rawPrefix === undefined ? {} : { rawOutputDataPrefix: rawPrefix }),
         ...(remoteValues["service-account"] === undefined ? {} : { serviceAccount: remoteValues["service-account"] }),
+        ...(remoteValues["max-parallelism"] === undefined
+          ? {}
+          : { maxParallelism: parseMaxParallelism(remoteValues["max-parallelism"]) }),
+        ...(remoteValues.interruptible === undefined
+          ? {}
+          : { interruptible: parseBoolean("--interruptible", remoteValues.interruptible) }),
         companions: [...loaded.entities.values()],
       },
       ctx,

@@ -122,6 +122,10 @@ export interface ExecuteOptions extends Scope {
   readonly rawOutputDataPrefix?: string;
   /** The Kubernetes service account the execution's pods run as (the execution's `security_context.run_as`). */
   readonly serviceAccount?: string;
+  /** At most this many nodes of the execution run at once; 0 for no limit. Default: the launch plan's or project's. */
+  readonly maxParallelism?: number;
+  /** Runs every task of the execution as interruptible (`true`) or not (`false`). Default: as registered. */
+  readonly interruptible?: boolean;
   /**
    * Names the execution from its input literals (when `name` is unset), so that the same call made again attaches
    * to the execution it launched before.
@@ -556,6 +560,17 @@ export class FlyteRemote {
     const rawPrefix =
       opts.rawOutputDataPrefix === undefined ? undefined : checkRawOutputDataPrefix(opts.rawOutputDataPrefix);
     const serviceAccount = opts.serviceAccount === undefined ? undefined : checkServiceAccount(opts.serviceAccount);
+    const maxParallelism = opts.maxParallelism;
+    if (
+      maxParallelism !== undefined &&
+      (!Number.isInteger(maxParallelism) || maxParallelism < 0 || maxParallelism > 2 ** 31 - 1)
+    ) {
+      throw new FlyteValidationError(
+        `maxParallelism = ${describeValue(maxParallelism)}: expected a whole number of nodes, 0 for no limit`,
+      );
+    }
+    if (opts.interruptible !== undefined && typeof opts.interruptible !== "boolean")
+      throw new FlyteValidationError(`interruptible = ${describeValue(opts.interruptible)}: expected true or false`);
     const lp = await this.launchId(e, opts);
     const { project, domain } = this.scope(opts);
     const owner = e.name;
@@ -580,6 +595,8 @@ export class FlyteRemote {
         overwriteCache: opts.overwriteCache ?? false,
         ...(rawPrefix === undefined ? {} : { rawOutputDataConfig: { outputLocationPrefix: rawPrefix } }),
         ...(serviceAccount === undefined ? {} : { securityContext: { runAs: { k8sServiceAccount: serviceAccount } } }),
+        ...(maxParallelism === undefined ? {} : { maxParallelism }),
+        ...(opts.interruptible === undefined ? {} : { interruptible: opts.interruptible }),
       },
     };
     let created: { project: string; domain: string; name: string } | undefined;

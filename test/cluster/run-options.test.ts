@@ -1,8 +1,9 @@
 /**
  * The execution settings of `tsflyte run --remote` on the local Flyte: `--raw-output-data-prefix` (a task's file
  * output lands under it, read back from S3 through the URI admin reports), `--service-account`, `--label`,
- * `--annotation` (on the execution and on its pod, read from the Kubernetes API), `--env` (the task reads it) and
- * `--overwrite-cache` (a cached task runs again and its cache entry is written anew).
+ * `--annotation` (on the execution and on its pod, read from the Kubernetes API), `--env` (the task reads it),
+ * `--overwrite-cache` (a cached task runs again and its cache entry is written anew), `--max-parallelism` and
+ * `--interruptible` (recorded by admin).
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -118,7 +119,16 @@ describe("run --remote execution settings on a real Flyte", () => {
     const second = await run(
       `${tag}-b`,
       ...["--raw-output-data-prefix", prefix, "--service-account", "report-runner"],
-      ...["--label", "team=reports", "--annotation", "example.com/owner=reports", "--env", "RUN_OPTIONS_ENV=from-cli"],
+      // pyflyte's spellings of the repeatable options work as well as the short ones.
+      ...[
+        "--labels",
+        "team=reports",
+        "--annotation",
+        "example.com/owner=reports",
+        "--envvars",
+        "RUN_OPTIONS_ENV=from-cli",
+      ],
+      ...["--max-parallelism", "3", "--interruptible", "false"],
       "--overwrite-cache",
     );
     assert.equal(second.code, 0, second.err);
@@ -138,6 +148,8 @@ describe("run --remote execution settings on a real Flyte", () => {
       [["RUN_OPTIONS_ENV", "from-cli"]],
     );
     assert.equal(spec.overwriteCache, true);
+    assert.equal(spec.maxParallelism, 3);
+    assert.equal(spec.interruptible, false);
     const node = (await ex.nodeExecutions()).find((n) => n.metadata?.specNodeId === "n0");
     const meta = node?.closure?.targetMetadata;
     assert.equal(meta?.case, "taskNodeMetadata");

@@ -84,8 +84,16 @@ describe("tsflyte register, run --remote and execution without a cluster", () =>
       ...["--raw-output-data-prefix", "s3://b/p", "examples/eager.ts", "pipeline", "--values", "[]"],
     );
     assert.match(eager.stderr, /--raw-output-data-prefix, --service-account cannot be used with --local-eager/);
-    const notRemote = await tsflyte("run", "--service-account", "sa", "examples/hello.ts", "wf");
-    assert.match(notRemote.stderr, /the other remote options need --remote/);
+    for (const opt of ["--service-account", "--labels", "--annotations", "--envvars", "--max-parallelism"]) {
+      const notRemote = await tsflyte("run", opt, "a=b", "examples/hello.ts", "wf");
+      assert.match(notRemote.stderr, /the other remote options need --remote/, opt);
+    }
+    const parallelism = await run("--max-parallelism", "-2");
+    assert.match(parallelism.stderr, /--max-parallelism "-2": expected a whole number of nodes, 0 for no limit/);
+    const interruptible = await run("--interruptible=maybe");
+    assert.match(interruptible.stderr, /--interruptible "maybe": expected true or false/);
+    const label = await run("--labels", "novalue");
+    assert.match(label.stderr, /malformed --label "novalue": expected KEY=VALUE/);
     const help = await tsflyte("run", "--help");
     assert.match(help.stdout, /--service-account NAME +the Kubernetes service account the execution's pods run as/);
   });

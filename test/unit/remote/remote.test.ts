@@ -222,9 +222,13 @@ describe("FlyteRemote against a loopback admin", () => {
         annotations: { "example.com/owner": "a" },
         envs: { LOG_LEVEL: "debug" },
         overwriteCache: true,
+        maxParallelism: 3,
+        interruptible: false,
       },
     );
     const spec = fake.executions.get("settings")!.spec!;
+    assert.equal(spec.maxParallelism, 3);
+    assert.equal(spec.interruptible, false);
     assert.equal(spec.rawOutputDataConfig?.outputLocationPrefix, "s3://my-bucket/raw/team-a");
     assert.equal(spec.securityContext?.runAs?.k8sServiceAccount, "flyte-runner.team-a");
     assert.deepEqual(spec.labels?.values, { team: "a" });
@@ -239,6 +243,8 @@ describe("FlyteRemote against a loopback admin", () => {
     const plain = fake.executions.get("no-settings")!.spec!;
     assert.equal(plain.rawOutputDataConfig, undefined);
     assert.equal(plain.securityContext, undefined);
+    assert.equal(plain.interruptible, undefined, "unset: the registered interruptible flags hold");
+    assert.equal(plain.maxParallelism, 0);
     for (const prefix of [
       "gs://b/p",
       "abfs://c@acct.dfs.core.windows.net/p",
@@ -282,6 +288,16 @@ describe("FlyteRemote against a loopback admin", () => {
         /serviceAccount = ".*": expected a Kubernetes service account name \(lower-case letters, digits, '-' and '\.'/,
       );
     }
+    for (const n of [-1, 1.5, 2 ** 31, Number.NaN]) {
+      await assert.rejects(
+        () => remote.execute(wf, { x: 1 }, { version: "v1", maxParallelism: n }),
+        /maxParallelism = .*: expected a whole number of nodes, 0 for no limit/,
+      );
+    }
+    await assert.rejects(
+      () => remote.execute(wf, { x: 1 }, { version: "v1", interruptible: "yes" as unknown as boolean }),
+      /interruptible = "yes" \(string\): expected true or false/,
+    );
     assert.equal(fake.launched.length, launched);
   });
 
