@@ -106,6 +106,8 @@ function castsFrom(downstream: LiteralType, upstream: LiteralType): boolean {
   if (isSimple(upstream, SimpleType.STRUCT) && isSimple(downstream, SimpleType.STRUCT)) {
     return structFits(upstream.metadata, downstream.metadata);
   }
+  // Two simple types (the common binding) are the same bare type when their simple types are.
+  if (d.case === "simple" && upstream.type.case === "simple") return d.value === upstream.type.value;
   return equals(LiteralTypeSchema, bare(upstream), bare(downstream));
 }
 
