@@ -94,22 +94,39 @@ function parsedFrame(text: string): Frame | undefined {
 }
 
 /** Frames by generated place (`<file>:<line>:<column>`): the SDK's own call sites repeat for every entity. */
-const frames = new Map<string, Frame | null>();
+const frames = new Map<string, Frame>();
 
-const sourceMaps = new Map<string, SourceMap | null>();
+/**
+ * What a generated file's frames are: all the SDK's (`"sdk"`: the file is the SDK's, and so is every source its map
+ * names, if it has one), or to be looked at one by one, through the file's source map when Node has one.
+ */
+type FileFrames = "sdk" | { readonly map: SourceMap | undefined };
+/** By file name, with source maps off and on. */
+const fileFrames = { plain: new Map<string, FileFrames>(), mapped: new Map<string, FileFrames>() };
 
-/** The source map Node would map a file's frames with: only with source maps on, parsed once per file. */
-function sourceMapOf(file: string): SourceMap | undefined {
-  if (!process.sourceMapsEnabled) return undefined;
-  let map = sourceMaps.get(file);
-  if (map === undefined) {
-    // Node's findSourceMap parses the map again on every call.
-    map = findSourceMap(file) ?? null;
-    // Not cached while Node has none: a module being loaded may register its map later.
-    if (map) sourceMaps.set(file, map);
-  }
-  return map ?? undefined;
+function sourcePath(source: string): string {
+  return source.startsWith("file://") ? fileURLToPath(source) : source;
 }
+
+/**
+ * How to read a file's frames. Decided once per file (a frame's file has been compiled, so its map, if any, is known);
+ * Node maps frames only with source maps on, so that is part of the key.
+ */
+function framesOf(name: string): FileFrames {
+  const files = process.sourceMapsEnabled ? fileFrames.mapped : fileFrames.plain;
+  let kind = files.get(name);
+  if (kind === undefined) {
+    // Node's findSourceMap parses the map again on every call.
+    const map = process.sourceMapsEnabled ? findSourceMap(name) : undefined;
+    // A place its map does not cover keeps the generated file's name: that must be the SDK's too.
+    const sources = [name, ...(map ? (map.payload.sources as string[]) : [])];
+    kind = sources.every((s) => isSdkFrame(sourcePath(s))) ? "sdk" : { map };
+    files.set(name, kind);
+  }
+  return kind;
+}
+
+const SDK_FRAME: Frame = { site: { file: "", line: 0, column: 0 }, sdk: true };
 
 /**
  * The frame of a call site: its place mapped through the file's source map when Node has one (source maps on, as
@@ -117,27 +134,30 @@ function sourceMapOf(file: string): SourceMap | undefined {
  */
 function frameOf(cs: NodeJS.CallSite): Frame | undefined {
   const name = cs.getFileName();
+  // No plain place (eval'd code, native frames): read it from the frame's text as before.
+  if (!name || cs.isEval()) return parsedFrame(`at ${String(cs)}`);
+  const kind = framesOf(name);
+  if (kind === "sdk") return SDK_FRAME;
   const line = cs.getLineNumber();
   const column = cs.getColumnNumber();
-  // No plain place (eval'd code, native frames): read it from the frame's text as before.
-  if (!name || !line || !column || cs.isEval()) return parsedFrame(`at ${String(cs)}`);
+  if (!line || !column) return parsedFrame(`at ${String(cs)}`);
   const key = `${name}:${line}:${column}`;
   let frame = frames.get(key);
   if (frame === undefined) {
     let file = name;
     let at = { line, column };
-    const entry = sourceMapOf(name)?.findEntry(line - 1, column - 1) as
+    const entry = kind.map?.findEntry(line - 1, column - 1) as
       | { originalSource?: string; originalLine?: number; originalColumn?: number }
       | undefined;
     if (entry?.originalSource !== undefined && entry.originalLine !== undefined && entry.originalColumn !== undefined) {
       file = entry.originalSource;
       at = { line: entry.originalLine + 1, column: entry.originalColumn + 1 };
     }
-    if (file.startsWith("file://")) file = fileURLToPath(file);
+    file = sourcePath(file);
     frame = { site: { file, ...at }, sdk: isSdkFrame(file) };
     frames.set(key, frame);
   }
-  return frame ?? undefined;
+  return frame;
 }
 
 /** The call sites of the current stack from the caller of this function down, innermost first (V8's structured API). */
