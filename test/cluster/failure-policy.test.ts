@@ -1,9 +1,9 @@
 /**
  * The workflow failure policy on FlytePropeller, the oracle of the local runner's: the same graph (a node that fails
  * while an independent chain sleeps, and a subworkflow whose own policy is the default) runs on the local Flyte and
- * in-process, and the nodes that succeed are the same. Under `after-executable-nodes-complete` the chain and the
- * subworkflow's chain finish (the launched workflow's policy holds inside the subworkflow); under `immediate` neither
- * chain's last node runs.
+ * in-process, and the nodes that succeed are the same. Under `after-executable-nodes-complete` the chain, the
+ * subworkflow's and the dynamic workflow's chains finish (the launched workflow's policy holds inside them); under
+ * `immediate` no chain's last node runs.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -75,7 +75,7 @@ describe("failure policy on a real Flyte", { concurrency: 2 }, () => {
   });
 
   const cases: [name: string, expected: string[]][] = [
-    ["keepGoing", ["n2", "n3", "n4/n1", "n4/n2"]],
+    ["keepGoing", ["n2", "n3", "n4/n1", "n4/n2", "n5/dn1", "n5/dn2"]],
     // Propeller aborts the sleeping nodes once the workflow fails; locally they finish on their own, and nothing
     // downstream of them starts either way.
     ["stopAtOnce", []],
@@ -89,7 +89,7 @@ describe("failure policy on a real Flyte", { concurrency: 2 }, () => {
       const cluster = await succeededOnCluster(ex);
       const local = await succeededLocally(wfs[name]!);
       assert.match(local.error, /gave up/);
-      const ends = (paths: string[]) => paths.filter((p) => p === "n3" || p === "n4/n2");
+      const ends = (paths: string[]) => paths.filter((p) => p === "n3" || p === "n4/n2" || p === "n5/dn2");
       assert.deepEqual(ends(cluster), ends(expected), `on propeller: ${cluster.join(", ")}`);
       assert.deepEqual(ends(local.nodes), ends(expected), `locally: ${local.nodes.join(", ")}`);
       if (name === "keepGoing") {
