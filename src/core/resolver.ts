@@ -117,15 +117,29 @@ async function importDottedModule(
 }
 
 /**
+ * What {@link checkModuleFindsFile} found for a defining file and its module (by `<file>\0<module>`): the project
+ * root ("" when the file is not on disk) and the file the module resolves to. One serialization keeps one, so the
+ * tasks of a file cost one look at the disk, not one each.
+ */
+export type ModuleLookups = Map<string, { readonly root: string; readonly found: string | undefined }>;
+
+/**
  * Checks that a container, resolving `module` under the project root as the default resolver does, finds the file
  * that defines `task` and not another one (`flyte/wf.ts` beside `.flyte/wf.ts`, `a/b.ts` beside `a.b.ts`). Files
  * that are not on disk (code evaluated from a string) are not checked.
  */
-export function checkModuleFindsFile(task: Task, module: string): void {
+export function checkModuleFindsFile(task: Task, module: string, lookups?: ModuleLookups): void {
   const file = task.identity.file;
-  if (!file || !existsSync(file)) return;
-  const root = projectRoot(file);
-  const found = findModuleFile(module, root);
+  if (!file) return;
+  const key = `${file}\0${module}`;
+  let lookup = lookups?.get(key);
+  if (!lookup) {
+    const root = existsSync(file) ? projectRoot(file) : "";
+    lookup = { root, found: root ? findModuleFile(module, root) : undefined };
+    lookups?.set(key, lookup);
+  }
+  const { root, found } = lookup;
+  if (!root) return;
   const stem = (f: string) => f.replace(/\.(m|c)?(t|j)sx?$/, "");
   if (found && stem(found) === stem(file)) return;
   throw new FlyteValidationError(

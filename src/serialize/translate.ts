@@ -24,7 +24,7 @@ import { PluginTask } from "../core/plugin-task.js";
 import { describeIdentity } from "../core/naming.js";
 import { ReferenceEntity } from "../core/reference.js";
 import type { Accelerator, PodTemplate, Resources, ResourceValues } from "../core/resources.js";
-import { checkModuleFindsFile, DEFAULT_RESOLVER_LOCATION } from "../core/resolver.js";
+import { checkModuleFindsFile, DEFAULT_RESOLVER_LOCATION, type ModuleLookups } from "../core/resolver.js";
 import { Task } from "../core/task.js";
 import { Workflow } from "../core/workflow.js";
 import { FlyteValidationError } from "../errors.js";
@@ -162,23 +162,24 @@ function checkNamed(e: Entity): string {
 /**
  * The loader args of a task's resolver: `task-module <module> task-name <export>` for the default resolver, the
  * index for tasks defined in a workflow body, `eager failure handler` for eager cleanup tasks, and the map resolver's
- * `vars … resolver … <inner loader args>` for map tasks.
+ * `vars … resolver … <inner loader args>` for map tasks. `lookups` keeps what the module check found on disk across
+ * the tasks of one serialization.
  */
-export function loaderArgs(task: Task): string[] {
+export function loaderArgs(task: Task, lookups?: ModuleLookups): string[] {
   if (task instanceof MapTask) {
     return [
       "vars",
       [...task.boundInputs].sort().join(","),
       "resolver",
       resolverLocation(task.inner),
-      ...loaderArgs(task.inner),
+      ...loaderArgs(task.inner, lookups),
     ];
   }
   if (task.taskType === "eager_failure_handler_task") return ["eager", "failure", "handler"];
   if (task.identity.definedIn) return [String(task.identity.definedIn.index)];
   const module = task.identity.module;
   if (!module) throw new FlyteValidationError(`${task.name}: cannot tell which module defines it`);
-  checkModuleFindsFile(task, module);
+  checkModuleFindsFile(task, module, lookups);
   return ["task-module", module, "task-name", task.lhs];
 }
 
@@ -196,9 +197,9 @@ export function resolverLocation(task: Task): string {
 /**
  * The container args of a task: the entrypoint, the I/O templates, the resolver and its loader args, prefixed by
  * `tsflyte-fast-execute --additional-distribution … --dest-dir … --` with fast registration. A command set with
- * {@link setCommandFn} replaces all of it.
+ * {@link setCommandFn} replaces all of it. `lookups`: as for {@link loaderArgs}.
  */
-export function taskCommand(task: Task, s: SerializationSettings): string[] {
+export function taskCommand(task: Task, s: SerializationSettings, lookups?: ModuleLookups): string[] {
   const custom = commandFns.get(task);
   if (custom) return custom(s);
   const isMap = task instanceof MapTask;
@@ -218,7 +219,7 @@ export function taskCommand(task: Task, s: SerializationSettings): string[] {
     "--resolver",
     resolver,
     "--",
-    ...loaderArgs(task),
+    ...loaderArgs(task, lookups),
   ];
   if (!s.fast) return args;
   return [
@@ -410,8 +411,8 @@ export function taskNodeOverrides(
 
 const DIALECTS = { ansi: Sql_Dialect.ANSI, hive: Sql_Dialect.HIVE, other: Sql_Dialect.OTHER } as const;
 
-/** The TaskTemplate of a task. */
-export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate {
+/** The TaskTemplate of a task (`lookups`: as for {@link loaderArgs}). */
+export function taskTemplate(task: Task, s: SerializationSettings, lookups?: ModuleLookups): TaskTemplate {
   const name = task instanceof MapTask ? task.name : checkNamed(task);
   const hooks = task as Task & TaskSerializationHooks;
   const m = task.metadata;
@@ -419,7 +420,7 @@ export function taskTemplate(task: Task, s: SerializationSettings): TaskTemplate
   // The container's parts, only for tasks that have one.
   const container = () => ({
     image: resolveImage(inner.options.containerImage, s.image),
-    args: taskCommand(task, s),
+    args: taskCommand(task, s, lookups),
     env: containerEnv(task, s),
     resources: effectiveResources(task.resources, s),
   });
@@ -570,6 +571,7 @@ export class Serializer {
   private readonly taskIds = new Map<Task, Identifier>();
   private readonly workflowSpecs = new Map<object, WorkflowSpec>();
   private readonly launchPlanIds = new Map<object, Identifier>();
+  private readonly moduleLookups: ModuleLookups = new Map();
 
   constructor(settings: SerializationSettings) {
     this.settings = settings;
@@ -627,7 +629,7 @@ export class Serializer {
     if (known) return known;
     if (task instanceof MapTask) this.task(task.inner);
     if (task instanceof DynamicTask) for (const h of task.nodeDependencyHints ?? []) this.add(h as Entity);
-    const template = taskTemplate(task, this.settings);
+    const template = taskTemplate(task, this.settings, this.moduleLookups);
     this.push({
       kind: 1,
       name: template.id!.name,
