@@ -15,7 +15,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -101,6 +101,23 @@ const lazyWellKnownTypes = {
  * evaluate nothing early: `entrypoint/fast-execute` (it unpacks the code bundle and sets the working directory and
  * FLYTE_PROJECT_ROOT before the SDK is evaluated) and the storage room (fast-execute's downloads use it).
  */
+/**
+ * The storage room stays apart from the root entry (see above) but is kept together the same way: each of its modules
+ * imports the room's index first, so the local backend and what every backend shares land in one chunk; the object
+ * stores' own modules (imported on first use of their scheme, with their clients) stay chunks of their own.
+ */
+const storageDir = join(repo, "src", "storage") + sep;
+const storageIndex = join(storageDir, "index.ts");
+const STORAGE_APART = new Set([
+  "index.ts",
+  "s3.ts",
+  "gcs.ts",
+  "azure.ts",
+  "sigv4.ts",
+  "aws-credentials.ts",
+  "xml.ts",
+  "http.ts",
+]);
 const WITH_ROOT = new Set([
   "remote/index",
   "testing/index",
@@ -140,8 +157,13 @@ function entriesWithRoot(lazy) {
         resolveDir: repo,
       }));
       b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
-        if (!lazy.has(args.path)) return undefined;
-        return { contents: `import ${JSON.stringify(rootEntry)};\n${readFileSync(args.path, "utf8")}`, loader: "ts" };
+        const first = lazy.has(args.path)
+          ? rootEntry
+          : args.path.startsWith(storageDir) && !STORAGE_APART.has(basename(args.path))
+            ? storageIndex
+            : undefined;
+        if (first === undefined) return undefined;
+        return { contents: `import ${JSON.stringify(first)};\n${readFileSync(args.path, "utf8")}`, loader: "ts" };
       });
     },
   };

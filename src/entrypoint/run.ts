@@ -34,6 +34,7 @@ import { type ContainerCheckpoint, containerCheckpoint } from "./checkpoint.js";
 import { containerData, prefetchBlobs } from "./data.js";
 import { classifyError, type ErrorReport, TaskLoadError, unknownOutputReport } from "./errors.js";
 import { faultPoint } from "./faults.js";
+import { decodeLiteralMap, encodeOutputs, inputReadError, mapTaskInputs, resolveOffloaded } from "./literals-io.js";
 import { maskProcessOutput } from "./mask-output.js";
 import { pinOwnCopy } from "./one-copy.js";
 import { arrayIndex, type Env, readErrorSettings, readSettings } from "./settings.js";
@@ -171,11 +172,9 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
         signal,
       });
 
-    // The IDL and inputs.pb load while the user's module is imported. Module top-level code already sees the
-    // container's context, so secrets it reads are masked too.
-    const io = import("./literals-io.js");
+    // inputs.pb loads while the user's module is imported. Module top-level code already sees the container's
+    // context, so secrets it reads are masked too.
     const inputBytes = storageFor(args.inputs).then((s) => s.get(args.inputs, { signal }));
-    io.catch(() => {});
     inputBytes.catch(() => {});
     const loading: ContextState = { mode: "task", localRoot: root, params: paramsFor("", false) };
     const task = await runInContext(loading, () => (opts.loadTask ? opts.loadTask() : loadTaskFromArgs(args)));
@@ -185,7 +184,6 @@ async function runAttempt(opts: RunOptions, secrets: SecretsManager): Promise<Ru
     params = paramsFor(task.name, task.metadata?.generatesDeck ?? false);
     logger = params.logger;
     const state: ContextState = { mode: "task", localRoot: root, params };
-    const { decodeLiteralMap, encodeOutputs, inputReadError, mapTaskInputs, resolveOffloaded } = await io;
     const inputs = opts.map
       ? await mapTaskInputs(await inputBytes, args.inputs, arrayIndex(env), new Set(opts.map.bound), signal, task.name)
       : await resolveOffloaded(decodeLiteralMap(await inputBytes, args.inputs), signal, task.name, args.inputs);
