@@ -100,7 +100,7 @@ function flytekitInProcess(runs: number): Record<string, number | string> {
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, number | string>;
 }
 
-interface ColdStart {
+interface ColdStartSides {
   py: number;
   /** The .ts module as its source, through tsx (a container running a project that was not packaged). */
   tsSource: number;
@@ -109,6 +109,25 @@ interface ColdStart {
   js: number;
   node: number;
   python: number;
+}
+
+/** Wall time, and CPU time (user + system of the process): on a loaded machine the CPU time is the steadier one. */
+type ColdStart = ColdStartSides & { cpu: ColdStartSides };
+
+/**
+ * Runs one command through test/bench/py/rusage.py: its wall time, spawn to reap, and its CPU time from the kernel's
+ * accounting of the reaped process (Node cannot read a child's resource usage).
+ */
+function measured(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(python, [join(pyBenchDir, "rusage.py"), cmd, ...args], {
+    cwd: opts.cwd ?? repo,
+    encoding: "utf8",
+    env: { ...process.env, ...opts.env },
+  });
+  if (r.status !== 0) throw new Error(`rusage.py ${cmd} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  const out = JSON.parse(r.stdout) as { wall_ms: number; cpu_ms: number; status: number; stderr: string };
+  if (out.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${out.status}):\n${out.stderr}`);
+  return { ms: out.wall_ms, cpu: out.cpu_ms };
 }
 
 /**
@@ -143,7 +162,16 @@ function coldStart(runs: number): ColdStart {
     writeFileSync(join(pod, e.name), e.data);
   }
   if (!existsSync(join(pod, "trivial_ts.js"))) throw new Error("the code bundle holds no compiled trivial_ts.js");
-  const samples: Record<keyof ColdStart, number[]> = { py: [], tsSource: [], ts: [], js: [], node: [], python: [] };
+  const sides = ["py", "tsSource", "ts", "js", "node", "python"] as const;
+  const samples = Object.fromEntries(sides.map((k) => [k, [] as number[]])) as Record<keyof ColdStartSides, number[]>;
+  const cpuSamples = Object.fromEntries(sides.map((k) => [k, [] as number[]])) as Record<
+    keyof ColdStartSides,
+    number[]
+  >;
+  const record = (side: keyof ColdStartSides, m: { ms: number; cpu: number }) => {
+    samples[side].push(m.ms);
+    cpuSamples[side].push(m.cpu);
+  };
   const io = (side: string, i: number) => {
     const out = join(project, "out", `${side}-${i}`);
     return ["--inputs", inputs, "--output-prefix", out, "--raw-output-data-prefix", join(project, "raw")];
@@ -154,7 +182,7 @@ function coldStart(runs: number): ColdStart {
     }
   };
   const tsflyte = (module: string, side: string, i: number, root = project) =>
-    timed(
+    measured(
       process.execPath,
       [
         join(repo, "bin", "tsflyte-execute.js"),
@@ -171,8 +199,9 @@ function coldStart(runs: number): ColdStart {
     );
   try {
     for (let i = 0; i < runs; i++) {
-      samples.py.push(
-        timed(
+      record(
+        "py",
+        measured(
           join(dirname(python), "pyflyte-execute"),
           [
             ...io("py", i),
@@ -187,24 +216,19 @@ function coldStart(runs: number): ColdStart {
           { cwd: pyBenchDir, env: { PYTHONPATH: pyBenchDir } },
         ),
       );
-      samples.ts.push(tsflyte("trivial_ts", "ts", i, pod));
-      samples.tsSource.push(tsflyte("trivial_ts", "tsSource", i));
-      samples.js.push(tsflyte("trivial_js", "js", i));
-      samples.node.push(timed(process.execPath, ["-e", "0"]));
-      samples.python.push(timed(python, ["-c", "0"]));
+      record("ts", tsflyte("trivial_ts", "ts", i, pod));
+      record("tsSource", tsflyte("trivial_ts", "tsSource", i));
+      record("js", tsflyte("trivial_js", "js", i));
+      record("node", measured(process.execPath, ["-e", "0"]));
+      record("python", measured(python, ["-c", "0"]));
       for (const side of ["py", "ts", "tsSource", "js"]) check(side, i);
     }
   } finally {
     rmSync(project, { recursive: true, force: true });
   }
-  return {
-    py: median(samples.py),
-    tsSource: median(samples.tsSource),
-    ts: median(samples.ts),
-    js: median(samples.js),
-    node: median(samples.node),
-    python: median(samples.python),
-  };
+  const medians = (from: Record<keyof ColdStartSides, number[]>) =>
+    Object.fromEntries(sides.map((k) => [k, median(from[k])])) as unknown as ColdStartSides;
+  return { ...medians(samples), cpu: medians(cpuSamples) };
 }
 
 function countEntities(archive: string): number {
@@ -369,10 +393,27 @@ export function compareWithFlytekit(
     },
   ];
   // Cold start against the floor, node -e 0 measured in the same rounds (target: within 2x).
-  const floor = [
-    { name: ".ts module packaged (compiled)", ms: cold.ts },
-    { name: ".js module", ms: cold.js },
-    { name: ".ts source through tsx, unpackaged", ms: cold.tsSource },
-  ].map((c) => ({ ...c, ratio: c.ms / cold.node }));
-  return { rows, floor, nodeMs: cold.node, flytekit: String(fk.flytekit), python: String(fk.python) };
+  const floor = (
+    [
+      [".ts module packaged (compiled)", "ts"],
+      [".js module", "js"],
+      [".ts source through tsx, unpackaged", "tsSource"],
+    ] as const
+  ).map(([name, k]) => ({
+    name,
+    ms: cold[k],
+    ratio: cold[k] / cold.node,
+    cpuMs: cold.cpu[k],
+    cpuRatio: cold.cpu[k] / cold.cpu.node,
+    pyCpuRatio: cold.cpu.py / cold.cpu[k],
+  }));
+  return {
+    rows,
+    floor,
+    nodeMs: cold.node,
+    nodeCpuMs: cold.cpu.node,
+    pyCpuMs: cold.cpu.py,
+    flytekit: String(fk.flytekit),
+    python: String(fk.python),
+  };
 }
