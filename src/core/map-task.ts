@@ -8,15 +8,14 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { join, sep } from "node:path";
 import { FlyteUserError, FlyteValidationError } from "../errors.js";
 import type { Literal, LiteralMap } from "../idl/gen/flyteidl/core/literals_pb.js";
-import { collectionLiteral, literalMap, unionLiteral } from "../idl/literals.js";
+import { literalMap } from "../idl/literals.js";
 import { collectionElements, type LiteralElements } from "../idl/lazy.js";
-import { withTag } from "../idl/types.js";
 import { DEFAULT_DECK_NAME, Decks } from "../deck/deck.js";
 import { TimelineDeck } from "../deck/timeline.js";
 import { writeLocalDeck } from "./task-decks.js";
 import { ListType } from "../types/containers.js";
 import { PackedList } from "../types/packed-list.js";
-import type { AnyType, DataContext } from "../types/type.js";
+import type { AnyType } from "../types/type.js";
 import { OptionalType } from "../types/union.js";
 import { cacheEnabled } from "./cache.js";
 import { localTaskSlots } from "./concurrency.js";
@@ -269,9 +268,8 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
           Math.min(n, Math.ceil(n * this.minSuccessRatio - 1e-9));
     const allowedFailures = n - required;
     const outName = this.interface.outputs[0]?.[0];
-    // Outputs of primitive types are packed as each element finishes; others are kept as literals.
-    const packed = outName === undefined ? undefined : this.packedOutputs(outName, n);
-    const results = outName === undefined || packed !== undefined ? undefined : new Array<Literal | undefined>(n);
+    // Each element's output is packed into the output list as the element finishes.
+    const packed = outName === undefined ? undefined : this.outputList(outName, n);
     const errors = new Map<number, unknown>();
     let next = 0;
     let stop = false;
@@ -281,12 +279,8 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
         const i = next++;
         try {
           const out = await run(elementInputs(i));
-          if (outName !== undefined) {
-            const lit = out.literals[outName];
-            if (packed !== undefined) {
-              if (lit !== undefined) packed.set(i, lit);
-            } else results![i] = lit;
-          }
+          const lit = outName === undefined ? undefined : out.literals[outName];
+          if (lit !== undefined) packed!.set(i, lit);
         } catch (e) {
           errors.set(i, e);
           if (errors.size > allowedFailures) stop = true;
@@ -308,8 +302,7 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
       });
     }
     if (outName === undefined) return literalMap({});
-    if (packed !== undefined) return literalMap({ [outName]: packed.toLiteral() });
-    return literalMap({ [outName]: collectionLiteral(this.assemble(results!, outName)) });
+    return literalMap({ [outName]: packed!.toLiteral() });
   }
 
   /**
@@ -326,34 +319,15 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
   }
 
   /**
-   * The output list packed as elements finish (`types/packed-list.ts`), when the inner task's output is a primitive
-   * or an optional primitive; `undefined` for other outputs, which keep their literals.
+   * The output list, filled as elements finish (`types/packed-list.ts`): successes as the inner task wrote them
+   * (wrapped as optionals when elements may fail), failures as none.
    */
-  private packedOutputs(outName: string, n: number): PackedList | undefined {
+  private outputList(outName: string, n: number): PackedList {
     const innerType = this.inner.interface.outputTypes[outName]!;
     const element = (this.interface.outputTypes[outName] as ListType<AnyType>).element;
-    return PackedList.of(innerType, element, n);
-  }
-
-  /** The output list: successes as they are (wrapped as optionals when needed), failures as none. */
-  private assemble(results: (Literal | undefined)[], outName: string): Literal[] {
-    const innerType = this.inner.interface.outputTypes[outName]!;
-    const element = (this.interface.outputTypes[outName] as ListType<AnyType>).element;
-    const out = new Array<Literal>(results.length);
-    // The results array may have holes (failed elements): index it, never map over it.
-    if (element === innerType) {
-      let none: Literal | undefined;
-      for (let i = 0; i < results.length; i++) out[i] = results[i] ?? (none ??= element.toLiteral(null, NO_BLOBS));
-      return out;
-    }
-    // The inner output is T and the element optional<T>: wrap as flytekit's union transformer writes optionals.
-    const stored = withTag(innerType.literalType, innerType.tag);
-    const none = element.toLiteral(null, NO_BLOBS);
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      out[i] = r === undefined ? none : unionLiteral(r, stored);
-    }
-    return out;
+    const list = PackedList.of(innerType, element, n);
+    if (list === undefined) throw new Error(`${this.name}: a list of ${element.name} cannot hold ${innerType.name}`);
+    return list;
   }
 
   private failure(errors: Map<number, unknown>, n: number, required: number): MapTaskError {
@@ -440,16 +414,6 @@ export class MapTask<I extends InputSpec = InputSpec, O extends OutputSpec = Out
     return false;
   }
 }
-
-const NO_BLOBS: DataContext = {
-  uploadsLocalPaths: false,
-  putBlob() {
-    throw new FlyteValidationError("no raw data storage here");
-  },
-  getBlob(uri) {
-    throw new FlyteValidationError(`cannot read ${uri} here`);
-  },
-};
 
 function localMode(outer: ContextState): ContextState["mode"] {
   return outer.mode === "compile" ? "local" : outer.mode;

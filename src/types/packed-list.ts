@@ -1,11 +1,12 @@
 /**
- * A list literal of primitives built element by element, in any order, and kept packed until it is written: a value
- * per element in a typed array (a string array for strings) and a state byte, instead of a Literal tree per element.
- * Local map tasks collect their elements' outputs here as each element finishes, so a map over 10^6 elements holds
- * about ten bytes per element where it held the Literal, Scalar, Primitive and oneof objects of every output (about
- * 650 bytes each). The list is written straight to its wire bytes (`wire-encode.ts`'s writer) and handed on as a
- * lazy literal, byte for byte what `toBinary` writes for the literal tree of the same elements
- * (test/unit/types/packed-list.test.ts checks this).
+ * A list literal built element by element, in any order, and kept packed until it is written. Elements of primitive
+ * types are a value in a typed array (a string array for strings) and a state byte, instead of a Literal tree per
+ * element; elements of any other type are their serialized bytes, appended to large shared buffers. Local map tasks
+ * collect their elements' outputs here as each element finishes, so a map over 10^6 ints holds about ten bytes per
+ * element where it held the Literal, Scalar, Primitive and oneof objects of every output (about 650 bytes each). The
+ * list is written straight to its wire bytes (`wire-encode.ts`'s writer) and handed on as a lazy literal, byte for
+ * byte what `toBinary` writes for the literal tree of the same elements (test/unit/types/packed-list.test.ts checks
+ * this).
  *
  * Three element forms, by the list's element type and the element literals it is given:
  * - `bare`: the element type is `t.int`, `t.float`, `t.str` or `t.bool` and elements are their plain literals;
@@ -13,10 +14,12 @@
  *   literals of the optional (how a map whose elements may fail stores a success);
  * - `unwrap`: the element type is `optional(T)` and elements are given as the optional's own union literals.
  * In the two optional forms an element never given is none (a failed map element). Any element literal that is not
- * the plain form (a hash, metadata, another kind of value) is kept as its own serialized bytes, so nothing is lost.
+ * the plain form (a hash, metadata, another kind of value) is kept as its own serialized bytes, so nothing is lost;
+ * elements of other types (structs, lists, files...) are always kept that way, given as literals of the element type
+ * (`bare`) or of the `T` of an `optional(T)` element type (`wrap`).
  */
 import { toBinary } from "@bufbuild/protobuf";
-import type { Literal, Union } from "../idl/gen/flyteidl/core/literals_pb.js";
+import type { Binary, Literal, Union } from "../idl/gen/flyteidl/core/literals_pb.js";
 import { type LiteralType, LiteralTypeSchema } from "../idl/gen/flyteidl/core/types_pb.js";
 import { lazyLiteral, wireLiteral } from "../idl/lazy.js";
 import { encodeLiteral } from "../idl/literal-wire.js";
@@ -38,6 +41,14 @@ const SCALAR_UNION = 0x4a; // Scalar.union = 9
 const UNION_VALUE = 0x0a; // Union.value = 1
 const UNION_TYPE = 0x12; // Union.type = 2
 const REPEATED_LITERALS = 0x0a; // LiteralCollection.literals = 1
+const SCALAR_BINARY = 0x1a; // Scalar.binary = 3
+const BINARY_VALUE = 0x0a; // Binary.value = 1
+const BINARY_TAG = 0x12; // Binary.tag = 2
+
+/** The kind of a list whose elements are all kept as bytes. */
+const GENERAL = 0;
+/** The size of the buffers that hold elements' bytes (an element larger than this has a buffer of its own). */
+const CHUNK = 1 << 20;
 
 type Form = "bare" | "wrap" | "unwrap";
 
@@ -95,7 +106,7 @@ function isPlainNone(lit: Literal): boolean {
 }
 
 /**
- * A list literal of `n` elements of a primitive type, or of an optional of one, filled by index and written packed.
+ * A list literal of `n` elements filled by index and written packed.
  *
  * @example
  * const list = PackedList.of(t.int, t.int, 3)!;
@@ -110,30 +121,34 @@ export class PackedList {
   /** Numbers, and booleans as 0 or 1. */
   private readonly numbers: Float64Array | undefined;
   private readonly strings: string[] | undefined;
-  /** Elements not in the plain form, as their serialized element literals. */
-  private readonly others = new Map<number, Uint8Array>();
+  /** Elements kept as their serialized element literals: buffers of their bytes, and where each element's lie. */
+  private readonly chunks: Uint8Array[] = [];
+  private chunkPos = 0;
+  private otherChunk: Uint32Array | undefined;
+  private otherStart: Uint32Array | undefined;
+  private otherLength: Uint32Array | undefined;
   /** The stored type of the value variant (`wrap`, `unwrap`) as the union literals of the optional carry it. */
   private readonly valueType: LiteralType | undefined;
   private readonly valueTypeBytes: Uint8Array;
   /** The stored type of the none variant in the optional's own union literals (`unwrap`). */
   private readonly noneType: LiteralType | undefined;
-  /** The serialized literal of none as the element type writes it (element types that accept none). */
-  private readonly noneBytes: Uint8Array | undefined;
+  /** The serialized literal of none as the element type writes it, made when first needed. */
+  private noneBytes: Uint8Array | undefined;
   private readonly element: AnyType;
 
   /**
-   * The packed list of `n` elements of type `element`, given as literals of `given` (the element type itself, or the
-   * `T` of an `optional(T)` element type), when both are types this list packs; `undefined` otherwise.
+   * The packed list of `n` elements of type `element`, given as literals of `given`: the element type itself, or the
+   * `T` of an `optional(T)` element type; `undefined` when `given` is neither.
    */
   static of(given: AnyType, element: AnyType, n: number): PackedList | undefined {
-    const bareKind = primitiveKind(given);
-    if (bareKind !== undefined && given === element) return new PackedList(bareKind, "bare", element, given, n);
-    if (!(element instanceof OptionalType)) return undefined;
-    const variant = element.variants[0] as AnyType;
-    const kind = primitiveKind(variant);
-    if (kind === undefined) return undefined;
-    if (given === element) return new PackedList(kind, "unwrap", element, variant, n);
-    if (given === variant) return new PackedList(kind, "wrap", element, variant, n);
+    const variant = element instanceof OptionalType ? (element.variants[0] as AnyType) : undefined;
+    const kind = primitiveKind(variant ?? element);
+    if (given === element) {
+      if (variant === undefined || kind === undefined)
+        return new PackedList(kind ?? GENERAL, "bare", element, given, n);
+      return new PackedList(kind, "unwrap", element, variant, n);
+    }
+    if (given === variant) return new PackedList(kind ?? GENERAL, "wrap", element, variant, n);
     return undefined;
   }
 
@@ -144,7 +159,7 @@ export class PackedList {
     this.element = element;
     this.states = new Uint8Array(n);
     if (kind === STRING) this.strings = new Array<string>(n);
-    else this.numbers = new Float64Array(n);
+    else if (kind !== GENERAL) this.numbers = new Float64Array(n);
     if (form === "bare") {
       this.valueTypeBytes = new Uint8Array(0);
     } else {
@@ -155,7 +170,6 @@ export class PackedList {
       this.noneType = optional.taggedTypes[1];
       this.valueTypeBytes = toBinary(LiteralTypeSchema, this.valueType!);
     }
-    if (element.acceptsNone) this.noneBytes = encodeLiteral(element.toLiteral(null, NO_DATA));
   }
 
   /** Element `i` is `lit`, a literal of the type the list was made for. */
@@ -163,9 +177,8 @@ export class PackedList {
     if (!(i >= 0 && i < this.length && Number.isInteger(i))) {
       throw new RangeError(`element index ${i} is outside a list of ${this.length}`);
     }
-    this.others.delete(i);
     if (this.form !== "unwrap") {
-      const v = plainPrimitive(lit, this.kind);
+      const v = this.kind === GENERAL ? SLOW : plainPrimitive(lit, this.kind);
       if (v !== SLOW) this.store(i, v);
       else this.keep(i, this.form === "wrap" ? unionLiteral(lit, this.valueType!) : lit);
       return;
@@ -183,11 +196,47 @@ export class PackedList {
     else this.numbers![i] = v === true ? 1 : v === false ? 0 : (v as number);
   }
 
+  /**
+   * Keeps element `i` as the bytes of `lit`, copied into the list's buffers (a lazy literal's file can go). A plain
+   * binary literal (a struct's msgpack) is written here directly: `toBinary` of its tree costs several times more.
+   */
   private keep(i: number, lit: Literal): void {
-    const bytes = encodeLiteral(lit);
-    // A lazy literal's bytes are a view of a larger buffer (a file read whole): copy them so that it can go.
-    this.others.set(i, wireLiteral(lit) !== undefined ? bytes.slice() : bytes);
+    const binary = plainBinary(lit);
+    const bytes = binary === undefined ? encodeLiteral(lit) : undefined;
+    let tag: Uint8Array | undefined;
+    let size: number;
+    if (binary === undefined) size = bytes!.length;
+    else {
+      tag = binary.tag === this.lastTag ? this.lastTagBytes : utf8.encode(binary.tag);
+      this.lastTag = binary.tag;
+      this.lastTagBytes = tag;
+      size = binaryLiteralSize(binary.value.length, tag.length);
+    }
+    const n = this.length;
+    this.otherChunk ??= new Uint32Array(n);
+    this.otherStart ??= new Uint32Array(n);
+    this.otherLength ??= new Uint32Array(n);
+    let chunk = this.chunks.at(-1);
+    if (chunk === undefined || this.chunkPos + size > chunk.length) {
+      chunk = new Uint8Array(Math.max(CHUNK, size));
+      this.chunks.push(chunk);
+      this.chunkPos = 0;
+    }
+    if (bytes !== undefined) chunk.set(bytes, this.chunkPos);
+    else writeBinaryLiteral(chunk, this.chunkPos, binary!.value, tag!);
+    this.otherChunk[i] = this.chunks.length - 1;
+    this.otherStart[i] = this.chunkPos;
+    this.otherLength[i] = size;
+    this.chunkPos += size;
     this.states[i] = OTHER;
+  }
+  private lastTag = "";
+  private lastTagBytes: Uint8Array = new Uint8Array(0);
+
+  /** The bytes kept for element `i`. */
+  private other(i: number): Uint8Array {
+    const start = this.otherStart![i]!;
+    return this.chunks[this.otherChunk![i]!]!.subarray(start, start + this.otherLength![i]!);
   }
 
   /** The value of element `i` as the writer takes it. */
@@ -216,11 +265,11 @@ export class PackedList {
         sizes[i] = p;
         size = PrimitiveWriter.literalSize(p);
         if (this.form !== "bare") size = wrappedSize(size, typeLen);
-      } else if (state === OTHER) size = this.others.get(i)!.length;
+      } else if (state === OTHER) size = this.otherLength![i]!;
       else {
         // An element type that does not take none says why, as writing the missing element's null would.
-        if (this.noneBytes === undefined) this.element.toLiteral(null, NO_DATA, [i]);
-        size = this.noneBytes!.length;
+        this.noneBytes ??= encodeLiteral(this.element.toLiteral(null, NO_DATA, [i]));
+        size = this.noneBytes.length;
       }
       content += 1 + lengthSize(size) + size;
     }
@@ -254,7 +303,7 @@ export class PackedList {
           w.pos += typeLen;
         }
       } else {
-        const bytes = state === OTHER ? this.others.get(i)! : this.noneBytes!;
+        const bytes = state === OTHER ? this.other(i) : this.noneBytes!;
         w.length(bytes.length);
         w.buf.set(bytes, w.pos);
         w.pos += bytes.length;
@@ -263,6 +312,53 @@ export class PackedList {
     return lazyLiteral(w.bytes());
   }
 }
+
+/** `Literal{scalar{binary}}` with no hash, metadata or unknown fields (a literal object): its binary; else `undefined`. */
+function plainBinary(lit: Literal): Binary | undefined {
+  if (wireLiteral(lit) !== undefined) return undefined;
+  if (lit.value.case !== "scalar" || lit.hash !== "" || !isEmpty(lit.metadata) || hasUnknown(lit)) return undefined;
+  const scalar = lit.value.value;
+  if (scalar.value.case !== "binary" || hasUnknown(scalar) || hasUnknown(scalar.value.value)) return undefined;
+  return scalar.value.value;
+}
+
+/** The size of the serialized `Literal{scalar{binary{value, tag}}}` (empty fields are not written). */
+function binaryLiteralSize(value: number, tag: number): number {
+  const binary = (value ? 1 + lengthSize(value) + value : 0) + (tag ? 1 + lengthSize(tag) + tag : 0);
+  const scalar = 1 + lengthSize(binary) + binary;
+  return 1 + lengthSize(scalar) + scalar;
+}
+
+/** Writes `Literal{scalar{binary{value, tag}}}` at `buf[pos]`, as `toBinary` writes it. */
+function writeBinaryLiteral(buf: Uint8Array, pos: number, value: Uint8Array, tag: Uint8Array): void {
+  const binary =
+    (value.length ? 1 + lengthSize(value.length) + value.length : 0) +
+    (tag.length ? 1 + lengthSize(tag.length) + tag.length : 0);
+  const varint = (n: number) => {
+    while (n > 0x7f) {
+      buf[pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[pos++] = n;
+  };
+  buf[pos++] = LITERAL_SCALAR;
+  varint(1 + lengthSize(binary) + binary);
+  buf[pos++] = SCALAR_BINARY;
+  varint(binary);
+  if (value.length) {
+    buf[pos++] = BINARY_VALUE;
+    varint(value.length);
+    buf.set(value, pos);
+    pos += value.length;
+  }
+  if (tag.length) {
+    buf[pos++] = BINARY_TAG;
+    varint(tag.length);
+    buf.set(tag, pos);
+  }
+}
+
+const utf8 = new TextEncoder();
 
 /** The size of `Literal{scalar{union{value, type}}}`'s content for a value literal of `lit` bytes and a type of `type`. */
 function wrappedSize(lit: number, type: number): number {

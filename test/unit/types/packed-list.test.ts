@@ -2,7 +2,7 @@
 // those of toBinary of the literal tree the elements would have made (the tree a map task used to assemble), for
 // every primitive kind, bare, wrapped as an optional and given as the optional's own literals, with failed (never set)
 // elements, elements out of order, and elements that are not the plain form (hashes, metadata, lazy literals, another
-// kind), which are kept as they are. Also the elements of a collection literal read one at a time from its bytes.
+// kind), which are kept as they are; and for elements of other types, kept as their bytes. Also the elements of a collection literal read one at a time from its bytes.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { toBinary } from "@bufbuild/protobuf";
@@ -11,7 +11,13 @@ import { FlyteTypeError, t } from "flytekit-ts";
 import { type Literal, LiteralSchema } from "../../../src/idl/gen/flyteidl/core/literals_pb.js";
 import { collectionElements, lazyLiteral, literalBytes } from "../../../src/idl/lazy.js";
 import { encodeLiteral } from "../../../src/idl/literal-wire.js";
-import { collectionLiteral, integerLiteral, stringLiteral, unionLiteral } from "../../../src/idl/literals.js";
+import {
+  binaryLiteral,
+  collectionLiteral,
+  integerLiteral,
+  stringLiteral,
+  unionLiteral,
+} from "../../../src/idl/literals.js";
 import { withTag } from "../../../src/idl/types.js";
 import { PackedList } from "../../../src/types/packed-list.js";
 import { type AnyType, NO_DATA } from "../../../src/types/type.js";
@@ -165,16 +171,79 @@ describe("packed list literals", () => {
     assert.equal(hex(encodeLiteral(PackedList.of(t.str, t.str, 0)!.toLiteral())), "1200");
   });
 
-  it("packs only t.int, t.float, t.str and t.bool (with defaults), bare or optional; other types keep their literals", () => {
+  it("keeps elements of other types as their bytes: structs, lists, datetimes, optionals of them, none", () => {
+    const Point = t.struct({ x: t.int, label: t.str }, { name: "Point" });
+    const cases: [AnyType, unknown[]][] = [
+      [
+        Point as AnyType,
+        [
+          { x: 1, label: "a" },
+          { x: -2, label: "é" },
+          { x: 3, label: "" },
+        ],
+      ],
+      [t.list(t.int) as AnyType, [[1, 2], [], [3]]],
+      [t.datetime as AnyType, [new Date(0), new Date(Date.UTC(2024, 1, 29)), new Date(1)]],
+      [t.bigint as AnyType, [1n, -(2n ** 62n), 0n]],
+    ];
+    for (const [type, values] of cases) {
+      const lits = values.map((v) => type.toLiteral(v, NO_DATA));
+      const expected = toBinary(LiteralSchema, collectionLiteral(lits));
+      assert.equal(hex(packed(type, type, lits, [2, 0, 1])), hex(expected), type.name);
+      // Wrapped as optionals, with a failed (never set) element.
+      const optional = t.optional(type as typeof t.int) as AnyType;
+      const withFailure = [lits[0], undefined, lits[2]];
+      const tree = collectionLiteral([
+        optional.toLiteral(values[0], NO_DATA),
+        optional.toLiteral(null, NO_DATA),
+        optional.toLiteral(values[2], NO_DATA),
+      ]);
+      assert.equal(hex(packed(type, optional, withFailure, [2, 0])), hex(toBinary(LiteralSchema, tree)), type.name);
+      // Given as the optional's own literals.
+      const own = [optional.toLiteral(values[0], NO_DATA), optional.toLiteral(null, NO_DATA), undefined];
+      const ownTree = collectionLiteral([own[0]!, own[1]!, optional.toLiteral(null, NO_DATA)]);
+      assert.equal(hex(packed(optional, optional, own, [1, 0])), hex(toBinary(LiteralSchema, ownTree)), type.name);
+    }
+    // Binary literals with a hash or metadata, an empty value or tag, and lazy ones: as they are.
+    const odd: Literal[] = [
+      { ...binaryLiteral(new Uint8Array([1, 2]), "msgpack"), hash: "h" },
+      { ...binaryLiteral(new Uint8Array([3]), "msgpack"), metadata: { k: "v" } },
+      binaryLiteral(new Uint8Array(0), "msgpack"),
+      binaryLiteral(new Uint8Array(300).fill(7), ""),
+      binaryLiteral(new Uint8Array(0), ""),
+      binaryLiteral(new Uint8Array([9]), "tag é"),
+      lazyLiteral(toBinary(LiteralSchema, binaryLiteral(new Uint8Array([4]), "msgpack"))),
+    ];
+    const oddExpected = toBinary(LiteralSchema, collectionLiteral(odd));
+    assert.equal(hex(packed(Point as AnyType, Point as AnyType, odd, shuffled(odd.length, 5))), hex(oddExpected));
+    // t.none outputs: returned nones and missing ones.
+    const none = t.none as AnyType;
+    const nones = [none.toLiteral(null, NO_DATA), undefined];
+    const noneTree = collectionLiteral([none.toLiteral(null, NO_DATA), none.toLiteral(null, NO_DATA)]);
+    assert.equal(hex(packed(none, none, nones, [0])), hex(toBinary(LiteralSchema, noneTree)));
+  });
+
+  it("elements larger than a buffer get one of their own, and many elements span buffers", () => {
+    const big = "x".repeat(3 << 20);
+    const Doc = t.struct({ body: t.str }, { name: "Doc" }) as AnyType;
+    const values = [
+      { body: "a" },
+      { body: big },
+      ...Array.from({ length: 3000 }, (_, i) => ({ body: `${i}`.repeat(200) })),
+    ];
+    const lits = values.map((v) => Doc.toLiteral(v, NO_DATA));
+    const expected = toBinary(LiteralSchema, collectionLiteral(lits));
+    assert.ok(hex(packed(Doc, Doc, lits, shuffled(lits.length, 11))) === hex(expected));
+  });
+
+  it("takes literals of the element type, or of the T of an optional(T) element type, and nothing else", () => {
     const withDefault = t.int.default(3);
     assert.ok(PackedList.of(withDefault, withDefault, 1));
     assert.ok(PackedList.of(t.bool, t.optional(t.bool), 1));
-    for (const type of [t.datetime, t.bigint, t.none, t.list(t.int), t.struct({ a: t.int }), t.optional(t.datetime)]) {
-      assert.equal(PackedList.of(type as AnyType, type as AnyType, 1), undefined, type.name);
-    }
-    // A given type that is neither the element type nor its value variant.
+    assert.ok(PackedList.of(t.datetime, t.optional(t.datetime), 1));
     assert.equal(PackedList.of(t.int, t.optional(t.float), 1), undefined);
     assert.equal(PackedList.of(t.int, t.float, 1), undefined);
+    assert.equal(PackedList.of(t.int.default(3), t.int.default(3), 1), undefined);
   });
 });
 
