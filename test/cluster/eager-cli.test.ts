@@ -17,9 +17,9 @@ import type { Execution } from "../../src/idl/gen/flyteidl/admin/execution_pb.js
 import { WorkflowExecution_Phase } from "../../src/idl/gen/flyteidl/core/execution_pb.js";
 import { enumName } from "../../src/idl/types.js";
 import { createAdminClients } from "../../src/remote/clients.js";
-import { EAGER_EXEC_LABEL } from "../../src/remote/eager.js";
 import { isTerminal } from "../../src/remote/execution.js";
 import { FlyteRemote } from "../../src/remote/remote.js";
+import { labelledChildren } from "../helpers/cluster-remote.js";
 import { ensureLocalFlyte, type LocalFlyte } from "../helpers/local-flyte.js";
 
 const repo = join(import.meta.dirname, "..", "..");
@@ -52,11 +52,8 @@ describe("eager workflows from tsflyte on a real Flyte", { concurrency: 2 }, () 
     return { child, done: new Promise((ok) => child.on("exit", (code) => ok({ code, out, err }))) };
   }
 
-  /** The children of `parent` as admin lists them (the label is read from each execution). */
-  const children = async (parent: string): Promise<Execution[]> =>
-    (await remote.listExecutions({}, { limit: 300 })).filter(
-      (e) => e.spec?.labels?.values[EAGER_EXEC_LABEL] === parent,
-    );
+  /** The children of `parent` as admin lists them. */
+  const children = (parent: string): Promise<Execution[]> => labelledChildren(remote, parent);
   const phaseOf = (e: Execution) => enumName(WorkflowExecution_Phase, e.closure?.phase ?? 0);
 
   before(async () => {

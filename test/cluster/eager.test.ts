@@ -19,14 +19,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { t } from "flytekit-ts";
 import type { EagerHandle } from "../../src/core/eager/eager-task.js";
-import { Sort_Direction } from "../../src/idl/gen/flyteidl/admin/common_pb.js";
 import type { Execution } from "../../src/idl/gen/flyteidl/admin/execution_pb.js";
 import { NodeExecution_Phase, WorkflowExecution_Phase } from "../../src/idl/gen/flyteidl/core/execution_pb.js";
 import { EAGER_EXEC_LABEL, EAGER_ROOT_LABEL } from "../../src/remote/eager.js";
 import { type FlyteExecution, isTerminal } from "../../src/remote/execution.js";
 import type { FlyteRemote } from "../../src/remote/remote.js";
 import { storageFor } from "../../src/storage/registry.js";
-import { clusterRemote, entity, repo } from "../helpers/cluster-remote.js";
+import { clusterRemote, entity, labelledChildren, repo } from "../helpers/cluster-remote.js";
 import { ensureLocalFlyte, type LocalFlyte } from "../helpers/local-flyte.js";
 import { PY_VERSION } from "./fixtures/mixed.js";
 
@@ -53,29 +52,9 @@ describe("eager workflows on a real Flyte", { concurrency: 4 }, () => {
   let version: string;
   const timings: [string, number][] = [];
 
-  /**
-   * The executions whose `label` (the parent by default, else the root) names `parent`, as admin lists them: every
-   * execution created since `parent` was, page by page, read by label (admin keeps no execution tags for single-task
-   * executions, which most children are).
-   */
-  async function children(parent: FlyteExecution, label = EAGER_EXEC_LABEL): Promise<Execution[]> {
-    const at = parent.execution.closure?.createdAt;
-    const since = at ? new Date(Number(at.seconds) * 1000 - 1000).toISOString().replace(/\.\d{3}Z$/, "Z") : "";
-    const out: Execution[] = [];
-    let token = "";
-    do {
-      const page = await remote.clients.admin.listExecutions({
-        id: { project: "flytesnacks", domain: "development" },
-        limit: 200,
-        token,
-        filters: since ? `gte(execution_created_at,${since})` : "",
-        sortBy: { key: "created_at", direction: Sort_Direction.DESCENDING },
-      });
-      out.push(...page.executions.filter((e) => e.spec?.labels?.values[label] === parent.id.name));
-      token = page.token;
-    } while (token !== "");
-    return out;
-  }
+  /** The executions whose `label` (the parent's by default, else the root's) names `parent`, as admin lists them. */
+  const children = (parent: FlyteExecution, label = EAGER_EXEC_LABEL): Promise<Execution[]> =>
+    labelledChildren(remote, parent.id.name, { label, createdAt: parent.execution.closure?.createdAt });
 
   /** Polls admin until `parent` has no child that is not final; fails after `ms`. */
   async function noneRunningWithin(parent: FlyteExecution, ms: number): Promise<Execution[]> {

@@ -53,10 +53,12 @@ function wrap(endpoints: Endpoints, stateDir: string, stop: () => Promise<void>)
 
 /**
  * The suite's instance (FLYTE_LOCAL_STATE) when there is one, else a private instance started now (with DataCatalog
- * on when asked) and stopped by `stop()`. With `auth`, always a private instance in auth mode (the suite's runs
+ * on when asked, and the kubelet stand-in's pod limit `maxRunningPods`) and stopped by `stop()`. With `auth`, always a private instance in auth mode (the suite's runs
  * without auth). Fails with the reason when the instance cannot be reached or started.
  */
-export async function ensureLocalFlyte(opts: { datacatalog?: boolean; auth?: boolean } = {}): Promise<LocalFlyte> {
+export async function ensureLocalFlyte(
+  opts: { datacatalog?: boolean; auth?: boolean; maxRunningPods?: number } = {},
+): Promise<LocalFlyte> {
   const shared = opts.auth ? undefined : process.env.FLYTE_LOCAL_STATE;
   if (shared) {
     const ep = readEndpoints(shared);
@@ -80,6 +82,7 @@ export async function ensureLocalFlyte(opts: { datacatalog?: boolean; auth?: boo
     stateDir,
     datacatalog: opts.datacatalog === true,
     auth: opts.auth === true,
+    ...(opts.maxRunningPods === undefined ? {} : { maxRunningPods: opts.maxRunningPods }),
     log: (m) => process.stderr.write(`[local-flyte] ${m}\n`),
   });
   return wrap(ep, stateDir, async () => {

@@ -2,7 +2,9 @@
  * `npm run flyte:up|flyte:down|flyte:status|flyte:logs -- [options]`: the local Flyte from the command line.
  *
  *   up      [--instance NAME | --state-dir DIR] [--datacatalog] [--auth] [--image-map FILE] [--python-images RE]
- *           [--no-build]   builds what is missing or stale (scripts/build-local-flyte.sh), then starts an instance;
+ *           [--max-pods N] [--no-build]   builds what is missing or stale (scripts/build-local-flyte.sh), then starts
+ *           an instance; --max-pods: the kubelet stand-in runs at most N pods at once, the rest stay Pending (default
+ *           0, no limit; `cores` for the machine's core count);
  *           with --auth FlyteAdmin requires OAuth2 tokens, issued by its own authorization server to the client in
  *           <state>/auth (client id flytepropeller, secret in <state>/auth/client_secret; <state>/config.yaml uses it)
  *   down    stops every process of the instance
@@ -14,12 +16,13 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultStateDir, readEndpoints, repoRoot, startCluster, status, stopCluster } from "./cluster.js";
 
 const usage = `usage: flyte-local up|down|status|logs [--instance NAME | --state-dir DIR] [options]
-  up      --datacatalog  --auth  --image-map FILE  --python-images REGEX  --no-build
+  up      --datacatalog  --auth  --image-map FILE  --python-images REGEX  --max-pods N|cores  --no-build
   logs    [PART ...] [-n LINES] [-f]   parts: flyte kube-apiserver etcd kubelet postgres s3 pods`;
 
 function fail(msg: string): never {
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
       auth: { type: "boolean", default: false },
       "image-map": { type: "string" },
       "python-images": { type: "string" },
+      "max-pods": { type: "string" },
       "no-build": { type: "boolean", default: false },
       lines: { type: "string", short: "n", default: "40" },
       follow: { type: "boolean", short: "f", default: false },
@@ -60,6 +64,13 @@ async function main(): Promise<void> {
 
   switch (cmd) {
     case "up": {
+      const maxPods = values["max-pods"];
+      let maxRunningPods = 0;
+      if (maxPods === "cores") maxRunningPods = availableParallelism();
+      else if (maxPods !== undefined) {
+        if (!/^\d+$/.test(maxPods)) fail(`--max-pods ${JSON.stringify(maxPods)}: expected a whole number or "cores"`);
+        maxRunningPods = Number(maxPods);
+      }
       if (!values["no-build"]) {
         const r = spawnSync("bash", [join(repoRoot, "scripts", "build-local-flyte.sh")], { stdio: "inherit" });
         if (r.status !== 0) fail("building the local Flyte failed (see above)");
@@ -70,6 +81,7 @@ async function main(): Promise<void> {
         auth: values.auth,
         ...(values["image-map"] ? { imageMap: values["image-map"] } : {}),
         ...(values["python-images"] ? { pythonImages: values["python-images"] } : {}),
+        maxRunningPods,
         log,
       });
       console.log(`Flyte is up (instance ${ep.instance}):
@@ -83,6 +95,7 @@ ${
 }  admin HTTP      ${ep.adminHttp}
   S3              ${ep.s3Endpoint} (bucket ${ep.bucket}, keys ${ep.s3AccessKeyId}/${ep.s3SecretAccessKey})
   kube-apiserver  ${ep.kubeApiServer} (kubeconfig ${ep.kubeconfig})
+  pods at once    ${ep.maxRunningPods === 0 ? "no limit" : ep.maxRunningPods}
   config          ${ep.configPath}   (FLYTECTL_CONFIG=${ep.configPath})
   state           ${ep.stateDir} (logs in logs/, endpoints.json)
 Stop it with: npm run flyte:down${stateDir === defaultStateDir() ? "" : ` -- --state-dir ${stateDir}`}`);

@@ -47,8 +47,18 @@ export interface StartOptions {
   readonly datacatalog?: boolean;
   /** Extra image-to-runtime rules for the kubelet stand-in: a JSON file of `{"<image or glob>": "node" | "python"}`. */
   readonly imageMap?: string;
-  /** Regular expression of images that run with the Python venv (default `flytekit|python`). */
+  /**
+   * Regular expression of images that run with the Python venv (default `(^|/)(flytekit|python):`, which flytekit's and
+   * Python's images match and flytekit-ts's do not).
+   */
   readonly pythonImages?: string;
+  /**
+   * How many pods the kubelet stand-in runs at once (default 0: no limit). The others stay Pending, their containers
+   * waiting with a message saying so, until a running pod ends, as on a node that is full. A value near the core count
+   * keeps a thousand short pods from starving each other and the control plane of CPU; an eager parent holds a slot
+   * while its children run, so a limit below the depth of nested eager calls plus one never finishes.
+   */
+  readonly maxRunningPods?: number;
   /**
    * Auth mode: FlyteAdmin requires a token on every call and issues them itself (its OAuth2 authorization server),
    * with a confidential client for the client-credentials grant whose secret is generated per instance; propeller
@@ -97,7 +107,53 @@ export interface Endpoints {
   readonly ports: Readonly<Record<string, number>>;
   /** Present when the instance runs in auth mode. */
   readonly auth?: AuthEndpoints;
+  /** Pods the kubelet stand-in runs at once (0: no limit). */
+  readonly maxRunningPods: number;
+  /** The kubelet stand-in's record of every container that ran: one JSON object a line (see {@link ContainerRecord}). */
+  readonly containerRecords: string;
   readonly startedAt: string;
+}
+
+/**
+ * One container that ran on the kubelet stand-in, as it appends to `kubelet/containers.jsonl`: how long the pod waited
+ * for a slot, how long its process ran, and the CPU the process and its children used.
+ */
+export interface ContainerRecord {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  /** The pod's labels: Flyte's name the execution (`execution-id`), node and task. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly image: string;
+  /** `node` or `python`: what the image ran as. */
+  readonly runtime: string;
+  readonly init: boolean;
+  readonly exitCode: number;
+  /** When the pod reached the node, when its process started and ended (RFC 3339). */
+  readonly createdAt: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly waitSeconds: number;
+  readonly wallSeconds: number;
+  readonly userSeconds: number;
+  readonly sysSeconds: number;
+}
+
+/** The containers an instance's kubelet stand-in has run so far. */
+export function readContainerRecords(stateDir: string): ContainerRecord[] {
+  const f = join(stateDir, "kubelet", "containers.jsonl");
+  if (!existsSync(f)) return [];
+  const out: ContainerRecord[] = [];
+  for (const line of readFileSync(f, "utf8").split("\n")) {
+    // The last line may be half-written while the kubelet appends to it.
+    if (line.trim() === "") continue;
+    try {
+      out.push(JSON.parse(line) as ContainerRecord);
+    } catch {
+      // Skipped: a partial last line.
+    }
+  }
+  return out;
 }
 
 interface ProcRecord {
@@ -294,6 +350,10 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
   if (status(stateDir).some((p) => p.alive)) {
     throw new Error(`an instance is already running in ${stateDir}: stop it first (npm run flyte:down)`);
   }
+  const maxRunningPods = opts.maxRunningPods ?? 0;
+  if (!Number.isInteger(maxRunningPods) || maxRunningPods < 0) {
+    throw new Error(`maxRunningPods must be a whole number, 0 for no limit, got ${maxRunningPods}`);
+  }
   const bins = {
     flyte: requireBinary(join(toolsBin, "flyte"), "run scripts/build-local-flyte.sh"),
     apiserver: requireBinary(join(toolsBin, "kube-apiserver"), "run scripts/build-local-flyte.sh"),
@@ -468,7 +528,8 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
       `--repo-root=${repoRoot}`,
       `--node=${process.execPath}`,
       `--venv=${existsSync(join(venv, "bin", "python")) ? venv : ""}`,
-      `--python-images=${opts.pythonImages ?? "flytekit|python"}`,
+      `--python-images=${opts.pythonImages ?? "(^|/)(flytekit|python):"}`,
+      `--max-running-pods=${maxRunningPods}`,
     ];
     if (opts.imageMap) kubeletArgs.push(`--image-map=${resolve(opts.imageMap)}`);
     L.start("kubelet", bins.kubelet, kubeletArgs);
@@ -562,6 +623,8 @@ export async function startCluster(opts: StartOptions): Promise<Endpoints> {
             },
           }
         : {}),
+      maxRunningPods,
+      containerRecords: join(stateDir, "kubelet", "containers.jsonl"),
       startedAt: new Date().toISOString(),
     };
     writeFileSync(join(stateDir, "endpoints.json"), `${JSON.stringify(endpoints, null, 2)}\n`);

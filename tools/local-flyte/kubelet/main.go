@@ -32,8 +32,9 @@ func main() {
 	flag.StringVar(&cfg.RepoRoot, "repo-root", "", "checkout whose bin/ runs the TypeScript entrypoints")
 	flag.StringVar(&cfg.NodeExe, "node", "", "the Node.js executable pods of TypeScript images run with")
 	flag.StringVar(&cfg.Venv, "venv", "", "Python virtual environment pods of Python images run with")
-	flag.StringVar(&pythonImages, "python-images", "flytekit|python", "regular expression: images that run with the venv")
+	flag.StringVar(&pythonImages, "python-images", `(^|/)(flytekit|python):`, "regular expression: images that run with the venv")
 	flag.StringVar(&cfg.ImageMapFile, "image-map", "", "JSON file mapping image names (globs allowed) to node or python")
+	flag.IntVar(&cfg.MaxRunningPods, "max-running-pods", 0, "pods whose processes run at once; the others stay Pending (0: no limit)")
 	klog.InitFlags(nil)
 	flag.Parse()
 

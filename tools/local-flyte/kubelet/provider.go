@@ -34,6 +34,10 @@ type providerConfig struct {
 	Venv         string
 	ImageMapFile string
 	PythonImages *regexp.Regexp
+	// MaxRunningPods is how many pods may have processes at once (0: no limit). The others stay Pending, their
+	// containers waiting, until a running pod ends: a node full of pods does not start more, and pods that start
+	// processes on a machine with few cores would only starve each other (and the control plane) of CPU.
+	MaxRunningPods int
 }
 
 // runtimeKind is what an image runs as on this machine.
@@ -56,6 +60,12 @@ type podRun struct {
 	dir      string
 	procs    map[string]*os.Process
 	deleting bool
+	// created is when the pod reached the node; admitted when it got a slot to run in.
+	created  time.Time
+	admitted time.Time
+	// holdsSlot says the pod counts against MaxRunningPods; gone is closed when it is deleted.
+	holdsSlot bool
+	gone      chan struct{}
 }
 
 // processProvider is a virtual-kubelet provider whose containers are local processes.
@@ -68,15 +78,32 @@ type processProvider struct {
 	mu     sync.Mutex
 	pods   map[string]*podRun
 	notify func(*corev1.Pod)
+	// slots has one token per running pod when MaxRunningPods is set (nil otherwise); pods blocked on it are
+	// admitted in the order they arrived.
+	slots chan struct{}
+	// stats receives one JSON line per container that ran (containers.jsonl in the work dir).
+	statsMu sync.Mutex
+	stats   *os.File
 }
 
 func newProcessProvider(cfg providerConfig) (*processProvider, error) {
 	p := &processProvider{cfg: cfg, pods: map[string]*podRun{}, notify: func(*corev1.Pod) {}}
+	if cfg.MaxRunningPods < 0 {
+		return nil, fmt.Errorf("--max-running-pods must be 0 (no limit) or more, got %d", cfg.MaxRunningPods)
+	}
+	if cfg.MaxRunningPods > 0 {
+		p.slots = make(chan struct{}, cfg.MaxRunningPods)
+	}
 	for _, d := range []string{"pods", "logs"} {
 		if err := os.MkdirAll(filepath.Join(cfg.WorkDir, d), 0o755); err != nil {
 			return nil, err
 		}
 	}
+	stats, err := os.OpenFile(filepath.Join(cfg.WorkDir, "containers.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening the container record: %w", err)
+	}
+	p.stats = stats
 	if cfg.ImageMapFile != "" {
 		rules, err := readImageMap(cfg.ImageMapFile)
 		if err != nil {
@@ -184,9 +211,11 @@ func (p *processProvider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 		uid = uid[:8]
 	}
 	run := &podRun{
-		pod:   pod.DeepCopy(),
-		dir:   filepath.Join(p.cfg.WorkDir, "pods", safeName(pod.Namespace+"_"+pod.Name+"_"+uid)),
-		procs: map[string]*os.Process{},
+		pod:     pod.DeepCopy(),
+		dir:     filepath.Join(p.cfg.WorkDir, "pods", safeName(pod.Namespace+"_"+pod.Name+"_"+uid)),
+		procs:   map[string]*os.Process{},
+		created: time.Now(),
+		gone:    make(chan struct{}),
 	}
 	now := metav1.Now()
 	st := &run.pod.Status
@@ -196,11 +225,15 @@ func (p *processProvider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 	st.PodIPs = []corev1.PodIP{{IP: "127.0.0.1"}}
 	st.StartTime = &now
 	st.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now}}
+	waiting := ""
+	if p.slots != nil {
+		waiting = fmt.Sprintf("waiting for one of the node's %d pod slots", p.cfg.MaxRunningPods)
+	}
 	for _, c := range pod.Spec.InitContainers {
-		st.InitContainerStatuses = append(st.InitContainerStatuses, waitingStatus(c))
+		st.InitContainerStatuses = append(st.InitContainerStatuses, waitingStatus(c, waiting))
 	}
 	for _, c := range pod.Spec.Containers {
-		st.ContainerStatuses = append(st.ContainerStatuses, waitingStatus(c))
+		st.ContainerStatuses = append(st.ContainerStatuses, waitingStatus(c, waiting))
 	}
 	p.pods[key] = run
 	p.mu.Unlock()
@@ -212,15 +245,48 @@ func (p *processProvider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 	return nil
 }
 
-func waitingStatus(c corev1.Container) corev1.ContainerStatus {
+func waitingStatus(c corev1.Container, message string) corev1.ContainerStatus {
 	return corev1.ContainerStatus{
 		Name:  c.Name,
 		Image: c.Image,
-		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}},
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating", Message: message}},
+	}
+}
+
+// admit waits for a slot to run the pod in (at once without a limit); false when the pod was deleted first.
+func (p *processProvider) admit(run *podRun) bool {
+	if p.slots != nil {
+		select {
+		case p.slots <- struct{}{}:
+		case <-run.gone:
+			return false
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if run.deleting {
+		if p.slots != nil {
+			<-p.slots
+		}
+		return false
+	}
+	run.holdsSlot = p.slots != nil
+	run.admitted = time.Now()
+	return true
+}
+
+// release gives the pod's slot back once its processes are done; the caller holds p.mu.
+func (p *processProvider) release(run *podRun) {
+	if run.holdsSlot {
+		run.holdsSlot = false
+		<-p.slots
 	}
 }
 
 func (p *processProvider) runPod(key string, run *podRun) {
+	if !p.admit(run) {
+		return
+	}
 	for i, c := range run.pod.Spec.InitContainers {
 		done := make(chan int32, 1)
 		if !p.startContainer(key, run, c, true, i, done) {
@@ -228,11 +294,19 @@ func (p *processProvider) runPod(key string, run *podRun) {
 		}
 		if code := <-done; code != 0 {
 			p.update(key, func(pod *corev1.Pod) { pod.Status.Phase = corev1.PodFailed })
+			p.mu.Lock()
+			p.release(run)
+			p.mu.Unlock()
 			return
 		}
 	}
 	p.update(key, func(pod *corev1.Pod) {
 		now := metav1.Now()
+		for i := range pod.Status.ContainerStatuses {
+			if w := pod.Status.ContainerStatuses[i].State.Waiting; w != nil {
+				w.Message = "" // admitted: no longer waiting for a slot
+			}
+		}
 		pod.Status.Phase = corev1.PodRunning
 		pod.Status.Conditions = append(pod.Status.Conditions,
 			corev1.PodCondition{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: now},
@@ -349,6 +423,7 @@ func (p *processProvider) startContainer(key string, run *podRun, c corev1.Conta
 			}
 		}
 		klog.Infof("pod %s container %s: exited with %d", key, c.Name, code)
+		p.record(run, c, kind, initC, started.Time, time.Now(), cmd.ProcessState, code)
 		_ = os.Remove(pidFile)
 		p.mu.Lock()
 		delete(run.procs, c.Name)
@@ -359,6 +434,51 @@ func (p *processProvider) startContainer(key string, run *podRun, c corev1.Conta
 		}
 	}()
 	return true
+}
+
+// containerRecord is one line of containers.jsonl: where a container's time went, for benchmarks of the local
+// Flyte (how long a pod waited for a slot, how long its process ran and the CPU it used, its children included).
+type containerRecord struct {
+	Namespace string `json:"namespace"`
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
+	// Labels are the pod's (Flyte's name the execution, node and task the pod runs).
+	Labels      map[string]string `json:"labels,omitempty"`
+	Image       string            `json:"image"`
+	Runtime     string            `json:"runtime"`
+	Init        bool              `json:"init"`
+	ExitCode    int32             `json:"exitCode"`
+	CreatedAt   string            `json:"createdAt"`
+	StartedAt   string            `json:"startedAt"`
+	FinishedAt  string            `json:"finishedAt"`
+	WaitSeconds float64           `json:"waitSeconds"`
+	WallSeconds float64           `json:"wallSeconds"`
+	UserSeconds float64           `json:"userSeconds"`
+	SysSeconds  float64           `json:"sysSeconds"`
+}
+
+func (p *processProvider) record(run *podRun, c corev1.Container, kind runtimeKind, initC bool, start, end time.Time, ps *os.ProcessState, code int32) {
+	rec := containerRecord{
+		Namespace: run.pod.Namespace, Pod: run.pod.Name, Container: c.Name, Labels: run.pod.Labels, Image: c.Image,
+		Runtime: string(kind),
+		Init:    initC, ExitCode: code,
+		CreatedAt: run.created.UTC().Format(time.RFC3339Nano), StartedAt: start.UTC().Format(time.RFC3339Nano),
+		FinishedAt:  end.UTC().Format(time.RFC3339Nano),
+		WaitSeconds: start.Sub(run.created).Seconds(), WallSeconds: end.Sub(start).Seconds(),
+	}
+	if ps != nil {
+		rec.UserSeconds, rec.SysSeconds = ps.UserTime().Seconds(), ps.SystemTime().Seconds()
+	}
+	line, err := json.Marshal(rec)
+	if err != nil {
+		klog.Warningf("recording container %s of pod %s: %v", c.Name, run.pod.Name, err)
+		return
+	}
+	p.statsMu.Lock()
+	defer p.statsMu.Unlock()
+	if _, err := p.stats.Write(append(line, '\n')); err != nil {
+		klog.Warningf("recording container %s of pod %s: %v", c.Name, run.pod.Name, err)
+	}
 }
 
 func containerStatus(pod *corev1.Pod, name string, initC bool, idx int) *corev1.ContainerStatus {
@@ -400,6 +520,7 @@ func (p *processProvider) finish(key, name string, initC bool, idx int, code int
 		if !allOK {
 			pod.Status.Phase = corev1.PodFailed
 		}
+		p.release(p.pods[key])
 		for i := range pod.Status.Conditions {
 			if t := pod.Status.Conditions[i].Type; t == corev1.PodReady || t == corev1.ContainersReady {
 				pod.Status.Conditions[i].Status = corev1.ConditionFalse
@@ -444,6 +565,9 @@ func (p *processProvider) DeletePod(_ context.Context, pod *corev1.Pod) error {
 		p.mu.Unlock()
 		return errdefs.NotFoundf("pod %s is not on this node", key)
 	}
+	if !run.deleting {
+		close(run.gone)
+	}
 	run.deleting = true
 	procs := make([]*os.Process, 0, len(run.procs))
 	for _, proc := range run.procs {
@@ -473,6 +597,7 @@ func (p *processProvider) DeletePod(_ context.Context, pod *corev1.Pod) error {
 		pod.Status.Reason = "Deleted"
 	})
 	p.mu.Lock()
+	p.release(run)
 	delete(p.pods, key)
 	p.mu.Unlock()
 	if err := os.RemoveAll(run.dir); err != nil {
