@@ -181,6 +181,25 @@ describe("the image's recipe, performed without docker", () => {
     for (const b of ["tsflyte", "tsflyte-execute", "tsflyte-map-execute", "tsflyte-fast-execute"])
       assert.ok(existsSync(join(bin, b)), b);
 
+    // The compile cache the image warms (NODE_COMPILE_CACHE, read by Node 22 and later; older versions ignore it).
+    const warm = only(runtime, "RUN").find((r) => args(r).includes("NODE_COMPILE_CACHE"))!;
+    const warmed = await sh(
+      "sh",
+      [
+        "-c",
+        args(warm)
+          .replaceAll("/root", workdir)
+          .replace(/&& chown .*$/s, ""),
+      ],
+      {
+        cwd: workdir,
+        env,
+      },
+    );
+    assert.equal(warmed.code, 0, warmed.stderr);
+    const compileCache = /NODE_COMPILE_CACHE=(\S+)/.exec(only(runtime, "ENV").map(args).join(" "))?.[1];
+    assert.equal(compileCache, "/root/.cache/node-compile");
+
     // Task code as a bundle or a derived image puts it in the working directory.
     writeFileSync(join(workdir, "package.json"), `${JSON.stringify({ name: "tasks", type: "module" })}\n`);
     writeFileSync(
@@ -216,7 +235,7 @@ describe("the image's recipe, performed without docker", () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
       const child = spawn("tsflyte-execute", argv, {
         cwd: workdir,
-        env: { PATH: path, HOME: home, NODE_OPTIONS: "--enable-source-maps" },
+        env: { PATH: path, HOME: home, NODE_COMPILE_CACHE: compileCache!.replace("/root", workdir) },
         stdio: ["ignore", "ignore", "pipe"],
         ...user,
       });
