@@ -166,7 +166,7 @@ function callSites(): NodeJS.CallSite[] {
   const limit = Error.stackTraceLimit;
   Error.prepareStackTrace = (_error, sites) => sites;
   // 50 frames below callerSites, as many as it ever looked at (this function's own frame is dropped).
-  Error.stackTraceLimit = 51;
+  Error.stackTraceLimit = 52;
   const holder: { stack?: unknown } = {};
   try {
     Error.captureStackTrace(holder);
@@ -178,15 +178,22 @@ function callSites(): NodeJS.CallSite[] {
   }
 }
 
-/**
- * The user code defining an entity now: the stack frames outside this SDK that directly precede its own frames,
- * innermost first (a helper that calls `task(...)`, then the declaration that calls the helper). Frames past the
- * next SDK frame are left out: a task defined in a workflow body is not the workflow's declaration.
- */
-export function callerSites(): SourcePosition[] {
+/** The frames of the formatted stack trace below `callerSites`, as the realm's stack formatter places them. */
+function formattedFrames(): (Frame | undefined)[] {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 52;
+  try {
+    // The first line is the message; the SDK's own frames on top are skipped like any other SDK frame.
+    return (new Error().stack?.split("\n").slice(1) ?? []).map(parsedFrame);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** The user's frames that directly precede the SDK's own frames, innermost first. */
+function userSites(frames: Iterable<Frame | undefined>): SourcePosition[] {
   const sites: SourcePosition[] = [];
-  for (const cs of callSites()) {
-    const frame = frameOf(cs);
+  for (const frame of frames) {
     if (!frame) {
       if (sites.length) break;
       continue;
@@ -196,6 +203,38 @@ export function callerSites(): SourcePosition[] {
       continue;
     }
     sites.push(frame.site);
+  }
+  return sites;
+}
+
+function sameSites(a: readonly SourcePosition[], b: readonly SourcePosition[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((s, i) => s.file === b[i]!.file && s.line === b[i]!.line && s.column === b[i]!.column)
+  );
+}
+
+/**
+ * Whether V8's call sites, mapped here through Node's source maps, place the user's frames where this realm's
+ * formatted stack traces do. Decided on the first entity defined by user code: a test runner that compiles modules
+ * itself and maps their stack traces (jest's vm contexts, vitest) places them its own way, and only its formatted
+ * stack is right there.
+ */
+let structuredAgrees: boolean | undefined;
+
+/**
+ * The user code defining an entity now: the stack frames outside this SDK that directly precede its own frames,
+ * innermost first (a helper that calls `task(...)`, then the declaration that calls the helper). Frames past the
+ * next SDK frame are left out: a task defined in a workflow body is not the workflow's declaration.
+ */
+export function callerSites(): SourcePosition[] {
+  // A stack formatter installed in this realm (vitest, source-map-support) maps positions to the user's source.
+  if (typeof Error.prepareStackTrace === "function" || structuredAgrees === false) return userSites(formattedFrames());
+  const sites = userSites(callSites().map(frameOf));
+  if (structuredAgrees === undefined && sites.length) {
+    const formatted = userSites(formattedFrames());
+    structuredAgrees = sameSites(sites, formatted);
+    if (!structuredAgrees) return formatted;
   }
   return sites;
 }
