@@ -10,32 +10,8 @@ import { performance } from "node:perf_hooks";
 // `--cluster`: the cluster section alone (eager on the local Flyte beside flytekit's); the in-process figures would be
 // disturbed by the cluster's load, so they are not measured in the same run.
 if (process.argv.includes("--cluster")) {
-  const { eagerClusterBench } = await import("./eager-cluster.js");
-  const { ours, flytekit, note } = await eagerClusterBench();
-  const f = (x: number | undefined, digits = 1) => (x === undefined ? "-" : x.toFixed(digits));
-  console.log(`\neager on the local Flyte: flytekit-ts ${ours.n} children, flytekit ${flytekit?.n ?? "-"} children\n`);
-  console.log("figure | flytekit-ts | target | flytekit | ratio (flytekit-ts / flytekit)");
-  console.log("--- | --- | --- | --- | ---");
-  const line = (name: string, a: number, target: string, b: number | undefined, digits = 1) =>
-    console.log(
-      `${name} | ${f(a, digits)} | ${target} | ${f(b, digits)} | ${b === undefined ? "-" : `${(a / b).toFixed(2)}x`}`,
-    );
-  line(
-    "launches per second (first to last child created)",
-    ours.launchesPerSecond,
-    ">= 100",
-    flytekit?.launchesPerSecond,
-  );
-  line("all children done, from the first launch (s)", ours.allDoneSeconds, "< 30", flytekit?.allDoneSeconds);
-  line("parent execution, created to ended (s)", ours.parentSeconds, "-", flytekit?.parentSeconds);
-  line(
-    "one child execution, median (s): pod and process start",
-    ours.childP50Seconds,
-    "-",
-    flytekit?.childP50Seconds,
-    2,
-  );
-  if (note) console.log(`\n${note}`);
+  const { eagerClusterBench, printEagerCluster } = await import("./eager-cluster.js");
+  printEagerCluster(await eagerClusterBench());
   process.exit(0);
 }
 
