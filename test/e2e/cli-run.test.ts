@@ -4,25 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { BIN, cliScratch, ROOT } from "../helpers/cli.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(ROOT, "bin", "tsflyte.js");
 const FIXTURE = "test/e2e/fixtures/cli-run.ts";
-const scratch = mkdtempSync(join(tmpdir(), "tsflyte-run-"));
-
-/** The environment of the CLI: its own sandbox and cache, and nothing of the test runner's. */
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
-  FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
-  FLYTEKIT_TS_HOME: join(scratch, "home"),
-};
-delete env.NODE_TEST_CONTEXT;
+const { scratch, env } = cliScratch("tsflyte-run-");
 
 interface Result {
   code: number | null;

@@ -5,26 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { BIN, cliScratch, ROOT } from "../helpers/cli.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(ROOT, "bin", "tsflyte.js");
 const TWINS = "test/conformance/fixtures/conditions_twin.ts";
 const NONE = "test/e2e/fixtures/conditions-none.ts";
-const scratch = mkdtempSync(join(tmpdir(), "tsflyte-conditions-"));
+const { scratch, env } = cliScratch("tsflyte-conditions-");
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
-  FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
-  FLYTEKIT_TS_HOME: join(scratch, "home"),
-};
-delete env.NODE_TEST_CONTEXT;
 
 function tsflyte(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -4,25 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { rmSync } from "node:fs";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { BIN, cliScratch, ROOT } from "../helpers/cli.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(ROOT, "bin", "tsflyte.js");
 const FIXTURE = "test/e2e/fixtures/failure-policy.ts";
-const scratch = mkdtempSync(join(tmpdir(), "tsflyte-failure-policy-"));
+const { scratch, env } = cliScratch("tsflyte-failure-policy-");
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
-  FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
-  FLYTEKIT_TS_HOME: join(scratch, "home"),
-};
-delete env.NODE_TEST_CONTEXT;
 
 interface RunDoc {
   outputs: unknown;

@@ -5,22 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { BIN, cliScratch, ROOT } from "../helpers/cli.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(ROOT, "bin", "tsflyte.js");
-const scratch = mkdtempSync(join(tmpdir(), "tsflyte-map-large-"));
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
-  FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
-  FLYTEKIT_TS_HOME: join(scratch, "home"),
-};
-delete env.NODE_TEST_CONTEXT;
+const { scratch, env } = cliScratch("tsflyte-map-large-");
 
 before(() => {
   if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) {

@@ -7,26 +7,15 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { BIN, cliScratch, ROOT } from "../helpers/cli.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(ROOT, "bin", "tsflyte.js");
 const FIXTURE = "test/e2e/fixtures/ui-runs.ts";
 const SHOTS = join(ROOT, "test-results", "ui");
 const CHROMIUM = process.env.FLYTEKIT_TS_CHROMIUM ?? "/usr/bin/chromium";
 const HOSTILE = `<img src=x onerror=alert(1)>"'&</script><script>alert(2)</script>`;
-const scratch = mkdtempSync(join(tmpdir(), "tsflyte-ui-"));
-
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  FLYTE_LOCAL_SANDBOX: join(scratch, "sandbox"),
-  FLYTE_LOCAL_CACHE_DIR: join(scratch, "cache"),
-  FLYTEKIT_TS_HOME: join(scratch, "home"),
-};
-delete env.NODE_TEST_CONTEXT;
+const { scratch, env } = cliScratch("tsflyte-ui-");
 
 function tsflyte(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
